@@ -1,0 +1,55 @@
+# Two commands on a fresh clone: `make up` and `make test`. Every target installs what it needs.
+SHELL := /bin/bash
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed
+NODE_STAMP := node_modules/.installed
+FORGE := node_modules/.bin/forge
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: deps test test-forge test-python lint format bench snapshot up demo clean
+
+deps: $(VENV_STAMP) $(NODE_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --disable-pip-version-check uv || true
+	if [ -x .venv/bin/uv ]; then .venv/bin/uv pip install -q --python $(PY) -e '.[dev]'; \
+	else $(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'; fi
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: deps test-forge test-python
+
+test-forge: $(NODE_STAMP)
+	$(FORGE) test
+	$(FORGE) snapshot --check --tolerance 5
+
+test-python: deps
+	$(PY) -m pytest -q
+
+lint: $(VENV_STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+format: $(VENV_STAMP)
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+snapshot: $(NODE_STAMP)
+	$(FORGE) snapshot
+
+bench: deps
+	$(PY) -m bench
+
+up: deps
+	$(PY) -m api.up
+
+demo: deps
+	.venv/bin/royalties demo
+
+clean:
+	rm -rf contracts/out contracts/cache .build
