@@ -1,0 +1,9 @@
+"""Epoch commands of the oracle CLI."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Adds the epoch commands to `app`."""

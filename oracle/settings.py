@@ -1,0 +1,49 @@
+"""Oracle configuration: one settings class, built by the caller and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OracleSettings(BaseSettings):
+    """Everything an oracle node needs. Environment variables are prefixed ``ROYALTIES_``."""
+
+    model_config = SettingsConfigDict(env_prefix="ROYALTIES_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///data/royalties.db",
+        description="SQLAlchemy URL of the oracle's store (SQLite or PostgreSQL).",
+    )
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Raw reports (content-addressed, append-only) and published epoch data files.",
+    )
+    rpc_url: str = Field(default="http://127.0.0.1:8545", description="EVM JSON-RPC endpoint.")
+    chain_id: int = Field(default=31337, description="Chain id the reports and roots are signed for.")
+    deployment_file: Path = Field(
+        default=Path("data/deployment.json"),
+        description="Contract addresses recorded by chain_client.deploy for this chain.",
+    )
+    node_key: str | None = Field(
+        default=None,
+        description="This oracle node's signing key (hex). Development only; use a keystore elsewhere.",
+    )
+    poster_key: str | None = Field(
+        default=None, description="Key that sends post() transactions (any funded account)."
+    )
+    max_future_skew_seconds: int = Field(
+        default=300, description="A report period ending further in the future than this is rejected."
+    )
+    spike_multiple: int = Field(
+        default=20,
+        description="A track's usage above this multiple of its trailing average is quarantined.",
+    )
+    spike_min_units: int = Field(
+        default=1_000,
+        description="Usage below this many units per report never counts as a spike.",
+    )
+    epoch_interval_seconds: int = Field(default=60, description="Worker: time between epochs.")
+    confirmations: int = Field(default=1, description="Blocks to wait after a post's receipt.")
