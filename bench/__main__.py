@@ -1,0 +1,115 @@
+"""`make bench`: runs every benchmark in one go, prints a table against the goals, writes bench/results.json.
+
+Each part is measured in this run (gas from receipts on a fresh anvil, speed from wall clock and ru_maxrss);
+nothing here is a stored figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+RESULTS_PATH = Path(__file__).with_name("results.json")
+
+# key -> (goal text, check) ; a check returns True when the figure meets its goal.
+GOALS: dict[str, tuple[str, Callable[[dict[str, float]], bool]]] = {
+    "gas.create_split_2": ("<= 100,741 (0xSplits v1)", lambda r: r["gas.create_split_2"] <= 100_741),
+    "gas.create_split_10": ("<= 110,802 (0xSplits v1)", lambda r: r["gas.create_split_10"] <= 110_802),
+    "gas.create_split_100": (
+        "<= 223,155 (0xSplits v1)",
+        lambda r: r["gas.create_split_100"] <= 223_155,
+    ),
+    "gas.release": (
+        "<= gas.oz_payment_splitter_release",
+        lambda r: r["gas.release"] <= r["gas.oz_payment_splitter_release"],
+    ),
+    "gas.release_many_10": (
+        "well below 10 x gas.release",
+        lambda r: r["gas.release_many_10"] < 10 * r["gas.release"] * 0.6,
+    ),
+    "gas.pull": ("< 80,000 (merkle-distributor 78-95k)", lambda r: r["gas.pull"] < 80_000),
+    "oracle.csv_lines_per_s": (">= 200,000", lambda r: r["oracle.csv_lines_per_s"] >= 200_000),
+    "oracle.dsr_lines_per_s": (">= 200,000", lambda r: r["oracle.dsr_lines_per_s"] >= 200_000),
+    "api.p99_ms": ("< 50 at 500 req/s", lambda r: r["api.p99_ms"] < 50),
+}
+
+
+def _parts() -> dict[str, Callable[[], dict[str, float]]]:
+    def gas() -> dict[str, float]:
+        from bench.gas import measure_gas
+
+        return dict(measure_gas())
+
+    def ingest() -> dict[str, float]:
+        from bench.oracle_ingest import measure_ingest
+
+        return dict(measure_ingest())
+
+    def epoch() -> dict[str, float]:
+        from bench.oracle_epoch import measure_epoch
+
+        return dict(measure_epoch())
+
+    def api() -> dict[str, float]:
+        from bench.api_load import measure_api
+
+        return dict(measure_api())
+
+    return {"gas": gas, "ingest": ingest, "epoch": epoch, "api": api}
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parts = _parts()
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--only", choices=sorted(parts), action="append", help="run only these parts")
+    args = parser.parse_args(argv)
+    selected = args.only or list(parts)
+
+    results: dict[str, float] = {}
+    failures: dict[str, str] = {}
+    for name in selected:
+        started = time.perf_counter()
+        print(f"== {name} ...", flush=True)  # noqa: T201
+        try:
+            results.update(parts[name]())
+        except Exception:  # noqa: BLE001 - one broken part must not hide the others' figures
+            failures[name] = traceback.format_exc(limit=3)
+            print(failures[name], file=sys.stderr)  # noqa: T201
+        print(f"   {name} took {time.perf_counter() - started:.1f}s", flush=True)  # noqa: T201
+
+    width = max((len(k) for k in results), default=10)
+    print(f"\n{'figure':<{width}}  {'value':>14}  goal")  # noqa: T201
+    for key in sorted(results):
+        goal_text, check = GOALS.get(key, ("", lambda _r: True))
+        verdict = ""
+        if goal_text:
+            try:
+                verdict = "met" if check(results) else "MISSED"
+            except KeyError:
+                verdict = "n/a"
+        print(f"{key:<{width}}  {_fmt(results[key]):>14}  {goal_text} {verdict}")  # noqa: T201
+
+    payload = {
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        **results,
+    }
+    if failures:
+        payload["failed_parts"] = sorted(failures)
+    RESULTS_PATH.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    print(f"\nwrote {RESULTS_PATH}")  # noqa: T201
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
