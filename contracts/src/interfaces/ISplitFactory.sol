@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title ISplitFactory
+/// @notice Creates TrackSplit clones at CREATE2-predictable addresses and pays one account from many splits in one
+/// transaction.
+/// @dev The factory deploys the TrackSplit implementation in its constructor ({implementation}). A split's clone
+/// args are `abi.encode(recipientsRoot, recipientCount)`; its CREATE2 salt is `keccak256(abi.encode(creator, salt))`
+/// so nobody can take another creator's address.
+interface ISplitFactory {
+    /// @notice One release in a {releaseMany} batch.
+    /// @param split The TrackSplit to release from.
+    /// @param token The ERC-20, or 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE for ETH.
+    /// @param share The account's share in that split, out of 1e6.
+    /// @param proof The Merkle proof of the account's `(account, share)` leaf in that split.
+    struct ReleaseRequest {
+        address split;
+        address token;
+        uint256 share;
+        bytes32[] proof;
+    }
+
+    /// @notice The recipient list is empty.
+    error NoRecipients();
+
+    /// @notice More than `max` recipients were given.
+    /// @param count The number of recipients given.
+    /// @param max The cap, MAX_RECIPIENTS (200).
+    error TooManyRecipients(uint256 count, uint256 max);
+
+    /// @notice The recipients and shares arrays differ in length.
+    /// @param recipients The number of recipients.
+    /// @param shares The number of shares.
+    error LengthMismatch(uint256 recipients, uint256 shares);
+
+    /// @notice Recipients must be strictly ascending by address; `current` at `index` is not above `previous`
+    /// (equal means a duplicate).
+    /// @param index The index of the offending recipient.
+    /// @param previous The recipient at `index - 1`.
+    /// @param current The recipient at `index`.
+    error RecipientsNotSorted(uint256 index, address previous, address current);
+
+    /// @notice The recipient at `index` has a zero share.
+    /// @param index The index of the offending recipient.
+    /// @param recipient The recipient.
+    error ZeroShare(uint256 index, address recipient);
+
+    /// @notice The recipient at `index` is the zero address.
+    /// @param index The index of the offending recipient.
+    error ZeroAddressRecipient(uint256 index);
+
+    /// @notice The shares add up to `sum` instead of `expected` (1e6).
+    /// @param sum The sum of the shares given.
+    /// @param expected SCALE, 1e6.
+    error SharesSumMismatch(uint256 sum, uint256 expected);
+
+    /// @notice {releaseMany} was called with no requests.
+    error NoReleaseRequests();
+
+    /// @notice `split` was not created by this factory.
+    /// @param split The offending address.
+    error NotASplit(address split);
+
+    /// @notice A split was created.
+    /// @param split The new clone.
+    /// @param creator The caller of {createSplit} (the TrackRegistry for registered tracks).
+    /// @param recipientsRoot The Merkle root of the recipients tree.
+    /// @param recipients The recipients, strictly ascending (needed off chain to build proofs).
+    /// @param shares The shares, out of 1e6, in the order of `recipients`.
+    event SplitCreated(
+        address indexed split, address indexed creator, bytes32 recipientsRoot, address[] recipients, uint256[] shares
+    );
+
+    /// @notice Creates a split with CREATE2 salt `keccak256(abi.encode(msg.sender, salt))`.
+    /// @dev Validates the recipients: 1 to 200, strictly ascending, non-zero addresses, non-zero shares summing to
+    /// exactly 1e6. Reverts with the matching custom error. Creating the same split twice with the same salt reverts
+    /// (OpenZeppelin `Errors.FailedDeployment`).
+    /// @param recipients The recipients, strictly ascending by address.
+    /// @param shares Their shares out of 1e6.
+    /// @param salt The creator's salt.
+    /// @return split The new clone's address.
+    function createSplit(address[] calldata recipients, uint256[] calldata shares, bytes32 salt)
+        external
+        returns (address split);
+
+    /// @notice The address {createSplit} gives `creator` for these arguments. Validates like {createSplit}.
+    function predictSplitAddress(
+        address creator,
+        address[] calldata recipients,
+        uint256[] calldata shares,
+        bytes32 salt
+    ) external view returns (address);
+
+    /// @notice The recipients-tree root for these recipients. Validates like {createSplit}.
+    function recipientsRoot(address[] calldata recipients, uint256[] calldata shares)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice Pays `account` from every split in `requests` (each a full {ITrackSplit-release}); a request with
+    /// nothing due pays 0. Permissionless: the money always goes to `account`.
+    /// @param requests The splits, tokens, shares and proofs.
+    /// @param account The account to pay.
+    /// @return amounts The amount paid by each request, in order.
+    function releaseMany(ReleaseRequest[] calldata requests, address account)
+        external
+        returns (uint256[] memory amounts);
+
+    /// @notice Whether `split` was created by this factory.
+    function isSplit(address split) external view returns (bool);
+
+    /// @notice The TrackSplit implementation every clone delegates to.
+    function implementation() external view returns (address);
+}
