@@ -1,0 +1,107 @@
+"""Advancing the settled cumulative totals to the usage in the store, with per-platform debits.
+
+A platform whose escrow cannot cover its debit is held back whole: all its totals stay at their
+settled values, so its usage rolls into a later epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chain_client.constants import NUM_CLASSES
+from oracle.epoch.amounts import advance_amount
+from oracle.epoch.errors import InvalidUsageClass, TotalsWentBackwards, UnknownPlatform
+
+TotalKey = tuple[int, int, int]
+"""(track id, platform id, usage class)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A cumulative total of one (track, platform, class): micro-units and the amount they are worth."""
+
+    micro_units: int
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformState:
+    """What the chain says about a platform at the epoch's pinned block."""
+
+    platform_id: int
+    token: str
+    rates: tuple[int, ...]
+    escrow: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBack:
+    platform_id: int
+    debit: int
+    escrow: int
+
+
+@dataclass(frozen=True, slots=True)
+class TotalsAdvance:
+    totals: dict[TotalKey, Settled]
+    """Every cumulative total after this epoch (settled ones included)."""
+    changed: dict[TotalKey, Settled]
+    """Only the totals this epoch moves."""
+    debits: tuple[tuple[int, int], ...]
+    """(platform id, amount) for every platform debited, ascending by id, amounts > 0."""
+    held_back: tuple[HeldBack, ...]
+    included_platforms: frozenset[int]
+    """Platforms whose usage up to the cut is in this epoch (not held back)."""
+
+
+_ZERO = Settled(0, 0)
+
+
+def advance_totals(
+    settled: Mapping[TotalKey, Settled],
+    current_units: Mapping[TotalKey, int],
+    platforms: Mapping[int, PlatformState],
+) -> TotalsAdvance:
+    """Moves `settled` to `current_units` (cumulative micro-units read from the store at the cut)."""
+    for key, total in settled.items():
+        if current_units.get(key, 0) < total.micro_units:
+            raise TotalsWentBackwards(*key, total.micro_units, current_units.get(key, 0))
+
+    changes: dict[int, dict[TotalKey, Settled]] = {}
+    debit_of: dict[int, int] = {}
+    for key, units in current_units.items():
+        previous = settled.get(key, _ZERO)
+        if units == previous.micro_units:
+            continue
+        track_id, platform_id, usage_class = key
+        if not 0 <= usage_class < NUM_CLASSES:
+            raise InvalidUsageClass(usage_class)
+        platform = platforms.get(platform_id)
+        if platform is None:
+            raise UnknownPlatform(platform_id)
+        amount = advance_amount(
+            previous.micro_units, previous.amount, units, platform.rates[usage_class]
+        )
+        changes.setdefault(platform_id, {})[key] = Settled(units, amount)
+        debit_of[platform_id] = debit_of.get(platform_id, 0) + amount - previous.amount
+
+    held_back = tuple(
+        HeldBack(pid, debit, platforms[pid].escrow)
+        for pid, debit in sorted(debit_of.items())
+        if debit > platforms[pid].escrow
+    )
+    held_ids = {h.platform_id for h in held_back}
+    changed: dict[TotalKey, Settled] = {}
+    for platform_id, platform_changes in changes.items():
+        if platform_id not in held_ids:
+            changed.update(platform_changes)
+    totals = dict(settled)
+    totals.update(changed)
+    debits = tuple(
+        (pid, debit)
+        for pid, debit in sorted(debit_of.items())
+        if pid not in held_ids and debit > 0
+    )
+    included = frozenset(pid for pid in platforms if pid not in held_ids)
+    return TotalsAdvance(totals, changed, debits, held_back, included)
