@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IUsageSettlement} from "./interfaces/IUsageSettlement.sol";
+import {UsageClasses} from "./libraries/UsageClasses.sol";
+
+/// @title UsageSettlement
+/// @notice Platform escrows, k-of-n oracle-signed settlement roots (EIP-712) and Merkle pulls of cumulative
+/// per-track royalties into the tracks' splits.
+/// @dev Amount rule (documented here, computed off chain by the oracle from the published leaves and the on-chain
+/// rate cards): for one (track, platform, class),
+///     amount = floor(cumulativeMicroUnits * rates[class] / (UNIT_SCALE * RATE_SCALE))   (UNIT_SCALE = RATE_SCALE = 1e6)
+/// and a leaf's cumulativeAmount is the sum of those floors over the platforms and classes paying in the leaf's token.
+/// The floor is always taken of the cumulative totals, so the rounding loss is at most one base unit per
+/// (track, platform, class) over its whole life; a pull pays cumulativeAmount - pulled, so nothing is paid twice.
+/// This contract does not recompute amounts (that would cost gas per track); it verifies k-of-n signatures over the
+/// root and the per-platform debits, and enforces solvency per token: totalPulled <= totalDebited, and the contract's
+/// balance of a token covers its escrows plus what was debited and not yet pulled.
+/// Storage per report is O(1) in tracks: only the root (and, while pending, the debits hash) is written.
+contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @notice ERC-7528 address standing for native ETH.
+    address public constant NATIVE_TOKEN = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+    /// @notice Rates are token base units per usage unit, scaled by 1e6.
+    uint256 public constant RATE_SCALE = UsageClasses.RATE_SCALE;
+    /// @notice Usage units are fixed point: 1e6 micro-units per unit.
+    uint256 public constant UNIT_SCALE = UsageClasses.UNIT_SCALE;
+    /// @notice Maximum oracle signers.
+    uint256 public constant MAX_SIGNERS = 32;
+    /// @notice Maximum root delay and withdrawal notice period.
+    uint64 public constant MAX_DELAY = 30 days;
+
+    /// @notice EIP-712 type hash of Debit.
+    bytes32 public constant DEBIT_TYPEHASH = keccak256("Debit(uint256 platformId,uint256 amount)");
+    /// @notice EIP-712 type hash of Report (referenced struct types appended, as EIP-712 requires).
+    bytes32 public constant REPORT_TYPEHASH = keccak256(
+        "Report(uint64 epoch,uint32 configVersion,bytes32 root,bytes32 dataHash,Debit[] debits)"
+        "Debit(uint256 platformId,uint256 amount)"
+    );
+
+    /// @dev A platform as stored.
+    struct Platform {
+        address payer;
+        address token;
+        uint256[6] rates;
+        uint256 escrow;
+    }
+
+    /// @dev A pending withdrawal request (amount 0 = none).
+    struct WithdrawalRequest {
+        uint192 amount;
+        uint64 availableAt;
+    }
+
+    /// @dev Per-token totals packed in one slot (a pull reads and writes both). uint128 holds 3.4e38 base units.
+    struct TokenTotals {
+        uint128 debited;
+        uint128 pulled;
+    }
+
+    /// @dev Epoch bookkeeping packed in one slot so a pull reads it with one SLOAD.
+    struct Epochs {
+        uint64 lastEpoch; // highest epoch posted (accepted, pending or revoked)
+        uint64 currentEpoch; // epoch of `_currentRoot`
+        uint64 pendingEpoch; // epoch of `_pendingRoot` (0 = none)
+        uint64 pendingValidAt; // when `_pendingRoot` becomes current (0 = none pending)
+    }
+
+    mapping(uint256 platformId => Platform) private _platforms;
+    uint256 private _platformCount;
+    mapping(uint256 platformId => WithdrawalRequest) private _withdrawals;
+    mapping(address token => uint256) private _totalEscrow;
+    mapping(address token => TokenTotals) private _totals;
+    mapping(address split => mapping(address token => uint256)) private _pulled;
+
+    address[] private _signers;
+    /// @dev signer => the config version it belongs to; a signer is current iff equal to `_configVersion`.
+    mapping(address signer => uint32) private _signerVersion;
+    uint32 private _configVersion;
+    uint8 private _threshold;
+    uint64 private _rootDelay;
+    uint64 private _withdrawalDelay;
+    address private _guardian;
+
+    Epochs private _epochs;
+    bytes32 private _currentRoot;
+    bytes32 private _pendingRoot;
+    bytes32 private _pendingDebitsHash;
+
+    /// @param initialOwner The owner (Ownable2Step).
+    /// @param guardian_ The guardian allowed to revoke pending roots (zero = none).
+    /// @param signers_ The initial oracle signers, strictly ascending (config version 1).
+    /// @param threshold_ The initial signature threshold.
+    /// @param rootDelay_ Seconds between posting a root and it becoming pullable (0 = immediate).
+    /// @param withdrawalDelay_ The escrow withdrawal notice period in seconds.
+    constructor(
+        address initialOwner,
+        address guardian_,
+        address[] memory signers_,
+        uint8 threshold_,
+        uint64 rootDelay_,
+        uint64 withdrawalDelay_
+    ) Ownable(initialOwner) EIP712("UsageSettlement", "1") {
+        _setGuardian(guardian_);
+        _setSigners(signers_, threshold_);
+        _setRootDelay(rootDelay_);
+        _setWithdrawalDelay(withdrawalDelay_);
+    }
+
+    // ================================================================== platforms and escrow
+
+    /// @inheritdoc IUsageSettlement
+    function registerPlatform(address payer, address token, uint256[6] calldata rates)
+        external
+        onlyOwner
+        returns (uint256 platformId)
+    {
+        if (payer == address(0)) revert ZeroAddress("payer");
+        if (token != NATIVE_TOKEN && token.code.length == 0) revert InvalidToken(token);
+        platformId = ++_platformCount;
+        Platform storage p = _platforms[platformId];
+        p.payer = payer;
+        p.token = token;
+        p.rates = rates;
+        emit PlatformRegistered(platformId, payer, token, rates);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function setRates(uint256 platformId, uint256[6] calldata rates) external onlyOwner {
+        _platform(platformId).rates = rates;
+        emit RatesChanged(platformId, rates);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function deposit(uint256 platformId, uint256 amount) external payable nonReentrant {
+        Platform storage p = _platform(platformId);
+        if (amount == 0) revert ZeroAmount();
+        address token = p.token;
+        if (token == NATIVE_TOKEN) {
+            if (msg.value != amount) revert EthValueMismatch(msg.value, amount);
+        } else {
+            if (msg.value != 0) revert UnexpectedEthValue(msg.value);
+            uint256 before = IERC20(token).balanceOf(address(this));
+            IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+            uint256 received = IERC20(token).balanceOf(address(this)) - before;
+            if (received != amount) revert TransferAmountMismatch(token, amount, received);
+        }
+        p.escrow += amount;
+        _totalEscrow[token] += amount;
+        emit EscrowDeposited(platformId, msg.sender, amount);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function requestWithdrawal(uint256 platformId, uint256 amount) external {
+        Platform storage p = _platform(platformId);
+        if (msg.sender != p.payer) revert NotPayer(platformId, msg.sender, p.payer);
+        if (amount == 0) revert ZeroAmount();
+        uint64 availableAt = uint64(block.timestamp) + _withdrawalDelay;
+        _withdrawals[platformId] = WithdrawalRequest({amount: amount.toUint192(), availableAt: availableAt});
+        emit WithdrawalRequested(platformId, amount, availableAt);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function withdraw(uint256 platformId, address to) external nonReentrant returns (uint256 amount) {
+        Platform storage p = _platform(platformId);
+        if (msg.sender != p.payer) revert NotPayer(platformId, msg.sender, p.payer);
+        if (to == address(0)) revert ZeroAddress("to");
+        WithdrawalRequest memory request = _withdrawals[platformId];
+        if (request.amount == 0) revert NoWithdrawalRequested(platformId);
+        if (block.timestamp < request.availableAt) {
+            revert WithdrawalNotReady(platformId, request.availableAt, uint64(block.timestamp));
+        }
+        delete _withdrawals[platformId];
+        uint256 escrow = p.escrow;
+        amount = request.amount < escrow ? request.amount : escrow;
+        address token = p.token;
+        // unchecked: amount <= escrow <= _totalEscrow[token] (the total is the sum of the escrows in that token).
+        unchecked {
+            p.escrow = escrow - amount;
+            _totalEscrow[token] -= amount;
+        }
+        emit EscrowWithdrawn(platformId, to, amount);
+        if (amount != 0) _send(token, to, amount);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function platform(uint256 platformId) external view returns (PlatformInfo memory info) {
+        Platform storage p = _platform(platformId);
+        info = PlatformInfo({payer: p.payer, token: p.token, rates: p.rates, escrow: p.escrow});
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function platformCount() external view returns (uint256) {
+        return _platformCount;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function pendingWithdrawal(uint256 platformId) external view returns (uint256 amount, uint64 availableAt) {
+        _platform(platformId);
+        WithdrawalRequest memory request = _withdrawals[platformId];
+        return (request.amount, request.availableAt);
+    }
+
+    // ================================================================== configuration
+
+    /// @inheritdoc IUsageSettlement
+    function setSigners(address[] calldata signers_, uint8 threshold_) external onlyOwner {
+        _setSigners(signers_, threshold_);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function setGuardian(address guardian_) external onlyOwner {
+        _setGuardian(guardian_);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function setRootDelay(uint64 rootDelay_) external onlyOwner {
+        _setRootDelay(rootDelay_);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function setWithdrawalDelay(uint64 withdrawalDelay_) external onlyOwner {
+        _setWithdrawalDelay(withdrawalDelay_);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function signers() external view returns (address[] memory) {
+        return _signers;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function threshold() external view returns (uint8) {
+        return _threshold;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function configVersion() external view returns (uint32) {
+        return _configVersion;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function isSigner(address account) external view returns (bool) {
+        return account != address(0) && _signerVersion[account] == _configVersion;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function guardian() external view returns (address) {
+        return _guardian;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function rootDelay() external view returns (uint64) {
+        return _rootDelay;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function withdrawalDelay() external view returns (uint64) {
+        return _withdrawalDelay;
+    }
+
+    // ================================================================== reports and roots
+
+    /// @inheritdoc IUsageSettlement
+    function post(Report calldata report, bytes[] calldata signatures) external {
+        Epochs memory e = _epochs;
+        if (report.epoch <= e.lastEpoch) revert StaleEpoch(report.epoch, e.lastEpoch);
+        if (report.configVersion != _configVersion) revert ConfigVersionMismatch(report.configVersion, _configVersion);
+        if (report.root == bytes32(0)) revert ZeroRoot();
+
+        bytes32 debitsHash = _hashDebits(report.debits);
+        _verifySignatures(_hashTypedDataV4(_hashReport(report, debitsHash)), signatures);
+
+        // At most one pending root: a matured one is accepted first, an immature one blocks the post.
+        if (e.pendingValidAt != 0) {
+            if (block.timestamp < e.pendingValidAt) revert RootStillPending(e.pendingEpoch, e.pendingValidAt);
+            _currentRoot = _pendingRoot;
+            e.currentEpoch = e.pendingEpoch;
+            e.pendingEpoch = 0;
+            e.pendingValidAt = 0;
+        }
+
+        _debit(report.epoch, report.debits);
+
+        e.lastEpoch = report.epoch;
+        uint64 delay = _rootDelay;
+        uint64 validAt = uint64(block.timestamp) + delay;
+        if (delay == 0) {
+            _currentRoot = report.root;
+            e.currentEpoch = report.epoch;
+            if (_pendingRoot != bytes32(0)) {
+                _pendingRoot = bytes32(0);
+                _pendingDebitsHash = bytes32(0);
+            }
+        } else {
+            _pendingRoot = report.root;
+            _pendingDebitsHash = debitsHash;
+            e.pendingEpoch = report.epoch;
+            e.pendingValidAt = validAt;
+        }
+        _epochs = e;
+        emit RootPosted(report.epoch, report.root, report.dataHash, validAt);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function revoke(uint64 epoch, Debit[] calldata debits) external {
+        if (msg.sender != _guardian) revert NotGuardian(msg.sender, _guardian);
+        Epochs memory e = _epochs;
+        if (e.pendingValidAt == 0 || e.pendingEpoch != epoch) revert NotPendingEpoch(epoch, e.pendingEpoch);
+        if (block.timestamp >= e.pendingValidAt) revert RootAlreadyValid(epoch, e.pendingValidAt);
+        bytes32 given = _hashDebits(debits);
+        if (given != _pendingDebitsHash) revert DebitsMismatch(_pendingDebitsHash, given);
+
+        e.pendingEpoch = 0;
+        e.pendingValidAt = 0;
+        _epochs = e;
+        _pendingRoot = bytes32(0);
+        _pendingDebitsHash = bytes32(0);
+
+        for (uint256 i; i < debits.length; ++i) {
+            uint256 platformId = debits[i].platformId;
+            uint256 amount = debits[i].amount;
+            Platform storage p = _platforms[platformId]; // existed at post time: ids are never removed
+            address token = p.token;
+            TokenTotals memory t = _totals[token];
+            if (amount > uint256(t.debited) - t.pulled) revert RefundExceedsUnpulled(token, amount, t.debited, t.pulled);
+            // unchecked: amount <= debited - pulled <= debited (checked just above).
+            unchecked {
+                // casting to 'uint128' is safe because amount <= debited - pulled < 2^128
+                // forge-lint: disable-next-line(unsafe-typecast)
+                _totals[token].debited = t.debited - uint128(amount);
+            }
+            p.escrow += amount;
+            _totalEscrow[token] += amount;
+            emit DebitRefunded(epoch, platformId, amount);
+        }
+        emit RootRevoked(epoch);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function pull(
+        address split,
+        address token,
+        uint256 cumulativeAmount,
+        uint256[6] calldata cumulativeUnits,
+        bytes32[] calldata proof
+    ) external nonReentrant returns (uint256 paid) {
+        (bytes32 root,) = _effectiveRoot();
+        if (root == bytes32(0)) revert NoRoot();
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(split, token, cumulativeAmount, cumulativeUnits))));
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidProof(root);
+
+        uint256 already = _pulled[split][token];
+        if (cumulativeAmount <= already) revert NothingToPull(split, token, cumulativeAmount, already);
+        // unchecked: cumulativeAmount > already (checked just above).
+        unchecked {
+            paid = cumulativeAmount - already;
+        }
+        TokenTotals memory t = _totals[token];
+        // unchecked: pulled <= debited is this contract's invariant (pulls are capped here, refunds are capped in revoke).
+        uint256 available;
+        unchecked {
+            available = uint256(t.debited) - t.pulled;
+        }
+        if (paid > available) revert InsolventPull(token, paid, available);
+        _pulled[split][token] = cumulativeAmount;
+        // unchecked: paid <= available = debited - pulled, so pulled + paid <= debited < 2^128.
+        unchecked {
+            // casting to 'uint128' is safe because paid <= available < 2^128
+            // forge-lint: disable-next-line(unsafe-typecast)
+            _totals[token].pulled = t.pulled + uint128(paid);
+        }
+        emit Pulled(split, token, paid, cumulativeAmount);
+        _send(token, split, paid);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function reportDigest(Report calldata report) external view returns (bytes32) {
+        return _hashTypedDataV4(_hashReport(report, _hashDebits(report.debits)));
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function hashDebits(Debit[] calldata debits) external pure returns (bytes32) {
+        return _hashDebits(debits);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function lastEpoch() external view returns (uint64) {
+        return _epochs.lastEpoch;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function currentRoot() external view returns (bytes32 root, uint64 epoch) {
+        return _effectiveRoot();
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint64 validAt, bytes32 debitsHash) {
+        Epochs memory e = _epochs;
+        if (e.pendingValidAt == 0 || block.timestamp >= e.pendingValidAt) return (bytes32(0), 0, 0, bytes32(0));
+        return (_pendingRoot, e.pendingEpoch, e.pendingValidAt, _pendingDebitsHash);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function pulled(address split, address token) external view returns (uint256) {
+        return _pulled[split][token];
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function totalDebited(address token) external view returns (uint256) {
+        return _totals[token].debited;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function totalPulled(address token) external view returns (uint256) {
+        return _totals[token].pulled;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function totalEscrow(address token) external view returns (uint256) {
+        return _totalEscrow[token];
+    }
+
+    /// @notice The EIP-712 domain separator (domain "UsageSettlement", version "1", this chain, this contract).
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ================================================================== internal
+
+    function _platform(uint256 platformId) private view returns (Platform storage p) {
+        if (platformId == 0 || platformId > _platformCount) revert UnknownPlatform(platformId);
+        p = _platforms[platformId];
+    }
+
+    /// @dev The root pulls verify against: the pending root once its delay has passed, else the accepted one.
+    function _effectiveRoot() private view returns (bytes32, uint64) {
+        Epochs memory e = _epochs;
+        if (e.pendingValidAt != 0 && block.timestamp >= e.pendingValidAt) return (_pendingRoot, e.pendingEpoch);
+        return (_currentRoot, e.currentEpoch);
+    }
+
+    function _setSigners(address[] memory signers_, uint8 threshold_) private {
+        uint256 n = signers_.length;
+        if (n == 0) revert NoSigners();
+        if (n > MAX_SIGNERS) revert TooManySigners(n, MAX_SIGNERS);
+        if (threshold_ == 0 || threshold_ > n) revert InvalidThreshold(threshold_, n);
+        uint32 version = _configVersion + 1;
+        address previous;
+        for (uint256 i; i < n; ++i) {
+            address s = signers_[i];
+            if (s == address(0)) revert ZeroSigner(i);
+            if (s <= previous) revert SignersNotSorted(i, previous, s);
+            _signerVersion[s] = version;
+            previous = s;
+        }
+        _signers = signers_;
+        _threshold = threshold_;
+        _configVersion = version;
+        emit SignersChanged(version, signers_, threshold_);
+    }
+
+    function _setGuardian(address guardian_) private {
+        emit GuardianChanged(_guardian, guardian_);
+        _guardian = guardian_;
+    }
+
+    function _setRootDelay(uint64 delay) private {
+        if (delay > MAX_DELAY) revert DelayTooLong(delay, MAX_DELAY);
+        _rootDelay = delay;
+        emit RootDelayChanged(delay);
+    }
+
+    function _setWithdrawalDelay(uint64 delay) private {
+        if (delay > MAX_DELAY) revert DelayTooLong(delay, MAX_DELAY);
+        _withdrawalDelay = delay;
+        emit WithdrawalDelayChanged(delay);
+    }
+
+    /// @dev Requires at least `threshold` signatures, each recovering (low s) to a current signer, strictly ascending.
+    function _verifySignatures(bytes32 digest, bytes[] calldata signatures) private view {
+        uint256 count = signatures.length;
+        if (count < _threshold) revert InsufficientSignatures(count, _threshold);
+        uint32 version = _configVersion;
+        address previous;
+        for (uint256 i; i < count; ++i) {
+            (address signer, ECDSA.RecoverError err, bytes32 errArg) = ECDSA.tryRecoverCalldata(digest, signatures[i]);
+            if (err == ECDSA.RecoverError.InvalidSignatureS) revert MalleableSignature(i, errArg);
+            if (err != ECDSA.RecoverError.NoError) revert InvalidSignature(i);
+            if (signer <= previous) revert SignerOrder(i, previous, signer);
+            if (_signerVersion[signer] != version) revert UnknownSigner(i, signer);
+            previous = signer;
+        }
+    }
+
+    /// @dev Takes each debit from its platform's escrow and adds it to the token's total debited.
+    function _debit(uint64 epoch, Debit[] calldata debits) private {
+        for (uint256 i; i < debits.length; ++i) {
+            uint256 platformId = debits[i].platformId;
+            uint256 amount = debits[i].amount;
+            Platform storage p = _platform(platformId);
+            uint256 escrow = p.escrow;
+            if (amount > escrow) revert InsufficientEscrow(platformId, escrow, amount);
+            address token = p.token;
+            // unchecked: amount <= escrow <= _totalEscrow[token].
+            unchecked {
+                p.escrow = escrow - amount;
+                _totalEscrow[token] -= amount;
+            }
+            _totals[token].debited += amount.toUint128();
+            emit PlatformDebited(epoch, platformId, amount);
+        }
+    }
+
+    /// @dev EIP-712 struct hash of a Report whose debits hash is `debitsHash`.
+    function _hashReport(Report calldata report, bytes32 debitsHash) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(REPORT_TYPEHASH, report.epoch, report.configVersion, report.root, report.dataHash, debitsHash)
+        );
+    }
+
+    /// @dev EIP-712 hash of Debit[]: keccak256 of the concatenated Debit struct hashes.
+    function _hashDebits(Debit[] calldata debits) private pure returns (bytes32) {
+        bytes32[] memory hashes = new bytes32[](debits.length);
+        for (uint256 i; i < debits.length; ++i) {
+            hashes[i] = keccak256(abi.encode(DEBIT_TYPEHASH, debits[i].platformId, debits[i].amount));
+        }
+        return keccak256(abi.encodePacked(hashes));
+    }
+
+    /// @dev Sends `amount` of `token` (ETH by call) to `to`.
+    function _send(address token, address to, uint256 amount) private {
+        if (token == NATIVE_TOKEN) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert EthTransferFailed(to, amount);
+        } else {
+            IERC20(token).safeTransfer(to, amount);
+        }
+    }
+}

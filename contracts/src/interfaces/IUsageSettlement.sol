@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title IUsageSettlement
+/// @notice Platform escrows, oracle-signed settlement roots and Merkle pulls of cumulative per-track royalties.
+/// @dev Money flow: a platform (payer) funds its escrow in one token; the oracle signers (k of n) sign an EIP-712
+/// `Report` per epoch carrying the Merkle root of cumulative per-track totals and this epoch's per-platform debits;
+/// `post` takes the debits from the escrows and stores only the root (gas O(1) in tracks); anyone may `pull` a
+/// track's cumulative amount minus what was already pulled into the track's split (Morpho URD style).
+///
+/// Amount rule (computed off chain by the oracle, recomputable by anyone from the leaves and the on-chain rate card):
+/// for one (track, platform, class), amount = floor(cumulativeMicroUnits * rate[class] / (UNIT_SCALE * RATE_SCALE))
+/// = floor(cumulativeMicroUnits * rate / 1e12); a leaf's `cumulativeAmount` is the sum of those floors over the
+/// platforms and classes paying in the leaf's token. Because the floor is always taken of cumulative totals, the
+/// rounding loss is at most one base unit per (track, platform, class) over its whole life, and it never compounds.
+/// The contract does not recompute amounts; it enforces signatures and solvency (pulled <= debited per token).
+///
+/// Leaves: OpenZeppelin StandardMerkleTree with types ["address","address","uint256","uint256[6]"]:
+/// leaf = keccak256(bytes.concat(keccak256(abi.encode(split, token, cumulativeAmount, cumulativeUnits)))),
+/// pairs hashed sorted (commutative keccak256).
+interface IUsageSettlement {
+    /// @notice One platform's escrow debit inside a report: this epoch's increment, in the platform's token base units.
+    struct Debit {
+        uint256 platformId;
+        uint256 amount;
+    }
+
+    /// @notice The EIP-712 signed settlement report.
+    /// @dev Type string: "Report(uint64 epoch,uint32 configVersion,bytes32 root,bytes32 dataHash,Debit[] debits)
+    /// Debit(uint256 platformId,uint256 amount)"; `debits` is hashed as keccak256 of the concatenated Debit struct hashes.
+    struct Report {
+        uint64 epoch;
+        uint32 configVersion;
+        bytes32 root;
+        bytes32 dataHash;
+        Debit[] debits;
+    }
+
+    /// @notice A registered platform.
+    /// @param payer The account allowed to request and execute escrow withdrawals.
+    /// @param token The escrow token (ERC-7528 0xEeee...EEeE for native ETH).
+    /// @param rates Token base units per usage unit per class, scaled by RATE_SCALE (1e6).
+    /// @param escrow The platform's escrow balance in token base units.
+    struct PlatformInfo {
+        address payer;
+        address token;
+        uint256[6] rates;
+        uint256 escrow;
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice `account` is the zero address where an account is required (`what` names the parameter).
+    error ZeroAddress(string what);
+    /// @notice `token` is neither the ERC-7528 native address nor a contract.
+    error InvalidToken(address token);
+    /// @notice No platform has id `platformId`.
+    error UnknownPlatform(uint256 platformId);
+    /// @notice `caller` is not the payer `payer` of platform `platformId`.
+    error NotPayer(uint256 platformId, address caller, address payer);
+    /// @notice `caller` is not the guardian `guardian`.
+    error NotGuardian(address caller, address guardian);
+    /// @notice An amount of zero was given where a positive amount is required.
+    error ZeroAmount();
+    /// @notice An ETH deposit sent `value` wei for an `amount` of `amount`.
+    error EthValueMismatch(uint256 value, uint256 amount);
+    /// @notice ETH (`value` wei) was sent with an operation that takes none.
+    error UnexpectedEthValue(uint256 value);
+    /// @notice An ERC-20 deposit of `amount` credited only `received` (fee-on-transfer tokens are not supported).
+    error TransferAmountMismatch(address token, uint256 amount, uint256 received);
+    /// @notice A delay of `delay` seconds exceeds the maximum `max`.
+    error DelayTooLong(uint64 delay, uint64 max);
+    /// @notice Platform `platformId` has no withdrawal request.
+    error NoWithdrawalRequested(uint256 platformId);
+    /// @notice The withdrawal of platform `platformId` is available only at `availableAt` (now `nowTs`).
+    error WithdrawalNotReady(uint256 platformId, uint64 availableAt, uint64 nowTs);
+    /// @notice An ETH transfer of `amount` wei to `to` failed.
+    error EthTransferFailed(address to, uint256 amount);
+
+    /// @notice The signer list is empty.
+    error NoSigners();
+    /// @notice `count` signers exceed the maximum `max`.
+    error TooManySigners(uint256 count, uint256 max);
+    /// @notice Signer `index` is the zero address.
+    error ZeroSigner(uint256 index);
+    /// @notice Signer `index` (`current`) is not strictly above the previous one (`previous`): unsorted or duplicate.
+    error SignersNotSorted(uint256 index, address previous, address current);
+    /// @notice `threshold` is not within 1..`signerCount`.
+    error InvalidThreshold(uint256 threshold, uint256 signerCount);
+
+    /// @notice The report's epoch `epoch` is not above the last accepted epoch `lastEpoch`.
+    error StaleEpoch(uint64 epoch, uint64 lastEpoch);
+    /// @notice The report was signed for signer config `configVersion`; the current one is `current`.
+    error ConfigVersionMismatch(uint32 configVersion, uint32 current);
+    /// @notice The report's root is zero.
+    error ZeroRoot();
+    /// @notice `count` signatures were given; the threshold is `threshold`.
+    error InsufficientSignatures(uint256 count, uint256 threshold);
+    /// @notice Signature `index` is malformed (bad length or unrecoverable).
+    error InvalidSignature(uint256 index);
+    /// @notice Signature `index` has a high `s` value `s` (malleable; EIP-2).
+    error MalleableSignature(uint256 index, bytes32 s);
+    /// @notice Signature `index` recovered `signer`, which is not strictly above the previous signer `previous`.
+    error SignerOrder(uint256 index, address previous, address signer);
+    /// @notice Signature `index` recovered `signer`, which is not in the current signer set.
+    error UnknownSigner(uint256 index, address signer);
+    /// @notice Platform `platformId` holds `escrow`, less than the debit `amount`.
+    error InsufficientEscrow(uint256 platformId, uint256 escrow, uint256 amount);
+    /// @notice The root of epoch `epoch` is still pending until `validAt`; only one root may be pending.
+    error RootStillPending(uint64 epoch, uint64 validAt);
+
+    /// @notice No root is pending (for `epoch`), or the pending root is of epoch `pendingEpoch`.
+    error NotPendingEpoch(uint64 epoch, uint64 pendingEpoch);
+    /// @notice The pending root of epoch `epoch` became valid at `validAt`; it can no longer be revoked.
+    error RootAlreadyValid(uint64 epoch, uint64 validAt);
+    /// @notice The debits given hash to `given`, not to the stored hash `expected` of the pending report.
+    error DebitsMismatch(bytes32 expected, bytes32 given);
+    /// @notice Refunding `amount` of `token` would bring total debited below total pulled (`debited`, `pulled`).
+    error RefundExceedsUnpulled(address token, uint256 amount, uint256 debited, uint256 pulled);
+
+    /// @notice No root has been accepted yet.
+    error NoRoot();
+    /// @notice The proof does not prove the leaf against the current root `root`.
+    error InvalidProof(bytes32 root);
+    /// @notice `split` already pulled `pulled` of `token`, not less than the leaf's `cumulativeAmount`.
+    error NothingToPull(address split, address token, uint256 cumulativeAmount, uint256 pulled);
+    /// @notice Paying `amount` of `token` exceeds what was debited and not yet pulled (`available`).
+    error InsolventPull(address token, uint256 amount, uint256 available);
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice Platform `platformId` was registered with payer `payer`, token `token` and rate card `rates`.
+    event PlatformRegistered(uint256 indexed platformId, address indexed payer, address indexed token, uint256[6] rates);
+    /// @notice The rate card of platform `platformId` was changed to `rates`.
+    event RatesChanged(uint256 indexed platformId, uint256[6] rates);
+    /// @notice `from` deposited `amount` into the escrow of platform `platformId`.
+    event EscrowDeposited(uint256 indexed platformId, address indexed from, uint256 amount);
+    /// @notice The payer of platform `platformId` requested to withdraw `amount`, available at `availableAt`.
+    event WithdrawalRequested(uint256 indexed platformId, uint256 amount, uint64 availableAt);
+    /// @notice `amount` was withdrawn from the escrow of platform `platformId` to `to`.
+    event EscrowWithdrawn(uint256 indexed platformId, address indexed to, uint256 amount);
+    /// @notice The oracle signer set became `signers` with threshold `threshold`, as config `configVersion`.
+    event SignersChanged(uint32 indexed configVersion, address[] signers, uint8 threshold);
+    /// @notice The guardian changed from `previousGuardian` to `newGuardian`.
+    event GuardianChanged(address indexed previousGuardian, address indexed newGuardian);
+    /// @notice The root delay became `rootDelay` seconds.
+    event RootDelayChanged(uint64 rootDelay);
+    /// @notice The withdrawal notice period became `withdrawalDelay` seconds.
+    event WithdrawalDelayChanged(uint64 withdrawalDelay);
+    /// @notice The root `root` of epoch `epoch` (published data `dataHash`) was posted; pullable from `validAt`.
+    event RootPosted(uint64 indexed epoch, bytes32 root, bytes32 dataHash, uint64 validAt);
+    /// @notice Platform `platformId`'s escrow was debited `amount` in epoch `epoch`.
+    event PlatformDebited(uint64 indexed epoch, uint256 indexed platformId, uint256 amount);
+    /// @notice The pending root of epoch `epoch` was revoked by the guardian; its debits were refunded.
+    event RootRevoked(uint64 indexed epoch);
+    /// @notice Platform `platformId`'s escrow was refunded `amount` from the revoked epoch `epoch`.
+    event DebitRefunded(uint64 indexed epoch, uint256 indexed platformId, uint256 amount);
+    /// @notice `split` was paid `amount` of `token`, bringing its pulled total to `cumulativeAmount`.
+    event Pulled(address indexed split, address indexed token, uint256 amount, uint256 cumulativeAmount);
+
+    // ------------------------------------------------------------------ platforms and escrow
+
+    /// @notice Registers a platform (owner only). Ids are sequential from 1.
+    /// @param payer The platform's payer account (withdraws escrow).
+    /// @param token The escrow token; ERC-7528 0xEeee...EEeE for ETH. Fee-on-transfer and rebasing tokens are unsupported.
+    /// @param rates Token base units per usage unit per class, scaled by RATE_SCALE.
+    /// @return platformId The new platform's id.
+    function registerPlatform(address payer, address token, uint256[6] calldata rates)
+        external
+        returns (uint256 platformId);
+
+    /// @notice Replaces the rate card of `platformId` (owner only). Applies to usage the oracle settles from then on.
+    function setRates(uint256 platformId, uint256[6] calldata rates) external;
+
+    /// @notice Adds `amount` to the escrow of `platformId`; anyone may deposit.
+    /// @dev ETH platforms: msg.value must equal `amount`. ERC-20 platforms: SafeERC20 transferFrom msg.sender, no ETH.
+    function deposit(uint256 platformId, uint256 amount) external payable;
+
+    /// @notice Requests to withdraw `amount` from the escrow of `platformId` (payer only); replaces any earlier request.
+    /// @dev The withdrawal is available `withdrawalDelay` seconds later, so what the platform owes can still be debited.
+    function requestWithdrawal(uint256 platformId, uint256 amount) external;
+
+    /// @notice Executes the pending withdrawal of `platformId` to `to` (payer only, after the notice period).
+    /// @return amount The amount paid: min(requested, escrow at execution).
+    function withdraw(uint256 platformId, address to) external returns (uint256 amount);
+
+    /// @notice The platform `platformId` (payer, token, rates, escrow). Reverts UnknownPlatform for an unknown id.
+    function platform(uint256 platformId) external view returns (PlatformInfo memory);
+
+    /// @notice The number of registered platforms (the highest id).
+    function platformCount() external view returns (uint256);
+
+    /// @notice The pending withdrawal request of `platformId`: `amount` (0 = none), available from `availableAt`.
+    function pendingWithdrawal(uint256 platformId) external view returns (uint256 amount, uint64 availableAt);
+
+    // ------------------------------------------------------------------ configuration
+
+    /// @notice Replaces the oracle signer set (owner only) and bumps `configVersion`; older signatures stop verifying.
+    /// @param signers Strictly ascending, non-zero addresses (1..MAX_SIGNERS of them).
+    /// @param threshold The number of distinct signatures required, 1..signers.length.
+    function setSigners(address[] calldata signers, uint8 threshold) external;
+
+    /// @notice Sets the guardian allowed to revoke a pending root (owner only; zero disables revocation).
+    function setGuardian(address guardian) external;
+
+    /// @notice Sets the delay between posting a root and it becoming pullable (owner only; 0 = immediate).
+    function setRootDelay(uint64 rootDelay) external;
+
+    /// @notice Sets the escrow withdrawal notice period (owner only); applies to later requests.
+    function setWithdrawalDelay(uint64 withdrawalDelay) external;
+
+    /// @notice The current oracle signer set, ascending.
+    function signers() external view returns (address[] memory);
+
+    /// @notice The number of signatures required.
+    function threshold() external view returns (uint8);
+
+    /// @notice The signer config version that reports must be signed for (starts at 1, bumped by setSigners).
+    function configVersion() external view returns (uint32);
+
+    /// @notice Whether `account` is in the current signer set.
+    function isSigner(address account) external view returns (bool);
+
+    /// @notice The guardian.
+    function guardian() external view returns (address);
+
+    /// @notice Seconds between posting a root and it becoming pullable.
+    function rootDelay() external view returns (uint64);
+
+    /// @notice Escrow withdrawal notice period in seconds.
+    function withdrawalDelay() external view returns (uint64);
+
+    // ------------------------------------------------------------------ reports and roots
+
+    /// @notice Posts a signed report: checks signatures, takes the debits from the escrows, stores the root.
+    /// @dev Permissionless: anyone may submit a properly signed report. `signatures` must recover to current signers
+    /// in strictly ascending address order, at least `threshold` of them; each signature is 65 bytes (r, s, v), low s.
+    /// Reverts RootStillPending while a previous root is pending; a pending root whose delay has passed is accepted first.
+    function post(Report calldata report, bytes[] calldata signatures) external;
+
+    /// @notice Revokes the pending root of `epoch` (guardian only, before it becomes valid) and refunds its debits.
+    /// @dev `debits` must be exactly the posted report's debits (checked against the stored EIP-712 debits hash).
+    /// The epoch stays used: the next report needs a higher epoch and, if the usage was right, the same debits again.
+    function revoke(uint64 epoch, Debit[] calldata debits) external;
+
+    /// @notice Pays `split` its `cumulativeAmount` of `token` minus what it already pulled, proven against the current root.
+    /// @dev Permissionless. ETH is sent by call, ERC-20 by SafeERC20 transfer. Never pays more than
+    /// totalDebited(token) - totalPulled(token) (reverts InsolventPull).
+    /// @return paid The amount paid to `split`.
+    function pull(
+        address split,
+        address token,
+        uint256 cumulativeAmount,
+        uint256[6] calldata cumulativeUnits,
+        bytes32[] calldata proof
+    ) external returns (uint256 paid);
+
+    /// @notice The EIP-712 digest that signers sign for `report` (domain "UsageSettlement", version "1").
+    function reportDigest(Report calldata report) external view returns (bytes32);
+
+    /// @notice The EIP-712 hash of a debit list: keccak256 of the concatenated Debit struct hashes.
+    function hashDebits(Debit[] calldata debits) external pure returns (bytes32);
+
+    /// @notice The highest epoch posted so far (accepted, pending or revoked); 0 before the first report.
+    function lastEpoch() external view returns (uint64);
+
+    /// @notice The root pulls are proven against now, and its epoch (0, 0 before the first accepted root).
+    /// @dev A pending root whose delay has passed is the current root.
+    function currentRoot() external view returns (bytes32 root, uint64 epoch);
+
+    /// @notice The root still inside its delay (zeros if none): root, epoch, the time it becomes valid, its debits hash.
+    function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint64 validAt, bytes32 debitsHash);
+
+    /// @notice The amount of `token` already pulled by `split`.
+    function pulled(address split, address token) external view returns (uint256);
+
+    /// @notice Total of `token` debited from escrows (net of refunds).
+    function totalDebited(address token) external view returns (uint256);
+
+    /// @notice Total of `token` pulled into splits.
+    function totalPulled(address token) external view returns (uint256);
+
+    /// @notice Sum of the escrows of all platforms paying in `token`.
+    function totalEscrow(address token) external view returns (uint256);
+}
