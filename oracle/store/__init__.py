@@ -1,0 +1,1 @@
+"""The oracle's store: Core tables, engine, migrations, repository functions."""

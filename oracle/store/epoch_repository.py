@@ -1,0 +1,327 @@
+"""Queries of the epoch part: usage at an intake cut, settled totals, the epoch state machine's rows.
+
+Every function takes a Connection; the caller owns the transaction, so one step of an epoch is
+persisted all at once or not at all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from oracle.epoch.tables import (
+    EPOCH_CHILD_TABLES,
+    epoch_debits,
+    epoch_held_back,
+    epoch_reports,
+    epoch_signatures,
+    epoch_totals,
+    epochs,
+    settled_totals,
+)
+from oracle.epoch.totals import HeldBack, Settled, TotalKey
+from oracle.store.schema import quarantine, reports, tracks, usage
+
+UNFINISHED = ("built", "signed", "tx_signed", "sent")
+_COUNTED_STATUSES = ("accepted", "superseded")
+
+
+@dataclass(frozen=True, slots=True)
+class EpochRecord:
+    epoch: int
+    status: str
+    config_version: int
+    cut_seq: int
+    block_number: int
+    root: str
+    data_hash: str
+    data_path: str
+    leaf_count: int
+    tx_hash: str | None = None
+    raw_tx: str | None = None
+    tx_nonce: int | None = None
+    posted_block: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReport:
+    version_id: int
+    platform_id: int
+    report_id: str
+
+
+def _counted_at(cut: int) -> ColumnElement[bool]:
+    """Report versions whose usage counts at intake cut `cut`: accepted by then, not yet replaced."""
+    newer = reports.alias("newer")
+    replaced = exists().where(
+        and_(
+            newer.c.supersedes_id == reports.c.id,
+            newer.c.intake_seq <= cut,
+            newer.c.status.in_(_COUNTED_STATUSES),
+        )
+    )
+    return and_(
+        reports.c.intake_seq.is_not(None),
+        reports.c.intake_seq <= cut,
+        reports.c.status.in_(_COUNTED_STATUSES),
+        ~replaced,
+    )
+
+
+def cumulative_units_at(conn: Connection, cut: int) -> dict[TotalKey, int]:
+    """Payable micro-units per (track, platform, class) at the cut, released quarantine included."""
+    totals: dict[TotalKey, int] = {}
+    counted = _counted_at(cut)
+    from_usage = (
+        select(
+            reports.c.platform_id,
+            usage.c.track_id,
+            usage.c.usage_class,
+            func.sum(usage.c.micro_units),
+        )
+        .join(reports, reports.c.id == usage.c.report_version_id)
+        .where(counted)
+        .group_by(reports.c.platform_id, usage.c.track_id, usage.c.usage_class)
+    )
+    released = (
+        select(
+            reports.c.platform_id,
+            quarantine.c.track_id,
+            quarantine.c.usage_class,
+            func.sum(quarantine.c.micro_units),
+        )
+        .join(reports, reports.c.id == quarantine.c.report_version_id)
+        .where(counted, quarantine.c.status == "released", quarantine.c.decision_seq <= cut)
+        .group_by(reports.c.platform_id, quarantine.c.track_id, quarantine.c.usage_class)
+    )
+    for query in (from_usage, released):
+        for platform_id, track_id, usage_class, micro_units in conn.execute(query):
+            key = (int(track_id), int(platform_id), int(usage_class))
+            totals[key] = totals.get(key, 0) + int(micro_units)
+    return {key: units for key, units in totals.items() if units > 0}
+
+
+def pending_reports_at(conn: Connection, cut: int) -> list[PendingReport]:
+    """Counted report versions at the cut that no confirmed epoch settled yet."""
+    settled_by_epoch = exists().where(
+        and_(
+            epoch_reports.c.report_version_id == reports.c.id,
+            epoch_reports.c.epoch == epochs.c.epoch,
+            epochs.c.status == "confirmed",
+        )
+    )
+    query = (
+        select(reports.c.id, reports.c.platform_id, reports.c.report_id)
+        .where(_counted_at(cut), reports.c.settled_epoch.is_(None), ~settled_by_epoch)
+        .order_by(reports.c.id)
+    )
+    return [PendingReport(int(i), int(p), str(r)) for i, p, r in conn.execute(query)]
+
+
+def split_addresses(conn: Connection, track_ids: Iterable[int]) -> dict[int, str]:
+    """Split address per track from the catalog (tracks without one are left out)."""
+    wanted = sorted(set(track_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 5_000):
+        chunk = wanted[start : start + 5_000]
+        query = select(tracks.c.track_id, tracks.c.split_address).where(
+            tracks.c.track_id.in_(chunk), tracks.c.split_address.is_not(None)
+        )
+        found.update({int(t): str(s) for t, s in conn.execute(query)})
+    return found
+
+
+def settled(conn: Connection) -> dict[TotalKey, Settled]:
+    rows = conn.execute(
+        select(
+            settled_totals.c.track_id,
+            settled_totals.c.platform_id,
+            settled_totals.c.usage_class,
+            settled_totals.c.micro_units,
+            settled_totals.c.amount,
+        )
+    )
+    return {(int(t), int(p), int(c)): Settled(int(u), int(a)) for t, p, c, u, a in rows}
+
+
+def last_confirmed_epoch(conn: Connection) -> int:
+    value = conn.execute(
+        select(func.max(epochs.c.epoch)).where(epochs.c.status == "confirmed")
+    ).scalar()
+    return int(value or 0)
+
+
+def _record(row: Mapping[str, object]) -> EpochRecord:
+    return EpochRecord(**{name: row[name] for name in EpochRecord.__slots__})  # type: ignore[arg-type]
+
+
+def get_epoch(conn: Connection, epoch: int) -> EpochRecord | None:
+    row = conn.execute(select(epochs).where(epochs.c.epoch == epoch)).mappings().first()
+    return _record(row) if row else None
+
+
+def unfinished_epoch(conn: Connection) -> EpochRecord | None:
+    """The lowest epoch started but not confirmed or abandoned, if any."""
+    row = (
+        conn.execute(select(epochs).where(epochs.c.status.in_(UNFINISHED)).order_by(epochs.c.epoch))
+        .mappings()
+        .first()
+    )
+    return _record(row) if row else None
+
+
+def recent_epochs(conn: Connection, limit: int) -> list[EpochRecord]:
+    rows = conn.execute(select(epochs).order_by(epochs.c.epoch.desc()).limit(limit)).mappings()
+    return [_record(row) for row in rows]
+
+
+def save_epoch(
+    conn: Connection,
+    record: EpochRecord,
+    changed: Mapping[TotalKey, Settled],
+    debits: Sequence[tuple[int, int]],
+    held_back: Sequence[HeldBack],
+    report_version_ids: Iterable[int],
+) -> None:
+    """Stores a computed epoch, replacing an unconfirmed row of the same number (a rebuild)."""
+    existing = get_epoch(conn, record.epoch)
+    if existing is not None and existing.status == "confirmed":
+        raise ValueError(f"epoch {record.epoch} is already confirmed in this store")
+    for table in (*EPOCH_CHILD_TABLES, epochs):
+        conn.execute(delete(table).where(table.c.epoch == record.epoch))
+    now = int(time.time())
+    values = {name: getattr(record, name) for name in EpochRecord.__slots__}
+    conn.execute(insert(epochs).values(**values, created_at=now, updated_at=now))
+    rows = [
+        {
+            "epoch": record.epoch,
+            "track_id": t,
+            "platform_id": p,
+            "usage_class": c,
+            "micro_units": total.micro_units,
+            "amount": str(total.amount),
+        }
+        for (t, p, c), total in changed.items()
+    ]
+    for start in range(0, len(rows), 10_000):
+        conn.execute(insert(epoch_totals), rows[start : start + 10_000])
+    if debits:
+        conn.execute(
+            insert(epoch_debits),
+            [{"epoch": record.epoch, "platform_id": p, "amount": str(a)} for p, a in debits],
+        )
+    if held_back:
+        conn.execute(
+            insert(epoch_held_back),
+            [
+                {
+                    "epoch": record.epoch,
+                    "platform_id": h.platform_id,
+                    "debit": str(h.debit),
+                    "escrow": str(h.escrow),
+                }
+                for h in held_back
+            ],
+        )
+    version_rows = [{"epoch": record.epoch, "report_version_id": v} for v in report_version_ids]
+    if version_rows:
+        conn.execute(insert(epoch_reports), version_rows)
+
+
+def update_epoch(conn: Connection, epoch: int, **values: object) -> None:
+    result = conn.execute(
+        update(epochs).where(epochs.c.epoch == epoch).values(**values, updated_at=int(time.time()))
+    )
+    if result.rowcount != 1:
+        raise ValueError(f"epoch {epoch} is not in this store")
+
+
+def save_signatures(conn: Connection, epoch: int, signatures: Mapping[str, str]) -> None:
+    conn.execute(delete(epoch_signatures).where(epoch_signatures.c.epoch == epoch))
+    if signatures:
+        conn.execute(
+            insert(epoch_signatures),
+            [{"epoch": epoch, "signer": s, "signature": sig} for s, sig in signatures.items()],
+        )
+
+
+def signatures_of(conn: Connection, epoch: int) -> dict[str, str]:
+    rows = conn.execute(
+        select(epoch_signatures.c.signer, epoch_signatures.c.signature).where(
+            epoch_signatures.c.epoch == epoch
+        )
+    )
+    return {str(s): str(sig) for s, sig in rows}
+
+
+def debits_of(conn: Connection, epoch: int) -> list[tuple[int, int]]:
+    rows = conn.execute(
+        select(epoch_debits.c.platform_id, epoch_debits.c.amount)
+        .where(epoch_debits.c.epoch == epoch)
+        .order_by(epoch_debits.c.platform_id)
+    )
+    return [(int(p), int(a)) for p, a in rows]
+
+
+def held_back_of(conn: Connection, epoch: int) -> list[HeldBack]:
+    rows = conn.execute(
+        select(epoch_held_back.c.platform_id, epoch_held_back.c.debit, epoch_held_back.c.escrow)
+        .where(epoch_held_back.c.epoch == epoch)
+        .order_by(epoch_held_back.c.platform_id)
+    )
+    return [HeldBack(int(p), int(d), int(e)) for p, d, e in rows]
+
+
+def confirm_epoch(
+    conn: Connection, epoch: int, posted_block: int | None, tx_hash: str | None
+) -> None:
+    """Marks the epoch confirmed, moves its totals into the settled totals, marks its reports settled."""
+    update_epoch(conn, epoch, status="confirmed", posted_block=posted_block, tx_hash=tx_hash)
+    moved = select(epoch_totals.c.epoch).where(
+        epoch_totals.c.epoch == epoch,
+        epoch_totals.c.track_id == settled_totals.c.track_id,
+        epoch_totals.c.platform_id == settled_totals.c.platform_id,
+        epoch_totals.c.usage_class == settled_totals.c.usage_class,
+    )
+    conn.execute(delete(settled_totals).where(moved.exists()))
+    conn.execute(
+        insert(settled_totals).from_select(
+            ["track_id", "platform_id", "usage_class", "micro_units", "amount", "epoch"],
+            select(
+                epoch_totals.c.track_id,
+                epoch_totals.c.platform_id,
+                epoch_totals.c.usage_class,
+                epoch_totals.c.micro_units,
+                epoch_totals.c.amount,
+                epoch_totals.c.epoch,
+            ).where(epoch_totals.c.epoch == epoch),
+        )
+    )
+    included = select(epoch_reports.c.report_version_id).where(epoch_reports.c.epoch == epoch)
+    conn.execute(
+        update(reports)
+        .where(
+            reports.c.id.in_(included),
+            or_(reports.c.settled_epoch.is_(None), reports.c.settled_epoch > epoch),
+        )
+        .values(settled_epoch=epoch)
+    )
+
+
+def quarantine_counts(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(quarantine.c.status, func.count()).group_by(quarantine.c.status))
+    return {str(status): int(count) for status, count in rows}
+
+
+def pending_report_count(conn: Connection) -> int:
+    value = conn.execute(
+        select(func.count())
+        .select_from(reports)
+        .where(reports.c.status == "accepted", reports.c.settled_epoch.is_(None))
+    ).scalar()
+    return int(value or 0)
