@@ -1,1 +1,1 @@
-"""Epochs: cumulative totals, amounts from the on-chain rate card, the settlement tree, k-of-n signing, posting."""
+"""Epochs: cumulative totals, on-chain rates, the settlement tree, k-of-n signing, posting."""

@@ -18,7 +18,7 @@ AMOUNT_DIVISOR = UNIT_SCALE * RATE_SCALE
 
 
 def class_amount(cumulative_micro_units: int, rate: int) -> int:
-    """Base units owed for `cumulative_micro_units` at `rate` (base units per unit, RATE_SCALE-scaled)."""
+    """Base units owed for `cumulative_micro_units` at `rate` (RATE_SCALE-scaled)."""
     if cumulative_micro_units < 0 or rate < 0:
         raise ValueError(f"units and rate must be >= 0, got {cumulative_micro_units} and {rate}")
     return cumulative_micro_units * rate // AMOUNT_DIVISOR

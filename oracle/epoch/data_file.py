@@ -1,4 +1,4 @@
-"""The published epoch data file: canonical JSON bytes, its keccak256 (the report's dataHash), writing it.
+"""The published epoch data file: canonical JSON bytes and their keccak256 (the dataHash).
 
 Anyone holding the file can check every leaf against the posted root and recompute every amount
 from the on-chain rate cards. Integers are decimal strings so no JSON reader rounds them.
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from oracle.epoch.totals import HeldBack, PlatformState
 from oracle.epoch.tree_builder import LeafEntry

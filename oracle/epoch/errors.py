@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oracle.errors import EpochError as EpochError
 
+
 class TotalsWentBackwards(EpochError):
     """A cumulative total read from the store is below what was already settled: usage was lost."""
 
@@ -40,7 +41,8 @@ class NodeDisagreement(EpochError):
 
     def __init__(self, node: str, field: str, proposed: object, computed: object):
         super().__init__(
-            f"node {node} refuses to sign: {field} differs (proposed {proposed!r}, computed {computed!r})"
+            f"node {node} refuses to sign: {field} differs "
+            f"(proposed {proposed!r}, computed {computed!r})"
         )
         self.node = node
         self.field = field

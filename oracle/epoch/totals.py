@@ -19,7 +19,7 @@ TotalKey = tuple[int, int, int]
 
 @dataclass(frozen=True, slots=True)
 class Settled:
-    """A cumulative total of one (track, platform, class): micro-units and the amount they are worth."""
+    """One (track, platform, class) cumulative total: micro-units and what they are worth."""
 
     micro_units: int
     amount: int
@@ -63,7 +63,7 @@ def advance_totals(
     current_units: Mapping[TotalKey, int],
     platforms: Mapping[int, PlatformState],
 ) -> TotalsAdvance:
-    """Moves `settled` to `current_units` (cumulative micro-units read from the store at the cut)."""
+    """Moves `settled` to `current_units` (cumulative micro-units in the store at the cut)."""
     for key, total in settled.items():
         if current_units.get(key, 0) < total.micro_units:
             raise TotalsWentBackwards(*key, total.micro_units, current_units.get(key, 0))
@@ -99,9 +99,7 @@ def advance_totals(
     totals = dict(settled)
     totals.update(changed)
     debits = tuple(
-        (pid, debit)
-        for pid, debit in sorted(debit_of.items())
-        if pid not in held_ids and debit > 0
+        (pid, debit) for pid, debit in sorted(debit_of.items()) if pid not in held_ids and debit > 0
     )
     included = frozenset(pid for pid in platforms if pid not in held_ids)
     return TotalsAdvance(totals, changed, debits, held_back, included)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chain_client.constants import NUM_CLASSES
 from chain_client.merkle import StandardMerkleTree, settlement_leaf_types
+
+from chain_client.constants import NUM_CLASSES
 from oracle.epoch.errors import UnknownPlatform, UnknownTrack
 from oracle.epoch.totals import Settled, TotalKey
 
@@ -39,7 +40,7 @@ def leaves_from_totals(
     split_of_track: Mapping[int, str],
     token_of_platform: Mapping[int, str],
 ) -> list[LeafEntry]:
-    """One leaf per (track's split, token), summing platforms and classes; ordered by track, token."""
+    """One leaf per (track's split, token), summing platforms and classes; by track, token."""
     grouped: dict[tuple[int, str], dict[int, tuple[list[int], list[int]]]] = {}
     for (track_id, platform_id, usage_class), total in totals.items():
         token = token_of_platform.get(platform_id)

@@ -1,4 +1,4 @@
-"""Queries of the epoch part: usage at an intake cut, settled totals, the epoch state machine's rows.
+"""Queries of the epoch part: usage at an intake cut, settled totals, epoch state rows.
 
 Every function takes a Connection; the caller owns the transaction, so one step of an epoch is
 persisted all at once or not at all.
@@ -10,7 +10,18 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from oracle.epoch.tables import (
@@ -56,7 +67,7 @@ class PendingReport:
 
 
 def _counted_at(cut: int) -> ColumnElement[bool]:
-    """Report versions whose usage counts at intake cut `cut`: accepted by then, not yet replaced."""
+    """Report versions counted at intake cut `cut`: accepted by then, not yet replaced."""
     newer = reports.alias("newer")
     replaced = exists().where(
         and_(
@@ -156,8 +167,8 @@ def last_confirmed_epoch(conn: Connection) -> int:
     return int(value or 0)
 
 
-def _record(row: Mapping[str, object]) -> EpochRecord:
-    return EpochRecord(**{name: row[name] for name in EpochRecord.__slots__})  # type: ignore[arg-type]
+def _record(row: RowMapping) -> EpochRecord:
+    return EpochRecord(**{name: row[name] for name in EpochRecord.__slots__})
 
 
 def get_epoch(conn: Connection, epoch: int) -> EpochRecord | None:
@@ -280,7 +291,7 @@ def held_back_of(conn: Connection, epoch: int) -> list[HeldBack]:
 def confirm_epoch(
     conn: Connection, epoch: int, posted_block: int | None, tx_hash: str | None
 ) -> None:
-    """Marks the epoch confirmed, moves its totals into the settled totals, marks its reports settled."""
+    """Marks the epoch confirmed, its totals settled and its reports settled."""
     update_epoch(conn, epoch, status="confirmed", posted_block=posted_block, tx_hash=tx_hash)
     moved = select(epoch_totals.c.epoch).where(
         epoch_totals.c.epoch == epoch,

@@ -1,0 +1,96 @@
+"""Tables of the epoch part (SQLAlchemy Core). Migration 0002_epochs creates exactly these.
+
+Token amounts can exceed 64 bits (18-decimal tokens), so they are stored as decimal text.
+An epoch row that is not confirmed can be replaced by a rebuild of the same epoch number.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, SmallInteger, String, Table, Text
+
+from oracle.store.schema import metadata
+
+#: built -> signed -> tx_signed -> sent -> confirmed; abandoned when its post cannot succeed.
+#: Peer nodes only hold signed (what they computed and signed) and confirmed.
+EPOCH_STATUSES = ("built", "signed", "tx_signed", "sent", "confirmed", "abandoned")
+
+epochs = Table(
+    "oracle_epochs",
+    metadata,
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),
+    Column("config_version", BigInteger, nullable=False),
+    Column("cut_seq", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("root", String(66), nullable=False),
+    Column("data_hash", String(66), nullable=False),
+    Column("data_path", Text, nullable=False, server_default=""),
+    Column("leaf_count", BigInteger, nullable=False),
+    Column("tx_hash", String(66), nullable=True),
+    Column("raw_tx", Text, nullable=True),
+    Column("tx_nonce", BigInteger, nullable=True),
+    Column("posted_block", BigInteger, nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+epoch_signatures = Table(
+    "oracle_epoch_signatures",
+    metadata,
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("signer", String(42), primary_key=True),
+    Column("signature", String(132), nullable=False),
+)
+
+epoch_totals = Table(
+    "oracle_epoch_totals",
+    metadata,
+    # The totals an epoch moves: cumulative micro-units and amount after the epoch.
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("track_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("platform_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("usage_class", SmallInteger, primary_key=True, autoincrement=False),
+    Column("micro_units", BigInteger, nullable=False),
+    Column("amount", String(80), nullable=False),
+)
+
+settled_totals = Table(
+    "oracle_settled_totals",
+    metadata,
+    # The latest confirmed cumulative total per (track, platform, class).
+    Column("track_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("platform_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("usage_class", SmallInteger, primary_key=True, autoincrement=False),
+    Column("micro_units", BigInteger, nullable=False),
+    Column("amount", String(80), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+)
+
+epoch_debits = Table(
+    "oracle_epoch_debits",
+    metadata,
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("platform_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("amount", String(80), nullable=False),
+)
+
+epoch_held_back = Table(
+    "oracle_epoch_held_back",
+    metadata,
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("platform_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("debit", String(80), nullable=False),
+    Column("escrow", String(80), nullable=False),
+)
+
+epoch_reports = Table(
+    "oracle_epoch_reports",
+    metadata,
+    # Report versions (oracle_reports.id) whose usage this epoch settles.
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("report_version_id", BigInteger, primary_key=True, autoincrement=False),
+    Index("ix_oracle_epoch_reports_version", "report_version_id"),
+)
+
+EPOCH_CHILD_TABLES = (epoch_signatures, epoch_totals, epoch_debits, epoch_held_back, epoch_reports)
