@@ -1,0 +1,80 @@
+"""Builds the FastAPI application from explicit settings (nothing is read at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.auth.router import router as auth_router
+from api.chain.gateway import ChainGateway
+from api.contributors.router import router as contributors_router
+from api.db.engine import make_engine
+from api.db.migrate import upgrade_engine
+from api.editions.router import router as editions_router
+from api.error_handlers import install_error_handlers
+from api.health import router as health_router
+from api.platforms.router import router as platforms_router
+from api.reports.router import router as reports_router
+from api.settings import ApiSettings
+from api.tracks.router import router as tracks_router
+from api.usage.router import router as usage_router
+
+DESCRIPTION = """Royalty settlement for AI-generated music.
+
+Every error is `{"code", "message", "details"}`. Amounts are integers in token base units,
+serialised as decimal strings. Authenticate with `Authorization: Bearer <token>`: the operator's
+admin token, a wallet session from `/v1/auth/siwe`, or a platform API key from onboarding.
+"""
+
+
+def migrate_all(engine: Engine) -> None:
+    """Brings the API's and the oracle's schemas (same database, separate trees) to head."""
+    upgrade_engine(engine)
+    from oracle.store.migrate import upgrade as upgrade_oracle
+
+    upgrade_oracle(engine.url.render_as_string(hide_password=False))
+
+
+def create_app(
+    settings: ApiSettings,
+    *,
+    engine: Engine | None = None,
+    chain: ChainGateway | None = None,
+    run_migrations: bool = True,
+) -> FastAPI:
+    owned_engine = engine is None
+    app_engine = engine if engine is not None else make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_migrations:
+            migrate_all(app_engine)
+        yield
+        if owned_engine:
+            app_engine.dispose()
+
+    app = FastAPI(
+        title="AI Music Royalties API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = app_engine
+    app.state.chain = chain if chain is not None else ChainGateway(settings)
+    install_error_handlers(app)
+    for router in (
+        health_router,
+        auth_router,
+        tracks_router,
+        platforms_router,
+        usage_router,
+        editions_router,
+        contributors_router,
+        reports_router,
+    ):
+        app.include_router(router)
+    return app

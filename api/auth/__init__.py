@@ -1,0 +1,1 @@
+"""Auth domain of the API."""

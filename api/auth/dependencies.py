@@ -1,0 +1,99 @@
+"""Route guards: every route names who may call it through one of these dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth.principal import Principal, Role
+from api.auth.service import AuthService
+from api.db.session import DbSession
+from api.errors import Forbidden, Unauthorized
+from api.settings import ApiSettings
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="Operator admin token, wallet session token (rs_...) or platform API key (rk_...).",
+)
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
+def get_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+Settings = Annotated[ApiSettings, Depends(get_settings)]
+
+
+def bearer_token(credentials: BearerCredentials) -> str | None:
+    return credentials.credentials if credentials is not None else None
+
+
+def optional_principal(
+    credentials: BearerCredentials, session: DbSession, settings: Settings
+) -> Principal | None:
+    if credentials is None:
+        return None
+    return AuthService(session, settings).resolve(credentials.credentials)
+
+
+def _require(principal: Principal | None, *roles: Role) -> Principal:
+    if principal is None:
+        raise Unauthorized("authorization: a bearer token is required")
+    if principal.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise Forbidden(f"role: this route is for {allowed}, not {principal.role.value}")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def any_principal(principal: OptionalPrincipal) -> Principal:
+    return _require(principal, Role.OPERATOR, Role.WALLET, Role.PLATFORM)
+
+
+def operator_only(principal: OptionalPrincipal) -> Principal:
+    return _require(principal, Role.OPERATOR)
+
+
+def wallet_only(principal: OptionalPrincipal) -> Principal:
+    return _require(principal, Role.WALLET)
+
+
+def platform_only(principal: OptionalPrincipal) -> Principal:
+    return _require(principal, Role.PLATFORM)
+
+
+def operator_or_wallet(principal: OptionalPrincipal) -> Principal:
+    return _require(principal, Role.OPERATOR, Role.WALLET)
+
+
+def operator_or_platform(principal: OptionalPrincipal) -> Principal:
+    return _require(principal, Role.OPERATOR, Role.PLATFORM)
+
+
+AnyCaller = Annotated[Principal, Depends(any_principal)]
+Operator = Annotated[Principal, Depends(operator_only)]
+Wallet = Annotated[Principal, Depends(wallet_only)]
+PlatformCaller = Annotated[Principal, Depends(platform_only)]
+OperatorOrWallet = Annotated[Principal, Depends(operator_or_wallet)]
+OperatorOrPlatform = Annotated[Principal, Depends(operator_or_platform)]
+
+
+def ensure_self_or_operator(principal: Principal, address: str) -> None:
+    """A wallet may only read or act for its own address; the operator for anyone."""
+    if principal.is_operator or principal.is_wallet(address):
+        return
+    raise Forbidden(f"address: you may only access your own data, not {address}")
+
+
+def ensure_platform_or_operator(principal: Principal, platform_id: int) -> None:
+    if principal.is_operator:
+        return
+    if principal.role is Role.PLATFORM and principal.platform_id == platform_id:
+        return
+    raise Forbidden(f"platform_id: you may only access platform {principal.platform_id}")

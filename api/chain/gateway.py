@@ -1,0 +1,136 @@
+"""Lazily connects to the chain named by the settings and hands out typed contract clients."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.types import TxReceipt
+
+from api.errors import ServiceMisconfigured
+from api.settings import ApiSettings
+
+if TYPE_CHECKING:
+    from chain_client.deploy import Deployment
+
+    from chain_client.sender import TransactionSender
+
+
+class ChainGateway:
+    """One per app. Operator and relayer transactions are serialised by a lock each."""
+
+    def __init__(
+        self,
+        settings: ApiSettings,
+        *,
+        w3: Web3 | None = None,
+        deployment: Deployment | None = None,
+    ) -> None:
+        self.settings = settings
+        self._w3 = w3
+        self._deployment = deployment
+        self.operator_lock = threading.Lock()
+        self.relayer_lock = threading.Lock()
+
+    @cached_property
+    def w3(self) -> Web3:
+        if self._w3 is not None:
+            return self._w3
+        return Web3(HTTPProvider(self.settings.rpc_url, request_kwargs={"timeout": 30}))
+
+    @cached_property
+    def deployment(self) -> Deployment:
+        from chain_client.deploy import Deployment
+
+        if self._deployment is not None:
+            return self._deployment
+        path = self.settings.deployment_file
+        if not path.exists():
+            raise ServiceMisconfigured(f"deployment_file: {path} does not exist; deploy first")
+        return Deployment.from_json(path.read_text())
+
+    def _sender(self, key: str | None, name: str) -> TransactionSender:
+        from eth_account import Account
+
+        from chain_client.sender import TransactionSender
+
+        if key is None:
+            raise ServiceMisconfigured(f"{name}: not configured; this route sends transactions")
+        return TransactionSender(
+            self.w3, Account.from_key(key), confirmations=self.settings.confirmations
+        )
+
+    @cached_property
+    def operator_sender(self) -> TransactionSender:
+        return self._sender(self.settings.operator_key, "operator_key")
+
+    @cached_property
+    def relayer_sender(self) -> TransactionSender:
+        return self._sender(self.settings.relayer_key, "relayer_key")
+
+    @property
+    def operator_address(self) -> str:
+        return str(self.operator_sender.address)
+
+    @cached_property
+    def _abis(self) -> dict[str, list[dict[str, Any]]]:
+        from chain_client.compiler import compile_contracts
+
+        artifacts = compile_contracts()
+        names = ("TrackRegistry", "UsageSettlement", "TrackEditions", "SplitFactory", "TrackSplit")
+        abis: dict[str, list[dict[str, Any]]] = {n: list(artifacts.abi(n)) for n in names}
+        abis["ERC20"] = list(artifacts.abi("MockStablecoin"))
+        return abis
+
+    def abi(self, name: str) -> list[dict[str, Any]]:
+        return self._abis[name]
+
+    def _address_of(self, name: str) -> str:
+        deployment = self.deployment
+        attribute = {
+            "TrackRegistry": "track_registry",
+            "UsageSettlement": "usage_settlement",
+            "TrackEditions": "track_editions",
+            "SplitFactory": "split_factory",
+        }[name]
+        return str(getattr(deployment, attribute))
+
+    def contract(self, name: str, address: str | None = None) -> Contract:
+        """A web3 contract for a deployed singleton, or for `address` (splits, tokens)."""
+        target = address if address is not None else self._address_of(name)
+        return self.w3.eth.contract(address=Web3.to_checksum_address(target), abi=self.abi(name))
+
+    def send_as_operator(self, function: ContractFunction, value: int = 0) -> TxReceipt:
+        with self.operator_lock:
+            return self.operator_sender.transact(function, value=value)
+
+    def send_as_relayer(self, function: ContractFunction) -> TxReceipt:
+        with self.relayer_lock:
+            return self.relayer_sender.transact(function)
+
+    def call(self, function: ContractFunction) -> Any:
+        """eth_call a view; a revert becomes chain_client's ContractRevert."""
+        from web3.exceptions import ContractLogicError
+
+        from chain_client.reverts import project_revert_decoder, revert_data_from_exception
+
+        try:
+            return function.call()
+        except ContractLogicError as exc:
+            data = revert_data_from_exception(exc)
+            raise project_revert_decoder().decode(data) from exc
+
+    def prepared(self, function: ContractFunction, value: int = 0) -> dict[str, Any]:
+        """The transaction a wallet must sign for `function` (to, data, value, chain id)."""
+        from chain_client.sender import call_target
+
+        to, data = call_target(function)
+        return {"to": str(to), "data": str(data), "value": str(value), "chain_id": self.chain_id}
+
+    @property
+    def chain_id(self) -> int:
+        return self.settings.chain_id

@@ -1,0 +1,1 @@
+"""Contributors domain of the API."""

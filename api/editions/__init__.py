@@ -1,0 +1,1 @@
+"""Editions domain of the API."""

@@ -1,0 +1,1 @@
+"""Indexer domain of the API."""

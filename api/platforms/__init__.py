@@ -1,0 +1,1 @@
+"""Platforms domain of the API."""

@@ -1,0 +1,7 @@
+"""Reports routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])

@@ -1,0 +1,1 @@
+"""Tracks domain of the API."""

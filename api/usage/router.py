@@ -1,0 +1,7 @@
+"""Usage routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1/usage", tags=["usage"])

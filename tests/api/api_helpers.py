@@ -1,0 +1,67 @@
+"""Helpers shared by the API tests: SIWE sign-in with anvil's well-known dev keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from fastapi.testclient import TestClient
+from siwe import SiweMessage
+
+# anvil's well-known development keys (accounts #5..#7): test ETH only.
+DEV_KEYS = (
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+)
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def siwe_message(
+    address: str,
+    nonce: str,
+    *,
+    domain: str = "localhost:8000",
+    chain_id: int = 31337,
+    expires_in: timedelta = timedelta(minutes=5),
+) -> str:
+    now = datetime.now(UTC)
+    message = SiweMessage(
+        domain=domain,
+        address=address,
+        statement="Sign in to AI Music Royalties.",
+        uri="http://localhost:8000",
+        version="1",
+        chain_id=chain_id,
+        nonce=nonce,
+        issued_at=now.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        expiration_time=(now + expires_in).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    )
+    return message.prepare_message()
+
+
+def sign_text(key: str, text: str) -> str:
+    signed = Account.sign_message(encode_defunct(text=text), private_key=key)
+    return "0x" + signed.signature.hex().removeprefix("0x")
+
+
+def sign_in(client: TestClient, key: str, **message_options: object) -> str:
+    """Signs in the wallet of `key`; returns its session token."""
+    address = Account.from_key(key).address
+    nonce = client.post("/v1/auth/nonce").json()["nonce"]
+    text = siwe_message(address, nonce, **message_options)  # type: ignore[arg-type]
+    response = client.post(
+        "/v1/auth/siwe", json={"message": text, "signature": sign_text(key, text)}
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    return token

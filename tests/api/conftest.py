@@ -1,0 +1,95 @@
+"""Fixtures of the API tests: migrated databases (SQLite, and PostgreSQL when configured),
+one rolled-back transaction per test, and an app bound to that transaction."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_helpers import ADMIN_TOKEN
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.app import create_app, migrate_all
+from api.chain.gateway import ChainGateway
+from api.db.engine import make_engine
+from api.db.session import get_session
+from api.settings import ApiSettings
+
+POSTGRES_URL_ENV = "ROYALTIES_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def db_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "postgresql":
+        url = os.environ.get(POSTGRES_URL_ENV)
+        if not url:
+            pytest.skip(f"{POSTGRES_URL_ENV} is not set")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'api.db'}"
+    engine = make_engine(url)
+    migrate_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(db_engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = db_engine.connect()
+    transaction = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> ApiSettings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": "sqlite:///unused.db",
+        "admin_token": ADMIN_TOKEN,
+        "data_dir": tmp_path / "data",
+        "deployment_file": tmp_path / "deployment.json",
+    }
+    values.update(overrides)
+    return ApiSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ApiSettings:
+    return make_settings(tmp_path)
+
+
+def bind_app(
+    settings: ApiSettings, engine: Engine, session: Session, chain: ChainGateway
+) -> FastAPI:
+    app = create_app(settings, engine=engine, chain=chain, run_migrations=False)
+
+    def _session() -> Iterator[Session]:
+        yield session
+
+    app.dependency_overrides[get_session] = _session
+    return app
+
+
+@pytest.fixture
+def client(settings: ApiSettings, db_engine: Engine, db_session: Session) -> Iterator[TestClient]:
+    """An app without a reachable chain (routes that need one answer 503)."""
+    app = bind_app(settings, db_engine, db_session, ChainGateway(settings))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
