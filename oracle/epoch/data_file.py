@@ -31,7 +31,7 @@ class EpochHeader:
     chain_id: int
     settlement: str
     config_version: int
-    cut_sequence: int
+    cut_seq: int
     block_number: int
     root: str
 
@@ -45,7 +45,7 @@ def data_file_document(
     platforms: Mapping[int, PlatformState],
     debits: Sequence[tuple[int, int]],
     held_back: Sequence[HeldBack],
-    report_ids: Iterable[str],
+    report_ids: Iterable[tuple[int, str]],
     leaves: Sequence[LeafEntry],
     proofs: Sequence[Sequence[str]],
 ) -> dict[str, object]:
@@ -55,7 +55,7 @@ def data_file_document(
         "chainId": header.chain_id,
         "settlement": header.settlement,
         "configVersion": header.config_version,
-        "cutSequence": header.cut_sequence,
+        "cutSequence": header.cut_seq,
         "blockNumber": header.block_number,
         "root": header.root,
         "leafEncoding": ["address", "address", "uint256", "uint256[6]"],
@@ -69,7 +69,7 @@ def data_file_document(
             {"platformId": h.platform_id, "debit": str(h.debit), "escrow": str(h.escrow)}
             for h in held_back
         ],
-        "reportIds": sorted(report_ids),
+        "reports": [{"platformId": pid, "reportId": rid} for pid, rid in sorted(set(report_ids))],
         "leaves": [
             {
                 "trackId": leaf.track_id,

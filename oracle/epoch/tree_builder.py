@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chain_client.merkle import StandardMerkleTree, settlement_leaf_types
-
 from chain_client.constants import NUM_CLASSES
+from chain_client.merkle import StandardMerkleTree, settlement_leaf_types
 from oracle.epoch.errors import UnknownPlatform, UnknownTrack
 from oracle.epoch.totals import Settled, TotalKey
 

@@ -1,0 +1,119 @@
+"""What an epoch reads from UsageSettlement: state at a pinned block, and the events of a posting.
+
+Every node reads rates, escrows and the signer config at the same block number, so nodes reading
+independently agree; the local catalog's copy of the rate card is never used for amounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_typing import BlockNumber, ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractLogicError
+from web3.types import BlockIdentifier
+
+from chain_client.compiler import compile_contracts
+from oracle.epoch.errors import UnknownPlatform
+from oracle.epoch.totals import PlatformState
+
+
+@dataclass(frozen=True, slots=True)
+class PostedRoot:
+    epoch: int
+    root: str
+    data_hash: str
+    valid_at: int
+    block_number: int
+    tx_hash: str
+
+
+def _hex32(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+class SettlementView:
+    """Reads of one UsageSettlement contract."""
+
+    def __init__(self, w3: Web3, address: str, abi: list[dict[str, Any]] | None = None) -> None:
+        self.w3 = w3
+        self.address: ChecksumAddress = Web3.to_checksum_address(address)
+        self.contract: Contract = w3.eth.contract(
+            address=self.address, abi=abi or compile_contracts().abi("UsageSettlement")
+        )
+
+    def head(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def last_epoch(self, block: int | None = None) -> int:
+        return int(self.contract.functions.lastEpoch().call(block_identifier=self._at(block)))
+
+    def config_version(self, block: int | None = None) -> int:
+        return int(self.contract.functions.configVersion().call(block_identifier=self._at(block)))
+
+    def threshold(self, block: int | None = None) -> int:
+        return int(self.contract.functions.threshold().call(block_identifier=self._at(block)))
+
+    def signers(self, block: int | None = None) -> list[str]:
+        found = self.contract.functions.signers().call(block_identifier=self._at(block))
+        return [Web3.to_checksum_address(a) for a in found]
+
+    def pending_valid_at(self, block: int | None = None) -> int:
+        """When the pending root becomes pullable (0 when none is pending)."""
+        _root, _epoch, valid_at, _debits = self.contract.functions.pendingRoot().call(
+            block_identifier=self._at(block)
+        )
+        return int(valid_at)
+
+    def platform(self, platform_id: int, block: int | None = None) -> PlatformState:
+        try:
+            info = self.contract.functions.platform(platform_id).call(
+                block_identifier=self._at(block)
+            )
+        except ContractLogicError as exc:
+            raise UnknownPlatform(platform_id) from exc
+        _payer, token, rates, escrow = info
+        return PlatformState(
+            platform_id, Web3.to_checksum_address(token), tuple(int(r) for r in rates), int(escrow)
+        )
+
+    def post_function(
+        self, report_tuple: tuple[Any, ...], signatures: list[bytes]
+    ) -> ContractFunction:
+        return self.contract.functions.post(report_tuple, signatures)
+
+    def root_posted(self, epoch: int, from_block: int) -> PostedRoot | None:
+        logs = self.contract.events.RootPosted.get_logs(
+            from_block=BlockNumber(from_block), argument_filters={"epoch": epoch}
+        )
+        if not logs:
+            return None
+        log = logs[-1]
+        return PostedRoot(
+            epoch=int(log["args"]["epoch"]),
+            root=_hex32(log["args"]["root"]),
+            data_hash=_hex32(log["args"]["dataHash"]),
+            valid_at=int(log["args"]["validAt"]),
+            block_number=int(log["blockNumber"]),
+            tx_hash=HexBytes(log["transactionHash"]).to_0x_hex(),
+        )
+
+    def platform_debits(self, epoch: int, from_block: int) -> list[tuple[int, int]]:
+        logs = self.contract.events.PlatformDebited.get_logs(
+            from_block=BlockNumber(from_block), argument_filters={"epoch": epoch}
+        )
+        return sorted((int(log["args"]["platformId"]), int(log["args"]["amount"])) for log in logs)
+
+    def revoked(self, epoch: int, from_block: int) -> bool:
+        logs = self.contract.events.RootRevoked.get_logs(
+            from_block=BlockNumber(from_block), argument_filters={"epoch": epoch}
+        )
+        return bool(logs)
+
+    @staticmethod
+    def _at(block: int | None) -> BlockIdentifier:
+        return "latest" if block is None else BlockNumber(block)

@@ -1,0 +1,280 @@
+"""The coordinator: runs one epoch through built -> signed -> tx_signed -> sent -> confirmed.
+
+Every step is persisted before the next starts. A run first resumes an unfinished epoch, so a
+crash at any step followed by a restart posts each epoch exactly once and loses no report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chain_client.eip712 import SettlementReport, recover_settlement_report_signer
+from chain_client.errors import ContractRevert, TransactionTimeout
+from oracle.epoch.chain_view import SettlementView
+from oracle.epoch.computation import EpochProposal
+from oracle.epoch.crash import CrashHook
+from oracle.epoch.data_file import data_file_path, write_data_file
+from oracle.epoch.errors import (
+    EpochError,
+    EpochOutOfStep,
+    NotEnoughSignatures,
+    ReconciliationMismatch,
+)
+from oracle.epoch.node import OracleNode
+from oracle.epoch.poster import Poster
+from oracle.epoch.reconcile import reconcile_epoch
+from oracle.epoch.signing import ordered_signatures, settlement_report
+from oracle.epoch.totals import HeldBack
+from oracle.store import epoch_repository as repo
+from oracle.store.counters import latest_intake_seq
+
+# A post that reverts with one of these can never succeed as built: rebuild the epoch.
+_REBUILD_ERRORS = ("InsufficientEscrow", "ConfigVersionMismatch", "UnknownSigner")
+
+
+@dataclass(frozen=True)
+class EpochOutcome:
+    status: str
+    """posted | skipped | waiting"""
+    epoch: int
+    root: str | None = None
+    tx_hash: str | None = None
+    debits: tuple[tuple[int, int], ...] = ()
+    held_back: tuple[HeldBack, ...] = ()
+    leaf_count: int = 0
+    data_path: str = ""
+    refusals: tuple[str, ...] = field(default=())
+    message: str = ""
+
+
+class EpochRunner:
+    def __init__(
+        self,
+        node: OracleNode,
+        peers: Sequence[OracleNode],
+        poster: Poster,
+        data_dir: Path,
+        crash: CrashHook,
+    ) -> None:
+        self.node = node
+        self.peers = list(peers)
+        self.poster = poster
+        self.data_dir = data_dir
+        self.crash = crash
+        self.engine = node.engine
+        self.view: SettlementView = node.view
+
+    def run_once(self) -> EpochOutcome:
+        with self.engine.connect() as conn:
+            unfinished = repo.unfinished_epoch(conn)
+        if unfinished is not None:
+            return self._drive(unfinished.epoch)
+        return self._start()
+
+    # ---- a new epoch ----------------------------------------------------------------
+
+    def _start(self) -> EpochOutcome:
+        block = self.view.head()
+        chain_last = self.view.last_epoch(block)
+        with self.engine.connect() as conn:
+            local_last = repo.last_confirmed_epoch(conn)
+            cut = latest_intake_seq(conn)
+        if chain_last != local_last:
+            raise EpochOutOfStep(
+                f"the chain's lastEpoch is {chain_last} but this store confirmed epoch "
+                f"{local_last}; another poster is active or this store is not the one that posted"
+            )
+        valid_at = self.view.pending_valid_at(block)
+        if valid_at and valid_at > self._block_time(block):
+            return EpochOutcome(
+                "waiting", chain_last + 1, message=f"pending root not valid until {valid_at}"
+            )
+        proposal = EpochProposal(chain_last + 1, self.view.config_version(block), cut, block)
+        result = self.node.compute(proposal)
+        computation = result.computation
+        if computation is None:
+            return EpochOutcome(
+                "skipped",
+                proposal.epoch,
+                held_back=result.advance.held_back,
+                message="nothing new to settle",
+            )
+        path = data_file_path(self.data_dir, self.node.chain_id, self.view.address, proposal.epoch)
+        write_data_file(path, computation.data)
+        with self.engine.begin() as conn:
+            repo.save_epoch(
+                conn,
+                repo.EpochRecord(
+                    epoch=proposal.epoch,
+                    status="built",
+                    config_version=proposal.config_version,
+                    cut_seq=proposal.cut_seq,
+                    block_number=proposal.block_number,
+                    root=computation.root,
+                    data_hash=computation.data_hash,
+                    data_path=str(path),
+                    leaf_count=len(computation.leaves),
+                ),
+                computation.advance.changed,
+                computation.advance.debits,
+                computation.advance.held_back,
+                [r.version_id for r in computation.included_reports],
+            )
+        self.crash("after_build")
+        return self._drive(proposal.epoch)
+
+    # ---- driving a persisted epoch to confirmation ----------------------------------
+
+    def _drive(self, epoch: int) -> EpochOutcome:
+        refusals: tuple[str, ...] = ()
+        record = self._record(epoch)
+        if record.status in ("tx_signed", "sent") or self.view.last_epoch() >= epoch:
+            return self._recover_sent(epoch)
+        if record.status == "built":
+            refusals = self._collect_signatures(record)
+            self.crash("after_sign")
+            record = self._record(epoch)
+        try:
+            tx_hash = self.poster.sign_and_send(
+                epoch, self._report(record), self._ordered_signatures(record)
+            )
+        except ContractRevert as revert:
+            return self._after_revert(epoch, revert)
+        return self._await(epoch, tx_hash, refusals)
+
+    def _recover_sent(self, epoch: int) -> EpochOutcome:
+        record = self._record(epoch)
+        if self.view.last_epoch() >= epoch:
+            return self._confirm(epoch)
+        if record.raw_tx is None:
+            raise EpochError(f"epoch {epoch} is {record.status} without a persisted transaction")
+        try:
+            tx_hash = self.poster.resend(epoch, record.raw_tx)
+        except ContractRevert as revert:
+            return self._after_revert(epoch, revert)
+        if tx_hash is None:
+            # Its nonce went to another transaction and the chain has not posted the epoch.
+            with self.engine.begin() as conn:
+                repo.update_epoch(conn, epoch, status="signed", tx_hash=None, raw_tx=None)
+            return self._drive(epoch)
+        return self._await(epoch, tx_hash, ())
+
+    def _await(self, epoch: int, tx_hash: str, refusals: tuple[str, ...]) -> EpochOutcome:
+        try:
+            self.poster.wait(tx_hash)
+        except ContractRevert as revert:
+            return self._after_revert(epoch, revert)
+        except TransactionTimeout:
+            return EpochOutcome("waiting", epoch, tx_hash=tx_hash, message="no receipt yet")
+        return self._confirm(epoch, refusals)
+
+    def _after_revert(self, epoch: int, revert: ContractRevert) -> EpochOutcome:
+        if self.view.last_epoch() >= epoch:
+            return self._confirm(epoch)
+        if revert.error_name in _REBUILD_ERRORS:
+            with self.engine.begin() as conn:
+                repo.update_epoch(conn, epoch, status="abandoned", note=str(revert))
+            return EpochOutcome("waiting", epoch, message=f"abandoned, rebuilt next run: {revert}")
+        if revert.error_name == "RootStillPending":
+            return EpochOutcome("waiting", epoch, message=str(revert))
+        raise revert
+
+    def _confirm(self, epoch: int, refusals: tuple[str, ...] = ()) -> EpochOutcome:
+        posted = reconcile_epoch(self.engine, self.view, epoch)
+        if posted is None:
+            raise ReconciliationMismatch(
+                f"the chain's lastEpoch reached {epoch} but no RootPosted event for it was found"
+            )
+        for peer in self.peers:
+            try:
+                peer.catch_up()
+            except EpochError as exc:
+                refusals = (*refusals, f"{peer.name} could not reconcile: {exc}")
+        record = self._record(epoch)
+        with self.engine.connect() as conn:
+            debits = tuple(repo.debits_of(conn, epoch))
+            held_back = tuple(repo.held_back_of(conn, epoch))
+        return EpochOutcome(
+            "posted",
+            epoch,
+            root=record.root,
+            tx_hash=posted.tx_hash,
+            debits=debits,
+            held_back=held_back,
+            leaf_count=record.leaf_count,
+            data_path=record.data_path,
+            refusals=refusals,
+        )
+
+    # ---- signatures -----------------------------------------------------------------
+
+    def _collect_signatures(self, record: repo.EpochRecord) -> tuple[str, ...]:
+        report = self._report(record)
+        proposal = EpochProposal(
+            record.epoch, record.config_version, record.cut_seq, record.block_number
+        )
+        signers = set(self.view.signers(record.block_number))
+        threshold = self.view.threshold(record.block_number)
+        collected: dict[str, str] = {}
+        refusals: list[str] = []
+        if self.node.address in signers:
+            collected[self.node.address] = self.node.sign_own(report)
+        for peer in self.peers:
+            if len(collected) >= threshold:
+                break
+            if peer.address not in signers or peer.address in collected:
+                refusals.append(f"{peer.name} ({peer.address}) is not a current signer")
+                continue
+            try:
+                signature = peer.sign_proposed(proposal, report)
+            except EpochError as exc:
+                refusals.append(str(exc))
+                continue
+            recovered = recover_settlement_report_signer(
+                report,
+                signature,
+                chain_id=self.node.chain_id,
+                verifying_contract=self.view.address,
+            )
+            if recovered != peer.address:
+                refusals.append(f"{peer.name} returned a signature of {recovered}")
+                continue
+            collected[peer.address] = signature
+        if len(collected) < threshold:
+            raise NotEnoughSignatures(record.epoch, len(collected), threshold, refusals)
+        with self.engine.begin() as conn:
+            repo.save_signatures(conn, record.epoch, collected)
+            repo.update_epoch(conn, record.epoch, status="signed")
+        return tuple(refusals)
+
+    def _ordered_signatures(self, record: repo.EpochRecord) -> list[bytes]:
+        with self.engine.connect() as conn:
+            signatures = list(repo.signatures_of(conn, record.epoch).values())
+        return ordered_signatures(
+            self._report(record),
+            signatures,
+            chain_id=self.node.chain_id,
+            settlement=self.view.address,
+        )
+
+    # ---- helpers --------------------------------------------------------------------
+
+    def _record(self, epoch: int) -> repo.EpochRecord:
+        with self.engine.connect() as conn:
+            record = repo.get_epoch(conn, epoch)
+        if record is None:
+            raise EpochError(f"epoch {epoch} is not in this store")
+        return record
+
+    def _report(self, record: repo.EpochRecord) -> SettlementReport:
+        with self.engine.connect() as conn:
+            debits = repo.debits_of(conn, record.epoch)
+        return settlement_report(
+            record.epoch, record.config_version, record.root, record.data_hash, debits
+        )
+
+    def _block_time(self, block: int) -> int:
+        return int(self.view.w3.eth.get_block(block)["timestamp"]) if block else int(time.time())
