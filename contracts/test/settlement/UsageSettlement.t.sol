@@ -1,0 +1,1042 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {UsageSettlement} from "../../src/UsageSettlement.sol";
+import {IUsageSettlement} from "../../src/interfaces/IUsageSettlement.sol";
+import {MerkleHelper} from "./MerkleHelper.sol";
+import {SettlementBase} from "./SettlementBase.sol";
+
+/// @dev Takes 1% of every transfer (unsupported by the settlement: deposits must revert).
+contract FeeToken is ERC20 {
+    constructor() ERC20("Fee", "FEE") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && to != address(0)) {
+            uint256 fee = value / 100;
+            super._update(from, address(0xdead), fee);
+            value -= fee;
+        }
+        super._update(from, to, value);
+    }
+}
+
+/// @dev Refuses ETH.
+contract EthRejecter {
+    receive() external payable {
+        revert("no ETH");
+    }
+}
+
+contract UsageSettlementTest is SettlementBase {
+    address internal splitA = address(0x5001);
+    address internal splitB = address(0x5002);
+
+    // ================================================================== constructor and config
+
+    function test_Constructor() public view {
+        assertEq(settlement.owner(), owner);
+        assertEq(settlement.guardian(), guardian);
+        assertEq(settlement.configVersion(), 1);
+        assertEq(settlement.threshold(), 2);
+        assertEq(settlement.signers(), signerAddrs);
+        assertTrue(settlement.isSigner(signerAddrs[0]));
+        assertFalse(settlement.isSigner(address(0)));
+        assertFalse(settlement.isSigner(owner));
+        assertEq(settlement.rootDelay(), 0);
+        assertEq(settlement.withdrawalDelay(), WITHDRAWAL_DELAY);
+        assertEq(settlement.lastEpoch(), 0);
+        (bytes32 root, uint64 epoch) = settlement.currentRoot();
+        assertEq(root, bytes32(0));
+        assertEq(epoch, 0);
+    }
+
+    function test_DomainSeparatorMatchesHandBuilt() public view {
+        assertEq(settlement.domainSeparator(), _domainSeparator(block.chainid, address(settlement)));
+        assertEq(settlement.DEBIT_TYPEHASH(), DEBIT_TH);
+        assertEq(settlement.REPORT_TYPEHASH(), REPORT_TH);
+    }
+
+    function test_ReportDigestMatchesHandBuilt() public view {
+        IUsageSettlement.Report memory r = _report(7, keccak256("root"), _debits2(pidUsd, 123, pidEth, 456));
+        assertEq(settlement.reportDigest(r), _digest(r));
+        assertEq(settlement.hashDebits(r.debits), _debitsHash(r.debits));
+        // empty array: keccak256 of nothing
+        assertEq(settlement.hashDebits(_noDebits()), keccak256(""));
+    }
+
+    /// @dev A fixed vector from the reference JavaScript @openzeppelin/merkle-tree 1.0.8 (StandardMerkleTree.of
+    /// with types ["address","address","uint256","uint256[6]"]), so the test helper and the leaf encoding match it.
+    function test_MerkleHelperMatchesReferenceTree() public pure {
+        bytes32[] memory leaves = new bytes32[](3);
+        leaves[0] = MerkleHelper.settlementLeaf(address(0x5001), NATIVE, 1000, [uint256(1), 2, 3, 4, 5, 6]);
+        leaves[1] = MerkleHelper.settlementLeaf(address(0x5002), NATIVE, 2500, [uint256(0), 0, 0, 0, 7_000_000, 0]);
+        leaves[2] = MerkleHelper.settlementLeaf(address(0x5003), address(0xaBc), 999_999, [uint256(1_000_000), 0, 0, 0, 0, 0]);
+        bytes32[] memory tree = MerkleHelper.build(leaves);
+        assertEq(MerkleHelper.root(tree), 0xb28edbfc38741586e713818df55ebbb3ae378f95a973ee68729ec28e460562bd);
+        bytes32[] memory p = MerkleHelper.proof(tree, leaves[0]);
+        assertEq(p.length, 1);
+        assertEq(p[0], 0xc7aabb89ab347a6b550ed1407f7d7a31cf46bbb1b5e6113aa3d6435ac823c48e);
+        p = MerkleHelper.proof(tree, leaves[2]);
+        assertEq(p.length, 2);
+        assertEq(p[0], 0x16f5802e4a2da8a5b55977e464eb5b56ef8df11b0103c04a9d96a3550947aff0);
+        assertEq(p[1], 0x7cf9a9d50c981edc864ced255bd20a4cbc4dd606f2aa119893299d067f5b9be0);
+    }
+
+    function test_SetSigners() public {
+        _makeSigners(4);
+        address[] memory s = signerAddrs;
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.SignersChanged(2, s, 3);
+        vm.prank(owner);
+        settlement.setSigners(s, 3);
+        assertEq(settlement.configVersion(), 2);
+        assertEq(settlement.threshold(), 3);
+        assertEq(settlement.signers(), s);
+    }
+
+    function test_SetSigners_RemovedSignerIsNoLongerSigner() public {
+        address old = signerAddrs[0];
+        address[] memory s = new address[](1);
+        s[0] = address(0x1234);
+        vm.prank(owner);
+        settlement.setSigners(s, 1);
+        assertFalse(settlement.isSigner(old));
+        assertTrue(settlement.isSigner(address(0x1234)));
+    }
+
+    function test_RevertWhen_SetSignersNotOwner() public {
+        address[] memory s = signerAddrs;
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+        settlement.setSigners(s, 1);
+    }
+
+    function test_RevertWhen_SetSignersEmpty() public {
+        vm.expectRevert(IUsageSettlement.NoSigners.selector);
+        vm.prank(owner);
+        settlement.setSigners(new address[](0), 1);
+    }
+
+    function test_RevertWhen_SetSignersTooMany() public {
+        address[] memory s = new address[](33);
+        for (uint256 i; i < 33; ++i) {
+            s[i] = address(uint160(i + 1));
+        }
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.TooManySigners.selector, 33, 32));
+        vm.prank(owner);
+        settlement.setSigners(s, 1);
+    }
+
+    function test_RevertWhen_SetSignersZeroSigner() public {
+        address[] memory s = new address[](2);
+        s[1] = address(1);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.ZeroSigner.selector, 0));
+        vm.prank(owner);
+        settlement.setSigners(s, 1);
+    }
+
+    function test_RevertWhen_SetSignersUnsorted() public {
+        address[] memory s = new address[](2);
+        s[0] = address(2);
+        s[1] = address(1);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.SignersNotSorted.selector, 1, address(2), address(1)));
+        vm.prank(owner);
+        settlement.setSigners(s, 1);
+    }
+
+    function test_RevertWhen_SetSignersDuplicate() public {
+        address[] memory s = new address[](2);
+        s[0] = address(2);
+        s[1] = address(2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.SignersNotSorted.selector, 1, address(2), address(2)));
+        vm.prank(owner);
+        settlement.setSigners(s, 1);
+    }
+
+    function test_RevertWhen_SetSignersThresholdZero() public {
+        address[] memory s = signerAddrs;
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidThreshold.selector, 0, 3));
+        vm.prank(owner);
+        settlement.setSigners(s, 0);
+    }
+
+    function test_RevertWhen_SetSignersThresholdAboveCount() public {
+        address[] memory s = signerAddrs;
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidThreshold.selector, 4, 3));
+        vm.prank(owner);
+        settlement.setSigners(s, 4);
+    }
+
+    function test_RevertWhen_ConstructorInvalidSigners() public {
+        vm.expectRevert(IUsageSettlement.NoSigners.selector);
+        new UsageSettlement(owner, guardian, new address[](0), 1, 0, 0);
+    }
+
+    function test_SetDelaysAndGuardian() public {
+        vm.startPrank(owner);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RootDelayChanged(1 hours);
+        settlement.setRootDelay(1 hours);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.WithdrawalDelayChanged(2 days);
+        settlement.setWithdrawalDelay(2 days);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.GuardianChanged(guardian, address(7));
+        settlement.setGuardian(address(7));
+        vm.stopPrank();
+        assertEq(settlement.rootDelay(), 1 hours);
+        assertEq(settlement.withdrawalDelay(), 2 days);
+        assertEq(settlement.guardian(), address(7));
+    }
+
+    function test_RevertWhen_RootDelayTooLong() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.DelayTooLong.selector, 30 days + 1, 30 days));
+        vm.prank(owner);
+        settlement.setRootDelay(30 days + 1);
+    }
+
+    function test_RevertWhen_WithdrawalDelayTooLong() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.DelayTooLong.selector, 31 days, 30 days));
+        vm.prank(owner);
+        settlement.setWithdrawalDelay(31 days);
+    }
+
+    function test_RevertWhen_SetRootDelayNotOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+        settlement.setRootDelay(1);
+    }
+
+    function test_RevertWhen_SetGuardianNotOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+        settlement.setGuardian(address(1));
+    }
+
+    function test_OwnershipTransferIsTwoStep() public {
+        vm.prank(owner);
+        settlement.transferOwnership(address(9));
+        assertEq(settlement.owner(), owner);
+        vm.prank(address(9));
+        settlement.acceptOwnership();
+        assertEq(settlement.owner(), address(9));
+    }
+
+    // ================================================================== platforms
+
+    function test_RegisterPlatform() public {
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.PlatformRegistered(3, address(0xAA), address(usd), rates);
+        vm.prank(owner);
+        uint256 id = settlement.registerPlatform(address(0xAA), address(usd), rates);
+        assertEq(id, 3);
+        assertEq(settlement.platformCount(), 3);
+        IUsageSettlement.PlatformInfo memory p = settlement.platform(id);
+        assertEq(p.payer, address(0xAA));
+        assertEq(p.token, address(usd));
+        assertEq(p.rates[1], rates[1]);
+        assertEq(p.escrow, 0);
+    }
+
+    function test_RevertWhen_RegisterPlatformNotOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+        settlement.registerPlatform(address(0xAA), address(usd), rates);
+    }
+
+    function test_RevertWhen_RegisterPlatformZeroPayer() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.ZeroAddress.selector, "payer"));
+        vm.prank(owner);
+        settlement.registerPlatform(address(0), address(usd), rates);
+    }
+
+    function test_RevertWhen_RegisterPlatformTokenNotContract() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidToken.selector, address(0x1234)));
+        vm.prank(owner);
+        settlement.registerPlatform(address(0xAA), address(0x1234), rates);
+    }
+
+    function test_SetRates() public {
+        uint256[6] memory r = [uint256(1), 2, 3, 4, 5, 6];
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RatesChanged(pidUsd, r);
+        vm.prank(owner);
+        settlement.setRates(pidUsd, r);
+        assertEq(settlement.platform(pidUsd).rates[5], 6);
+    }
+
+    function test_RevertWhen_SetRatesUnknownPlatform() public {
+        uint256[6] memory r;
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownPlatform.selector, 99));
+        vm.prank(owner);
+        settlement.setRates(99, r);
+    }
+
+    function test_RevertWhen_SetRatesNotOwner() public {
+        uint256[6] memory r;
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+        settlement.setRates(pidUsd, r);
+    }
+
+    function test_RevertWhen_PlatformUnknown() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownPlatform.selector, 0));
+        settlement.platform(0);
+    }
+
+    // ================================================================== escrow
+
+    function test_DepositErc20() public {
+        usd.mint(address(this), 500);
+        usd.approve(address(settlement), 500);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.EscrowDeposited(pidUsd, address(this), 500);
+        settlement.deposit(pidUsd, 500); // anyone may deposit for a platform
+        assertEq(settlement.platform(pidUsd).escrow, 500);
+        assertEq(settlement.totalEscrow(address(usd)), 500);
+        assertEq(usd.balanceOf(address(settlement)), 500);
+    }
+
+    function test_DepositEth() public {
+        _fundEth(1 ether);
+        assertEq(settlement.platform(pidEth).escrow, 1 ether);
+        assertEq(settlement.totalEscrow(NATIVE), 1 ether);
+        assertEq(address(settlement).balance, 1 ether);
+    }
+
+    function test_RevertWhen_DepositUnknownPlatform() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownPlatform.selector, 3));
+        settlement.deposit(3, 1);
+    }
+
+    function test_RevertWhen_DepositZero() public {
+        vm.expectRevert(IUsageSettlement.ZeroAmount.selector);
+        settlement.deposit(pidUsd, 0);
+    }
+
+    function test_RevertWhen_DepositEthValueMismatch() public {
+        vm.deal(address(this), 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EthValueMismatch.selector, 1, 2));
+        settlement.deposit{value: 1}(pidEth, 2);
+    }
+
+    function test_RevertWhen_DepositErc20WithEth() public {
+        vm.deal(address(this), 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnexpectedEthValue.selector, 5));
+        settlement.deposit{value: 5}(pidUsd, 5);
+    }
+
+    function test_RevertWhen_DepositWithoutAllowance() public {
+        usd.mint(address(this), 5);
+        vm.expectRevert(
+            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(settlement), 0, 5)
+        );
+        settlement.deposit(pidUsd, 5);
+    }
+
+    function test_RevertWhen_DepositFeeOnTransferToken() public {
+        FeeToken fee = new FeeToken();
+        vm.prank(owner);
+        uint256 pid = settlement.registerPlatform(payerUsd, address(fee), rates);
+        fee.mint(address(this), 1000);
+        fee.approve(address(settlement), 1000);
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.TransferAmountMismatch.selector, address(fee), 1000, 990)
+        );
+        settlement.deposit(pid, 1000);
+    }
+
+    function test_WithdrawAfterNotice() public {
+        _fundUsd(1000);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.WithdrawalRequested(pidUsd, 400, uint64(block.timestamp) + WITHDRAWAL_DELAY);
+        vm.prank(payerUsd);
+        settlement.requestWithdrawal(pidUsd, 400);
+        (uint256 amount, uint64 at) = settlement.pendingWithdrawal(pidUsd);
+        assertEq(amount, 400);
+        assertEq(at, block.timestamp + WITHDRAWAL_DELAY);
+
+        vm.warp(at);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.EscrowWithdrawn(pidUsd, address(0xBEEF), 400);
+        vm.prank(payerUsd);
+        assertEq(settlement.withdraw(pidUsd, address(0xBEEF)), 400);
+        assertEq(usd.balanceOf(address(0xBEEF)), 400);
+        assertEq(settlement.platform(pidUsd).escrow, 600);
+        assertEq(settlement.totalEscrow(address(usd)), 600);
+        (amount,) = settlement.pendingWithdrawal(pidUsd);
+        assertEq(amount, 0);
+    }
+
+    /// @dev What is owed can still be debited during the notice; the withdrawal then pays only what is left.
+    function test_WithdrawPaysMinOfRequestAndEscrow() public {
+        _fundEth(10 ether);
+        vm.prank(payerEth);
+        settlement.requestWithdrawal(pidEth, 10 ether);
+        _post(_report(1, keccak256("r1"), _debits1(pidEth, 4 ether)));
+        vm.warp(block.timestamp + WITHDRAWAL_DELAY);
+        vm.prank(payerEth);
+        assertEq(settlement.withdraw(pidEth, address(0xBEEF)), 6 ether);
+        assertEq(address(0xBEEF).balance, 6 ether);
+        assertEq(settlement.platform(pidEth).escrow, 0);
+        assertEq(address(settlement).balance, 4 ether);
+    }
+
+    function test_RevertWhen_RequestWithdrawalNotPayer() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.NotPayer.selector, pidUsd, address(this), payerUsd)
+        );
+        settlement.requestWithdrawal(pidUsd, 1);
+    }
+
+    function test_RevertWhen_RequestWithdrawalZero() public {
+        vm.expectRevert(IUsageSettlement.ZeroAmount.selector);
+        vm.prank(payerUsd);
+        settlement.requestWithdrawal(pidUsd, 0);
+    }
+
+    function test_RevertWhen_WithdrawNotPayer() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.NotPayer.selector, pidUsd, address(this), payerUsd)
+        );
+        settlement.withdraw(pidUsd, address(this));
+    }
+
+    function test_RevertWhen_WithdrawToZero() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.ZeroAddress.selector, "to"));
+        vm.prank(payerUsd);
+        settlement.withdraw(pidUsd, address(0));
+    }
+
+    function test_RevertWhen_WithdrawWithoutRequest() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NoWithdrawalRequested.selector, pidUsd));
+        vm.prank(payerUsd);
+        settlement.withdraw(pidUsd, payerUsd);
+    }
+
+    function test_RevertWhen_WithdrawBeforeNotice() public {
+        _fundUsd(10);
+        vm.prank(payerUsd);
+        settlement.requestWithdrawal(pidUsd, 10);
+        uint64 at = uint64(block.timestamp) + WITHDRAWAL_DELAY;
+        vm.warp(at - 1);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.WithdrawalNotReady.selector, pidUsd, at, at - 1));
+        vm.prank(payerUsd);
+        settlement.withdraw(pidUsd, payerUsd);
+    }
+
+    function test_RevertWhen_WithdrawEthToRejecter() public {
+        _fundEth(1 ether);
+        vm.prank(payerEth);
+        settlement.requestWithdrawal(pidEth, 1 ether);
+        vm.warp(block.timestamp + WITHDRAWAL_DELAY);
+        address rejecter = address(new EthRejecter());
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EthTransferFailed.selector, rejecter, 1 ether));
+        vm.prank(payerEth);
+        settlement.withdraw(pidEth, rejecter);
+    }
+
+    // ================================================================== post
+
+    function test_Post() public {
+        _fundUsd(1000);
+        _fundEth(1 ether);
+        IUsageSettlement.Report memory r = _report(1, keccak256("root1"), _debits2(pidUsd, 300, pidEth, 0.25 ether));
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.PlatformDebited(1, pidUsd, 300);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.PlatformDebited(1, pidEth, 0.25 ether);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RootPosted(1, r.root, r.dataHash, uint64(block.timestamp));
+        vm.prank(address(0xCAFE)); // anyone may submit a signed report
+        settlement.post(r, sigs);
+
+        assertEq(settlement.lastEpoch(), 1);
+        (bytes32 root, uint64 epoch) = settlement.currentRoot();
+        assertEq(root, r.root);
+        assertEq(epoch, 1);
+        assertEq(settlement.platform(pidUsd).escrow, 700);
+        assertEq(settlement.platform(pidEth).escrow, 0.75 ether);
+        assertEq(settlement.totalDebited(address(usd)), 300);
+        assertEq(settlement.totalDebited(NATIVE), 0.25 ether);
+        assertEq(settlement.totalEscrow(address(usd)), 700);
+    }
+
+    function test_PostWithAllSigners() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("root1"), _noDebits());
+        settlement.post(r, _sigs(_digest(r), 3));
+        assertEq(settlement.lastEpoch(), 1);
+    }
+
+    function test_PostEpochsMayHaveGaps() public {
+        _post(_report(1, keccak256("a"), _noDebits()));
+        _post(_report(5, keccak256("b"), _noDebits()));
+        assertEq(settlement.lastEpoch(), 5);
+        (bytes32 root,) = settlement.currentRoot();
+        assertEq(root, keccak256("b"));
+    }
+
+    function test_RevertWhen_PostSameReportTwice() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("root1"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        settlement.post(r, sigs);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 1, 1));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostOlderEpoch() public {
+        _post(_report(5, keccak256("r5"), _noDebits()));
+        IUsageSettlement.Report memory r = _report(4, keccak256("r4"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 4, 5));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostEpochZero() public {
+        IUsageSettlement.Report memory r = _report(0, keccak256("r0"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 0, 0));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostZeroRoot() public {
+        IUsageSettlement.Report memory r = _report(1, bytes32(0), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(IUsageSettlement.ZeroRoot.selector);
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostForAnotherChainId() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes32 foreign = _digest(r, block.chainid + 1, address(settlement));
+        bytes[] memory sigs = _sigs(foreign, 2);
+        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(signerKeys[0], foreign);
+        address recovered = ecrecover(_digest(r), v, rr, s);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownSigner.selector, 0, recovered));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostForAnotherVerifyingContract() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes32 foreign = _digest(r, block.chainid, address(0xD00D));
+        bytes[] memory sigs = _sigs(foreign, 2);
+        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(signerKeys[0], foreign);
+        address recovered = ecrecover(_digest(r), v, rr, s);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownSigner.selector, 0, recovered));
+        settlement.post(r, sigs);
+    }
+
+    /// @dev A report whose root was changed after signing recovers other addresses.
+    function test_RevertWhen_PostTamperedReport() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _debits1(pidUsd, 0));
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        r.debits[0].amount = 1;
+        _fundUsd(1);
+        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(signerKeys[0], _digest(_report(1, keccak256("r"), _debits1(pidUsd, 0))));
+        address recovered = ecrecover(_digest(r), v, rr, s);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownSigner.selector, 0, recovered));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostDuplicateSigner() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes32 d = _digest(r);
+        bytes[] memory sigs = new bytes[](2);
+        sigs[0] = _sig(signerKeys[0], d);
+        sigs[1] = _sig(signerKeys[0], d);
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.SignerOrder.selector, 1, signerAddrs[0], signerAddrs[0])
+        );
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostSignersDescending() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes32 d = _digest(r);
+        bytes[] memory sigs = new bytes[](2);
+        sigs[0] = _sig(signerKeys[1], d);
+        sigs[1] = _sig(signerKeys[0], d);
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.SignerOrder.selector, 1, signerAddrs[1], signerAddrs[0])
+        );
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostFewerSignaturesThanThreshold() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 1);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsufficientSignatures.selector, 1, 2));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostHighS() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes32 d = _digest(r);
+        bytes[] memory sigs = _sigs(d, 2);
+        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(signerKeys[0], d);
+        bytes32 highS = bytes32(SECP256K1_N - uint256(s));
+        uint8 flippedV = v == 27 ? 28 : 27;
+        // the malleated signature is mathematically valid for the same signer ...
+        assertEq(ecrecover(d, flippedV, rr, highS), signerAddrs[0]);
+        sigs[0] = abi.encodePacked(rr, highS, flippedV);
+        // ... but OpenZeppelin ECDSA rejects the high-s form
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.MalleableSignature.selector, 0, highS));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostSignatureBadLength() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        sigs[1] = bytes.concat(sigs[1], hex"00");
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidSignature.selector, 1));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostSignatureUnrecoverable() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        sigs[0] = abi.encodePacked(bytes32(0), bytes32(uint256(1)), uint8(27)); // r = 0: ecrecover returns 0
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidSignature.selector, 0));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostSignerNotInSet() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes32 d = _digest(r);
+        (address stranger, uint256 key) = makeAddrAndKey("stranger");
+        bytes[] memory sigs = new bytes[](2);
+        // order the two signatures ascending by signer
+        if (stranger < signerAddrs[0]) {
+            sigs[0] = _sig(key, d);
+            sigs[1] = _sig(signerKeys[0], d);
+            vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownSigner.selector, 0, stranger));
+        } else {
+            sigs[0] = _sig(signerKeys[0], d);
+            sigs[1] = _sig(key, d);
+            vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownSigner.selector, 1, stranger));
+        }
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostSignedForOldConfigVersion() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        address[] memory same = signerAddrs;
+        vm.prank(owner);
+        settlement.setSigners(same, 2); // same people, new version: old signatures stop verifying
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.ConfigVersionMismatch.selector, 1, 2));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostSignerFromOldConfig() public {
+        address oldSigner = signerAddrs[0];
+        uint256 oldKey = signerKeys[0];
+        // rotate: keep signers 1 and 2, drop signer 0
+        address[] memory s = new address[](2);
+        s[0] = signerAddrs[1];
+        s[1] = signerAddrs[2];
+        vm.prank(owner);
+        settlement.setSigners(s, 2);
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        assertEq(r.configVersion, 2);
+        bytes32 d = _digest(r);
+        bytes[] memory sigs = new bytes[](2);
+        sigs[0] = _sig(oldKey, d); // oldSigner < signerAddrs[1]: ascending
+        sigs[1] = _sig(signerKeys[1], d);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownSigner.selector, 0, oldSigner));
+        settlement.post(r, sigs);
+    }
+
+    function test_PostAfterRotation() public {
+        _makeSigners(5);
+        address[] memory s = signerAddrs;
+        vm.prank(owner);
+        settlement.setSigners(s, 3);
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
+        settlement.post(r, _sigs(_digest(r), 3));
+        assertEq(settlement.lastEpoch(), 1);
+    }
+
+    function test_RevertWhen_PostInsufficientEscrow() public {
+        _fundUsd(100);
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _debits1(pidUsd, 101));
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsufficientEscrow.selector, pidUsd, 100, 101));
+        settlement.post(r, sigs);
+    }
+
+    function test_RevertWhen_PostDebitUnknownPlatform() public {
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _debits1(9, 1));
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownPlatform.selector, 9));
+        settlement.post(r, sigs);
+    }
+
+    // ================================================================== root delay and revoke
+
+    function _delayed() internal {
+        vm.prank(owner);
+        settlement.setRootDelay(1 hours);
+    }
+
+    function test_PendingRootBecomesCurrentAfterDelay() public {
+        _post(_report(1, keccak256("r1"), _noDebits()));
+        _delayed();
+        IUsageSettlement.Report memory r = _report(2, keccak256("r2"), _noDebits());
+        uint64 validAt = uint64(block.timestamp) + 1 hours;
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RootPosted(2, r.root, r.dataHash, validAt);
+        _post(r);
+        // the last accepted root stays pullable while the new one is pending
+        (bytes32 root, uint64 epoch) = settlement.currentRoot();
+        assertEq(root, keccak256("r1"));
+        assertEq(epoch, 1);
+        (bytes32 pRoot, uint64 pEpoch, uint64 pValidAt, bytes32 pHash) = settlement.pendingRoot();
+        assertEq(pRoot, keccak256("r2"));
+        assertEq(pEpoch, 2);
+        assertEq(pValidAt, validAt);
+        assertEq(pHash, keccak256(""));
+        vm.warp(validAt);
+        (root, epoch) = settlement.currentRoot();
+        assertEq(root, keccak256("r2"));
+        assertEq(epoch, 2);
+        (pRoot,,,) = settlement.pendingRoot();
+        assertEq(pRoot, bytes32(0));
+        // a later post accepts the matured root first, then becomes pending itself
+        _post(_report(3, keccak256("r3"), _noDebits()));
+        (root, epoch) = settlement.currentRoot();
+        assertEq(root, keccak256("r2"));
+        assertEq(epoch, 2);
+    }
+
+    function test_RevertWhen_PostWhileRootPending() public {
+        _delayed();
+        _post(_report(1, keccak256("r1"), _noDebits()));
+        uint64 validAt = uint64(block.timestamp) + 1 hours;
+        IUsageSettlement.Report memory r = _report(2, keccak256("r2"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.warp(validAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.RootStillPending.selector, 1, validAt));
+        settlement.post(r, sigs);
+    }
+
+    function test_PostWithZeroDelayAfterMaturedPending() public {
+        _delayed();
+        _post(_report(1, keccak256("r1"), _noDebits()));
+        vm.warp(block.timestamp + 1 hours);
+        vm.prank(owner);
+        settlement.setRootDelay(0);
+        _post(_report(2, keccak256("r2"), _noDebits()));
+        (bytes32 root, uint64 epoch) = settlement.currentRoot();
+        assertEq(root, keccak256("r2"));
+        assertEq(epoch, 2);
+        (bytes32 pRoot,,,) = settlement.pendingRoot();
+        assertEq(pRoot, bytes32(0));
+    }
+
+    function test_Revoke() public {
+        _fundUsd(1000);
+        _fundEth(1 ether);
+        _post(_report(1, keccak256("r1"), _debits1(pidUsd, 100)));
+        _delayed();
+        IUsageSettlement.Debit[] memory d = _debits2(pidUsd, 200, pidEth, 0.5 ether);
+        _post(_report(2, keccak256("r2"), d));
+        assertEq(settlement.platform(pidUsd).escrow, 700);
+        assertEq(settlement.totalDebited(address(usd)), 300);
+
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.DebitRefunded(2, pidUsd, 200);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.DebitRefunded(2, pidEth, 0.5 ether);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RootRevoked(2);
+        vm.prank(guardian);
+        settlement.revoke(2, d);
+
+        assertEq(settlement.platform(pidUsd).escrow, 900);
+        assertEq(settlement.platform(pidEth).escrow, 1 ether);
+        assertEq(settlement.totalDebited(address(usd)), 100);
+        assertEq(settlement.totalDebited(NATIVE), 0);
+        assertEq(settlement.totalEscrow(address(usd)), 900);
+        (bytes32 pRoot,,,) = settlement.pendingRoot();
+        assertEq(pRoot, bytes32(0));
+        vm.warp(block.timestamp + 2 hours);
+        (bytes32 root, uint64 epoch) = settlement.currentRoot();
+        assertEq(root, keccak256("r1"));
+        assertEq(epoch, 1);
+        // the epoch stays used; a new report needs a higher one and may be posted at once
+        assertEq(settlement.lastEpoch(), 2);
+        _post(_report(3, keccak256("r3"), d));
+        assertEq(settlement.platform(pidUsd).escrow, 700);
+    }
+
+    function test_RevertWhen_RevokeNotGuardian() public {
+        _delayed();
+        _post(_report(1, keccak256("r1"), _noDebits()));
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NotGuardian.selector, owner, guardian));
+        vm.prank(owner);
+        settlement.revoke(1, _noDebits());
+    }
+
+    function test_RevertWhen_RevokeNothingPending() public {
+        _post(_report(1, keccak256("r1"), _noDebits())); // delay 0: accepted at once
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NotPendingEpoch.selector, 1, 0));
+        vm.prank(guardian);
+        settlement.revoke(1, _noDebits());
+    }
+
+    function test_RevertWhen_RevokeWrongEpoch() public {
+        _delayed();
+        _post(_report(1, keccak256("r1"), _noDebits()));
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NotPendingEpoch.selector, 2, 1));
+        vm.prank(guardian);
+        settlement.revoke(2, _noDebits());
+    }
+
+    function test_RevertWhen_RevokeAfterRootValid() public {
+        _delayed();
+        _post(_report(1, keccak256("r1"), _noDebits()));
+        uint64 validAt = uint64(block.timestamp) + 1 hours;
+        vm.warp(validAt);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.RootAlreadyValid.selector, 1, validAt));
+        vm.prank(guardian);
+        settlement.revoke(1, _noDebits());
+    }
+
+    function test_RevertWhen_RevokeWithOtherDebits() public {
+        _fundUsd(1000);
+        _delayed();
+        IUsageSettlement.Debit[] memory d = _debits1(pidUsd, 200);
+        _post(_report(1, keccak256("r1"), d));
+        IUsageSettlement.Debit[] memory inflated = _debits1(pidUsd, 201);
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.DebitsMismatch.selector, _debitsHash(d), _debitsHash(inflated))
+        );
+        vm.prank(guardian);
+        settlement.revoke(1, inflated);
+    }
+
+    /// @dev If an over-allocating accepted root let pulls spend the pending report's debits, refunding them would
+    /// break solvency, so the revoke reverts instead.
+    function test_RevertWhen_RevokeRefundExceedsUnpulled() public {
+        _fundUsd(1000);
+        // epoch 1 allocates 100 to splitA without debiting anything (a faulty oracle)
+        (bytes32[] memory tree, bytes32 leaf, uint256[6] memory u) = _singleLeafTree(splitA, address(usd), 100);
+        _post(_report(1, MerkleHelper.root(tree), _noDebits()));
+        _delayed();
+        IUsageSettlement.Debit[] memory d = _debits1(pidUsd, 100);
+        _post(_report(2, keccak256("r2"), d));
+        settlement.pull(splitA, address(usd), 100, u, MerkleHelper.proof(tree, leaf));
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.RefundExceedsUnpulled.selector, address(usd), 100, 100, 100)
+        );
+        vm.prank(guardian);
+        settlement.revoke(2, d);
+    }
+
+    // ================================================================== pull
+
+    function _singleLeafTree(address split, address token, uint256 amount)
+        internal
+        pure
+        returns (bytes32[] memory tree, bytes32 leaf, uint256[6] memory u)
+    {
+        u = _units(0);
+        bytes32[] memory leaves = new bytes32[](2);
+        leaf = MerkleHelper.settlementLeaf(split, token, amount, u);
+        leaves[0] = leaf;
+        leaves[1] = keccak256("filler");
+        tree = MerkleHelper.build(leaves);
+    }
+
+    /// @dev Four leaves: splitA/splitB x usd/ETH.
+    function _fourLeaves(uint256 aUsd, uint256 bUsd, uint256 aEth, uint256 bEth)
+        internal
+        view
+        returns (bytes32[] memory tree, bytes32[] memory leaves)
+    {
+        address[] memory splits = new address[](4);
+        address[] memory tokens = new address[](4);
+        uint256[] memory amounts = new uint256[](4);
+        (splits[0], tokens[0], amounts[0]) = (splitA, address(usd), aUsd);
+        (splits[1], tokens[1], amounts[1]) = (splitB, address(usd), bUsd);
+        (splits[2], tokens[2], amounts[2]) = (splitA, NATIVE, aEth);
+        (splits[3], tokens[3], amounts[3]) = (splitB, NATIVE, bEth);
+        return _tree(splits, tokens, amounts);
+    }
+
+    function test_PullCumulative() public {
+        _fundUsd(10_000);
+        _fundEth(10 ether);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 1 ether, 2 ether);
+        _post(_report(1, MerkleHelper.root(t1), _debits2(pidUsd, 500, pidEth, 3 ether)));
+
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.Pulled(splitA, address(usd), 300, 300);
+        uint256 paid = settlement.pull(splitA, address(usd), 300, _units(0), MerkleHelper.proof(t1, l1[0]));
+        assertEq(paid, 300);
+        assertEq(usd.balanceOf(splitA), 300);
+        paid = settlement.pull(splitB, NATIVE, 2 ether, _units(3), MerkleHelper.proof(t1, l1[3]));
+        assertEq(paid, 2 ether);
+        assertEq(splitB.balance, 2 ether);
+
+        // epoch 2: cumulative totals grow; a pull pays only the difference
+        (bytes32[] memory t2, bytes32[] memory l2) = _fourLeaves(1000, 200, 1.5 ether, 2 ether);
+        _post(_report(2, MerkleHelper.root(t2), _debits2(pidUsd, 700, pidEth, 0.5 ether)));
+        paid = settlement.pull(splitA, address(usd), 1000, _units(0), MerkleHelper.proof(t2, l2[0]));
+        assertEq(paid, 700);
+        assertEq(usd.balanceOf(splitA), 1000);
+        // splitA's ETH was never pulled in epoch 1: it gets the whole cumulative amount
+        paid = settlement.pull(splitA, NATIVE, 1.5 ether, _units(2), MerkleHelper.proof(t2, l2[2]));
+        assertEq(paid, 1.5 ether);
+
+        assertEq(settlement.pulled(splitA, address(usd)), 1000);
+        assertEq(settlement.totalPulled(address(usd)), 1000);
+        assertEq(settlement.totalPulled(NATIVE), 3.5 ether);
+        assertEq(usd.balanceOf(address(settlement)), 10_000 - 1200 + (1200 - 1000));
+    }
+
+    function test_PullFromRootInsideDelayUsesPreviousRoot() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        _delayed();
+        (bytes32[] memory t2, bytes32[] memory l2) = _fourLeaves(900, 200, 0, 0);
+        _post(_report(2, MerkleHelper.root(t2), _debits1(pidUsd, 600)));
+        bytes32 currentRoot = MerkleHelper.root(t1);
+        bytes32[] memory p2 = MerkleHelper.proof(t2, l2[0]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, currentRoot));
+        settlement.pull(splitA, address(usd), 900, _units(0), p2);
+        // the accepted root still pays
+        assertEq(settlement.pull(splitA, address(usd), 300, _units(0), MerkleHelper.proof(t1, l1[0])), 300);
+        vm.warp(block.timestamp + 1 hours);
+        assertEq(settlement.pull(splitA, address(usd), 900, _units(0), p2), 600);
+    }
+
+    function test_RevertWhen_PullRevokedRoot() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1,) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        _delayed();
+        (bytes32[] memory t2, bytes32[] memory l2) = _fourLeaves(900, 200, 0, 0);
+        IUsageSettlement.Debit[] memory d = _debits1(pidUsd, 600);
+        _post(_report(2, MerkleHelper.root(t2), d));
+        vm.prank(guardian);
+        settlement.revoke(2, d);
+        vm.warp(block.timestamp + 2 hours); // long after it would have matured
+        bytes32[] memory p2 = MerkleHelper.proof(t2, l2[0]);
+        bytes32 currentRoot = MerkleHelper.root(t1);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, currentRoot));
+        settlement.pull(splitA, address(usd), 900, _units(0), p2);
+    }
+
+    function test_RevertWhen_PullBeforeAnyRoot() public {
+        bytes32[] memory p;
+        uint256[6] memory u;
+        vm.expectRevert(IUsageSettlement.NoRoot.selector);
+        settlement.pull(splitA, address(usd), 1, u, p);
+    }
+
+    function test_RevertWhen_PullBeforeFirstRootMatures() public {
+        _delayed();
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(0, 0, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _noDebits()));
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
+        vm.expectRevert(IUsageSettlement.NoRoot.selector);
+        settlement.pull(splitA, address(usd), 0, _units(0), p);
+    }
+
+    function test_RevertWhen_PullWrongProof() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        bytes32[] memory wrong = MerkleHelper.proof(t1, l1[1]); // splitB's proof
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, MerkleHelper.root(t1)));
+        settlement.pull(splitA, address(usd), 300, _units(0), wrong);
+    }
+
+    function test_RevertWhen_PullInflatedAmount() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, MerkleHelper.root(t1)));
+        settlement.pull(splitA, address(usd), 301, _units(0), p);
+    }
+
+    function test_RevertWhen_PullWrongUnits() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
+        uint256[6] memory u = _units(0);
+        u[4] += 1;
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, MerkleHelper.root(t1)));
+        settlement.pull(splitA, address(usd), 300, u, p);
+    }
+
+    /// @dev Replaying the same leaf pays nothing more (cumulative accounting).
+    function test_RevertWhen_PullTwice() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
+        settlement.pull(splitA, address(usd), 300, _units(0), p);
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitA, address(usd), 300, 300)
+        );
+        settlement.pull(splitA, address(usd), 300, _units(0), p);
+    }
+
+    function test_RevertWhen_PullZeroAmountLeaf() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(0, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 200)));
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitA, address(usd), 0, 0));
+        settlement.pull(splitA, address(usd), 0, _units(0), p);
+    }
+
+    function test_RevertWhen_PullInsolvent() public {
+        _fundUsd(10_000);
+        // the root allocates 500 but only 499 was debited
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 499)));
+        settlement.pull(splitA, address(usd), 300, _units(0), MerkleHelper.proof(t1, l1[0]));
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[1]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsolventPull.selector, address(usd), 200, 199));
+        settlement.pull(splitB, address(usd), 200, _units(1), p);
+    }
+
+    /// @dev Escrow of other platforms in the same token is never pullable: only debited funds are.
+    function test_RevertWhen_PullWouldSpendEscrow() public {
+        _fundEth(100 ether);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(0, 0, 1 ether, 0);
+        _post(_report(1, MerkleHelper.root(t1), _noDebits()));
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[2]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsolventPull.selector, NATIVE, 1 ether, 0));
+        settlement.pull(splitA, NATIVE, 1 ether, _units(2), p);
+    }
+
+    function test_RevertWhen_PullEthToRejecter() public {
+        _fundEth(1 ether);
+        address rejecter = address(new EthRejecter());
+        (bytes32[] memory tree, bytes32 leaf, uint256[6] memory u) = _singleLeafTree(rejecter, NATIVE, 1 ether);
+        _post(_report(1, MerkleHelper.root(tree), _debits1(pidEth, 1 ether)));
+        bytes32[] memory p = MerkleHelper.proof(tree, leaf);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EthTransferFailed.selector, rejecter, 1 ether));
+        settlement.pull(rejecter, NATIVE, 1 ether, u, p);
+    }
+
+    /// @dev A one-leaf tree: the root is the leaf and the proof is empty.
+    function test_PullSingleLeafTree() public {
+        _fundUsd(50);
+        uint256[6] memory u = _units(9);
+        bytes32 leaf = MerkleHelper.settlementLeaf(splitA, address(usd), 50, u);
+        _post(_report(1, leaf, _debits1(pidUsd, 50)));
+        assertEq(settlement.pull(splitA, address(usd), 50, u, new bytes32[](0)), 50);
+    }
+}
