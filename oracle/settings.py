@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PeerNode(BaseModel):
+    """Another oracle node the epoch coordinator asks to recompute and sign (in-process, own store)."""
+
+    name: str
+    key: str
+    database_url: str
 
 
 class OracleSettings(BaseSettings):
@@ -47,3 +55,7 @@ class OracleSettings(BaseSettings):
     )
     epoch_interval_seconds: int = Field(default=60, description="Worker: time between epochs.")
     confirmations: int = Field(default=1, description="Blocks to wait after a post's receipt.")
+    peer_nodes: list[PeerNode] = Field(
+        default_factory=list,
+        description="Epoch: other nodes asked to sign, JSON list of {name, key, database_url}.",
+    )
