@@ -1,0 +1,92 @@
+"""Builds an epoch runner from OracleSettings: store engines, web3, nodes, poster."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from eth_account import Account
+from sqlalchemy import Engine
+from web3 import Web3
+
+from chain_client.sender import TransactionSender
+from oracle.epoch.chain_view import SettlementView
+from oracle.epoch.crash import crash_hook_from_env
+from oracle.epoch.errors import MissingConfiguration
+from oracle.epoch.node import OracleNode
+from oracle.epoch.poster import Poster
+from oracle.epoch.runner import EpochRunner
+from oracle.settings import OracleSettings
+from oracle.store.engine import create_store_engine
+from oracle.store.migrate import upgrade
+
+_SETTLEMENT_KEYS = ("usage_settlement", "UsageSettlement", "usageSettlement", "settlement")
+
+
+@dataclass
+class EpochSetup:
+    runner: EpochRunner
+    engines: list[Engine]
+
+    def close(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
+
+
+def settlement_address(settings: OracleSettings) -> str:
+    path = settings.deployment_file
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise MissingConfiguration(
+            f"deployment file {path} not found (set ROYALTIES_DEPLOYMENT_FILE)"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise MissingConfiguration(f"deployment file {path} is unreadable: {exc}") from exc
+    containers = [document, document.get("addresses", {}), document.get("contracts", {})]
+    for container in containers:
+        if isinstance(container, dict):
+            for key in _SETTLEMENT_KEYS:
+                if isinstance(container.get(key), str):
+                    return Web3.to_checksum_address(container[key])
+    raise MissingConfiguration(f"deployment file {path} names no UsageSettlement address")
+
+
+def connect(settings: OracleSettings) -> Web3:
+    w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+    try:
+        chain_id = int(w3.eth.chain_id)
+    except Exception as exc:
+        raise MissingConfiguration(f"cannot reach the chain at {settings.rpc_url}: {exc}") from exc
+    if chain_id != settings.chain_id:
+        raise MissingConfiguration(
+            f"the node at {settings.rpc_url} is chain {chain_id}, settings say {settings.chain_id}"
+        )
+    return w3
+
+
+def build_runner(settings: OracleSettings) -> EpochSetup:
+    if not settings.node_key:
+        raise MissingConfiguration("no node key: set ROYALTIES_NODE_KEY to this node's signing key")
+    w3 = connect(settings)
+    view = SettlementView(w3, settlement_address(settings))
+    engines: list[Engine] = []
+
+    def node(name: str, key: str, database_url: str) -> OracleNode:
+        upgrade(database_url)
+        engine = create_store_engine(database_url)
+        engines.append(engine)
+        return OracleNode(name, key, engine, view, chain_id=settings.chain_id)
+
+    coordinator = node("coordinator", settings.node_key, settings.database_url)
+    peers = [node(p.name, p.key, p.database_url) for p in settings.peer_nodes]
+    sender = TransactionSender(
+        w3,
+        Account.from_key(settings.poster_key or settings.node_key),
+        confirmations=settings.confirmations,
+    )
+    crash = crash_hook_from_env(os.environ)
+    poster = Poster(coordinator.engine, view, sender, crash)
+    runner = EpochRunner(coordinator, peers, poster, settings.data_dir, crash)
+    return EpochSetup(runner, engines)
