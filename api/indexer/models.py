@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -25,7 +27,7 @@ class ChainEvent(SQLModel, table=True):
     contract: str = Field(max_length=40)
     address: str = Field(max_length=42)
     event: str = Field(index=True, max_length=60)
-    args: dict[str, str | int | bool | list[str]] = Field(sa_column=Column(JSON, nullable=False))
+    args: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     # Denormalised lookups used by dashboards.
     account: str | None = Field(default=None, index=True, max_length=42)
     split: str | None = Field(default=None, index=True, max_length=42)

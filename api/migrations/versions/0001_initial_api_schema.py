@@ -116,9 +116,11 @@ def upgrade() -> None:
         sa.Column("request_hash", sa.String(length=66), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=True),
+        sa.Column("pull_tx_hashes", sa.String(length=8000), nullable=False),
         sa.Column("error", sa.String(length=2000), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("address", "idempotency_key", name="uq_api_relayed_claim_key"),
     )
     with op.batch_alter_table("api_relayed_claim", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_relayed_claim_address"), ["address"], unique=False)

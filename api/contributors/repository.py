@@ -1,0 +1,142 @@
+"""Queries behind the contributor dashboard and claims: settled oracle totals per track,
+per-epoch movements, platform tokens, indexed pulls and releases, relayed claims."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from api.contributors.models import RelayedClaim
+from api.indexer.models import ChainEvent
+from api.platforms.models import PlatformAccount
+from oracle.epoch.tables import epoch_totals, epochs, settled_totals
+from oracle.store.schema import platforms as oracle_platforms
+
+
+@dataclass(frozen=True)
+class SettledRow:
+    track_id: int
+    platform_id: int
+    usage_class: int
+    micro_units: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class EpochMovement:
+    epoch: int
+    root: str
+    tx_hash: str | None
+    track_id: int
+    platform_id: int
+    usage_class: int
+    micro_units: int
+    amount: int
+
+
+class ContributorRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def settled_rows(self, track_ids: Sequence[int]) -> list[SettledRow]:
+        if not track_ids:
+            return []
+        rows = self.session.connection().execute(
+            select(
+                settled_totals.c.track_id,
+                settled_totals.c.platform_id,
+                settled_totals.c.usage_class,
+                settled_totals.c.micro_units,
+                settled_totals.c.amount,
+            )
+            .where(settled_totals.c.track_id.in_(list(track_ids)))
+            .order_by(
+                settled_totals.c.track_id,
+                settled_totals.c.platform_id,
+                settled_totals.c.usage_class,
+            )
+        )
+        return [SettledRow(int(t), int(p), int(c), int(u), int(a)) for t, p, c, u, a in rows]
+
+    def epoch_movements(self, track_ids: Sequence[int]) -> list[EpochMovement]:
+        """Cumulative totals after each confirmed epoch that moved them, oldest first."""
+        if not track_ids:
+            return []
+        rows = self.session.connection().execute(
+            select(
+                epoch_totals.c.epoch,
+                epochs.c.root,
+                epochs.c.tx_hash,
+                epoch_totals.c.track_id,
+                epoch_totals.c.platform_id,
+                epoch_totals.c.usage_class,
+                epoch_totals.c.micro_units,
+                epoch_totals.c.amount,
+            )
+            .join(epochs, epochs.c.epoch == epoch_totals.c.epoch)
+            .where(epochs.c.status == "confirmed", epoch_totals.c.track_id.in_(list(track_ids)))
+            .order_by(epoch_totals.c.epoch)
+        )
+        return [
+            EpochMovement(int(e), str(r), tx, int(t), int(p), int(c), int(u), int(a))
+            for e, r, tx, t, p, c, u, a in rows
+        ]
+
+    def last_confirmed_epoch(self) -> int:
+        value = (
+            self.session.connection()
+            .execute(select(func.max(epochs.c.epoch)).where(epochs.c.status == "confirmed"))
+            .scalar()
+        )
+        return int(value or 0)
+
+    def platform_tokens(self) -> dict[int, str]:
+        tokens = {
+            int(p): str(t)
+            for p, t in self.session.connection().execute(
+                select(oracle_platforms.c.platform_id, oracle_platforms.c.token)
+            )
+        }
+        for platform in self.session.execute(select(PlatformAccount)).scalars():
+            tokens.setdefault(platform.platform_id, platform.token)
+        return tokens
+
+    def events_for_splits(self, event: str, splits: Sequence[str]) -> list[ChainEvent]:
+        if not splits:
+            return []
+        return list(
+            self.session.execute(
+                select(ChainEvent)
+                .where(col(ChainEvent.event) == event)
+                .where(col(ChainEvent.split).in_(list(splits)))
+            ).scalars()
+        )
+
+    def claim_by_key(self, address: str, key: str) -> RelayedClaim | None:
+        return (
+            self.session.execute(
+                select(RelayedClaim)
+                .where(col(RelayedClaim.address) == address)
+                .where(col(RelayedClaim.idempotency_key) == key)
+            )
+            .scalars()
+            .first()
+        )
+
+    def claims_since(self, address: str, since: datetime) -> int:
+        total = self.session.execute(
+            select(func.count())
+            .select_from(RelayedClaim)
+            .where(col(RelayedClaim.address) == address)
+            .where(col(RelayedClaim.created_at) >= since)
+        ).scalar()
+        return int(total or 0)
+
+    def save_claim(self, claim: RelayedClaim) -> RelayedClaim:
+        self.session.add(claim)
+        self.session.commit()
+        return claim

@@ -1,0 +1,35 @@
+"""The platform side of the oracle's catalog and store, through the oracle's own functions."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from api.platforms.models import PlatformAccount
+from oracle.epoch.amounts import advance_amount
+from oracle.epoch.totals import Settled
+from oracle.store.counters import latest_intake_seq
+from oracle.store.epoch_repository import settled
+from oracle.store.usage_repository import payable_totals
+
+
+def publish_platform_to_catalog(
+    session: Session, platform: PlatformAccount, rates: list[int]
+) -> None:
+    """Placeholder until oracle.catalog lands."""
+    del session, platform, rates
+
+
+def owed_by_platform(session: Session, platform_id: int, rates: list[int]) -> int:
+    """Accepted usage worth more than what was already debited, at the current rate card."""
+    connection = session.connection()
+    totals = payable_totals(connection, latest_intake_seq(connection))
+    done = settled(connection)
+    owed = 0
+    for key, units in totals.items():
+        if key[1] != platform_id:
+            continue
+        before = done.get(key, Settled(0, 0))
+        owed += (
+            advance_amount(before.micro_units, before.amount, units, rates[key[2]]) - before.amount
+        )
+    return owed
