@@ -30,7 +30,9 @@ class OracleSettings(BaseSettings):
         description="Raw reports (content-addressed, append-only) and published epoch data files.",
     )
     rpc_url: str = Field(default="http://127.0.0.1:8545", description="EVM JSON-RPC endpoint.")
-    chain_id: int = Field(default=31337, description="Chain id the reports and roots are signed for.")
+    chain_id: int = Field(
+        default=31337, description="Chain id the reports and roots are signed for."
+    )
     deployment_file: Path = Field(
         default=Path("data/deployment.json"),
         description="Contract addresses recorded by chain_client.deploy for this chain.",
@@ -43,7 +45,8 @@ class OracleSettings(BaseSettings):
         default=None, description="Key that sends post() transactions (any funded account)."
     )
     max_future_skew_seconds: int = Field(
-        default=300, description="A report period ending further in the future than this is rejected."
+        default=300,
+        description="A report period ending further in the future than this is rejected.",
     )
     spike_multiple: int = Field(
         default=20,
@@ -52,6 +55,18 @@ class OracleSettings(BaseSettings):
     spike_min_units: int = Field(
         default=1_000,
         description="Usage below this many units per report never counts as a spike.",
+    )
+    spike_window: int = Field(
+        default=10,
+        description="Intake: how many of a platform's previous reports the trailing average spans.",
+    )
+    max_listed_errors: int = Field(
+        default=100, description="Intake: how many validation errors a rejection lists in full."
+    )
+    settlement_address: str | None = Field(
+        default=None,
+        description="Intake: UsageSettlement address (EIP-712 verifyingContract of platform "
+        "reports); read from deployment_file when unset.",
     )
     epoch_interval_seconds: int = Field(default=60, description="Worker: time between epochs.")
     confirmations: int = Field(default=1, description="Blocks to wait after a post's receipt.")

@@ -13,16 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import (
     Connection,
     RowMapping,
-    and_,
     delete,
-    exists,
     func,
     insert,
-    or_,
     select,
     update,
 )
-from sqlalchemy.sql.elements import ColumnElement
 
 from oracle.epoch.tables import (
     EPOCH_CHILD_TABLES,
@@ -35,10 +31,11 @@ from oracle.epoch.tables import (
     settled_totals,
 )
 from oracle.epoch.totals import HeldBack, Settled, TotalKey
-from oracle.store.schema import quarantine, reports, tracks, usage
+from oracle.store.report_repository import mark_settled
+from oracle.store.schema import quarantine, reports, tracks
+from oracle.store.usage_repository import effective_report_version_ids, payable_totals
 
 UNFINISHED = ("built", "signed", "tx_signed", "sent")
-_COUNTED_STATUSES = ("accepted", "superseded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,72 +63,21 @@ class PendingReport:
     report_id: str
 
 
-def _counted_at(cut: int) -> ColumnElement[bool]:
-    """Report versions counted at intake cut `cut`: accepted by then, not yet replaced."""
-    newer = reports.alias("newer")
-    replaced = exists().where(
-        and_(
-            newer.c.supersedes_id == reports.c.id,
-            newer.c.intake_seq <= cut,
-            newer.c.status.in_(_COUNTED_STATUSES),
-        )
-    )
-    return and_(
-        reports.c.intake_seq.is_not(None),
-        reports.c.intake_seq <= cut,
-        reports.c.status.in_(_COUNTED_STATUSES),
-        ~replaced,
-    )
-
-
 def cumulative_units_at(conn: Connection, cut: int) -> dict[TotalKey, int]:
-    """Payable micro-units per (track, platform, class) at the cut, released quarantine included."""
-    totals: dict[TotalKey, int] = {}
-    counted = _counted_at(cut)
-    from_usage = (
-        select(
-            reports.c.platform_id,
-            usage.c.track_id,
-            usage.c.usage_class,
-            func.sum(usage.c.micro_units),
-        )
-        .join(reports, reports.c.id == usage.c.report_version_id)
-        .where(counted)
-        .group_by(reports.c.platform_id, usage.c.track_id, usage.c.usage_class)
-    )
-    released = (
-        select(
-            reports.c.platform_id,
-            quarantine.c.track_id,
-            quarantine.c.usage_class,
-            func.sum(quarantine.c.micro_units),
-        )
-        .join(reports, reports.c.id == quarantine.c.report_version_id)
-        .where(counted, quarantine.c.status == "released", quarantine.c.decision_seq <= cut)
-        .group_by(reports.c.platform_id, quarantine.c.track_id, quarantine.c.usage_class)
-    )
-    for query in (from_usage, released):
-        for platform_id, track_id, usage_class, micro_units in conn.execute(query):
-            key = (int(track_id), int(platform_id), int(usage_class))
-            totals[key] = totals.get(key, 0) + int(micro_units)
-    return {key: units for key, units in totals.items() if units > 0}
+    """Payable micro-units per (track, platform, class) at the cut (intake's definition)."""
+    return {key: units for key, units in payable_totals(conn, cut).items() if units > 0}
 
 
 def pending_reports_at(conn: Connection, cut: int) -> list[PendingReport]:
-    """Counted report versions at the cut that no confirmed epoch settled yet."""
-    settled_by_epoch = exists().where(
-        and_(
-            epoch_reports.c.report_version_id == reports.c.id,
-            epoch_reports.c.epoch == epochs.c.epoch,
-            epochs.c.status == "confirmed",
+    """Report versions in force at the cut that no confirmed epoch settled yet."""
+    ids = effective_report_version_ids(conn, cut)
+    pending: list[PendingReport] = []
+    for start in range(0, len(ids), 5_000):
+        query = select(reports.c.id, reports.c.platform_id, reports.c.report_id).where(
+            reports.c.id.in_(ids[start : start + 5_000]), reports.c.settled_epoch.is_(None)
         )
-    )
-    query = (
-        select(reports.c.id, reports.c.platform_id, reports.c.report_id)
-        .where(_counted_at(cut), reports.c.settled_epoch.is_(None), ~settled_by_epoch)
-        .order_by(reports.c.id)
-    )
-    return [PendingReport(int(i), int(p), str(r)) for i, p, r in conn.execute(query)]
+        pending.extend(PendingReport(int(i), int(p), str(r)) for i, p, r in conn.execute(query))
+    return sorted(pending, key=lambda report: report.version_id)
 
 
 def split_addresses(conn: Connection, track_ids: Iterable[int]) -> dict[int, str]:
@@ -313,15 +259,10 @@ def confirm_epoch(
             ).where(epoch_totals.c.epoch == epoch),
         )
     )
-    included = select(epoch_reports.c.report_version_id).where(epoch_reports.c.epoch == epoch)
-    conn.execute(
-        update(reports)
-        .where(
-            reports.c.id.in_(included),
-            or_(reports.c.settled_epoch.is_(None), reports.c.settled_epoch > epoch),
-        )
-        .values(settled_epoch=epoch)
+    included = conn.execute(
+        select(epoch_reports.c.report_version_id).where(epoch_reports.c.epoch == epoch)
     )
+    mark_settled(conn, [int(row[0]) for row in included], epoch)
 
 
 def quarantine_counts(conn: Connection) -> dict[str, int]:

@@ -279,7 +279,7 @@ def record_acceptance(
     return seq
 
 
-def reopen_rejected(conn: Connection, version_id: int) -> None:
+def reopen_rejected(conn: Connection, version_id: int, signature: str) -> None:
     """Puts a rejected version back to received so the same content can be validated again.
 
     Nothing of a rejected version was counted, so re-validating it (e.g. after the missing track was
@@ -288,7 +288,7 @@ def reopen_rejected(conn: Connection, version_id: int) -> None:
     conn.execute(
         update(reports)
         .where(reports.c.id == version_id, reports.c.status == ReportStatus.REJECTED.value)
-        .values(status=ReportStatus.RECEIVED.value, decided_at=None)
+        .values(status=ReportStatus.RECEIVED.value, decided_at=None, signature=signature)
     )
 
 

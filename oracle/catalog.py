@@ -1,0 +1,198 @@
+"""The oracle's catalog: platforms (signing key, token, rate card, declared bound) and tracks
+(ISRC, split, controller, licence tier, consent per usage class). Upserted by the API and by a
+chain sync; read by intake."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, insert, select, update
+
+from chain_client.constants import MAX_TIER, MIN_TIER, NUM_CLASSES
+from oracle.errors import CatalogError, UnknownPlatformError
+from oracle.intake.refs import normalize_isrc
+from oracle.store.schema import platforms, track_consents, tracks
+
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+@dataclass(frozen=True)
+class Platform:
+    platform_id: int
+    name: str
+    signer_address: str
+    token: str
+    rates: tuple[int, ...]
+    max_units_per_report: int | None
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Unix seconds; 0 = never."""
+
+    granted_at: int = 0
+    revoked_at: int = 0
+
+
+@dataclass(frozen=True)
+class Track:
+    track_id: int
+    tier: int
+    isrc: str | None = None
+    split_address: str | None = None
+    controller: str | None = None
+    consents: Mapping[int, Consent] = field(default_factory=dict)
+
+
+def _address(value: str, what: str) -> str:
+    if not _ADDRESS.match(value):
+        raise CatalogError(f"{what} must be a 0x-prefixed 20-byte hex address, got {value!r}")
+    return value.lower()
+
+
+def upsert_platform(
+    conn: Connection,
+    platform_id: int,
+    signer_address: str,
+    token: str,
+    rates: Sequence[int],
+    max_units_per_report: int | None = None,
+    name: str = "",
+) -> Platform:
+    """Creates or replaces a platform. Rates are token base units per unit x 1e6, one per class."""
+    if platform_id <= 0:
+        raise CatalogError(f"platform_id must be positive, got {platform_id}")
+    if len(rates) != NUM_CLASSES or any(not isinstance(r, int) or r < 0 for r in rates):
+        raise CatalogError(f"rates must be {NUM_CLASSES} non-negative integers, got {list(rates)}")
+    if max_units_per_report is not None and max_units_per_report <= 0:
+        raise CatalogError(f"max_units_per_report must be positive, got {max_units_per_report}")
+    values = {
+        "name": name,
+        "signer_address": _address(signer_address, "signer_address"),
+        "token": _address(token, "token"),
+        "rates": json.dumps([str(r) for r in rates]),
+        "max_units_per_report": max_units_per_report,
+        "updated_at": int(time.time()),
+    }
+    exists = conn.execute(
+        select(platforms.c.platform_id).where(platforms.c.platform_id == platform_id)
+    ).first()
+    if exists is None:
+        conn.execute(insert(platforms).values(platform_id=platform_id, **values))
+    else:
+        conn.execute(
+            update(platforms).where(platforms.c.platform_id == platform_id).values(**values)
+        )
+    return get_platform(conn, platform_id)
+
+
+def find_platform(conn: Connection, platform_id: int) -> Platform | None:
+    row = conn.execute(select(platforms).where(platforms.c.platform_id == platform_id)).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return Platform(
+        platform_id=int(m["platform_id"]),
+        name=m["name"],
+        signer_address=m["signer_address"],
+        token=m["token"],
+        rates=tuple(int(r) for r in json.loads(m["rates"])),
+        max_units_per_report=m["max_units_per_report"],
+    )
+
+
+def get_platform(conn: Connection, platform_id: int) -> Platform:
+    platform = find_platform(conn, platform_id)
+    if platform is None:
+        raise UnknownPlatformError(f"platform {platform_id} is not registered with the oracle")
+    return platform
+
+
+def list_platforms(conn: Connection) -> list[Platform]:
+    ids = conn.execute(select(platforms.c.platform_id).order_by(platforms.c.platform_id))
+    return [get_platform(conn, int(row[0])) for row in ids]
+
+
+def upsert_track(
+    conn: Connection,
+    track_id: int,
+    tier: int,
+    isrc: str | None = None,
+    split_address: str | None = None,
+    controller: str | None = None,
+    consents: Mapping[int, Consent] | None = None,
+) -> Track:
+    """Creates or replaces a track; `consents` (if given) replaces the listed classes' consent."""
+    if track_id <= 0:
+        raise CatalogError(f"track_id must be positive, got {track_id}")
+    if not MIN_TIER <= tier <= MAX_TIER:
+        raise CatalogError(f"tier must be {MIN_TIER}-{MAX_TIER}, got {tier}")
+    normalized = None
+    if isrc is not None and isrc != "":
+        normalized = normalize_isrc(isrc)
+        if normalized is None:
+            raise CatalogError(f"isrc {isrc!r} is not an ISRC (CC-XXX-YY-NNNNN, 12 characters)")
+        holder = conn.execute(select(tracks.c.track_id).where(tracks.c.isrc == normalized)).scalar()
+        if holder is not None and int(holder) != track_id:
+            raise CatalogError(f"isrc {normalized} already belongs to track {holder}")
+    values = {
+        "tier": tier,
+        "isrc": normalized,
+        "split_address": _address(split_address, "split_address") if split_address else None,
+        "controller": _address(controller, "controller") if controller else None,
+        "updated_at": int(time.time()),
+    }
+    exists = conn.execute(select(tracks.c.track_id).where(tracks.c.track_id == track_id)).first()
+    if exists is None:
+        conn.execute(insert(tracks).values(track_id=track_id, **values))
+    else:
+        conn.execute(update(tracks).where(tracks.c.track_id == track_id).values(**values))
+    for usage_class, consent in (consents or {}).items():
+        set_consent(conn, track_id, usage_class, consent)
+    found = get_tracks(conn, [track_id])
+    return found[track_id]
+
+
+def set_consent(conn: Connection, track_id: int, usage_class: int, consent: Consent) -> None:
+    if not 0 <= usage_class < NUM_CLASSES:
+        raise CatalogError(f"usage_class must be 0-{NUM_CLASSES - 1}, got {usage_class}")
+    if consent.granted_at < 0 or consent.revoked_at < 0:
+        raise CatalogError("consent times must be unix seconds >= 0 (0 = never)")
+    key = (track_consents.c.track_id == track_id) & (track_consents.c.usage_class == usage_class)
+    values = {"granted_at": consent.granted_at, "revoked_at": consent.revoked_at}
+    if conn.execute(select(track_consents.c.track_id).where(key)).first() is None:
+        conn.execute(
+            insert(track_consents).values(track_id=track_id, usage_class=usage_class, **values)
+        )
+    else:
+        conn.execute(update(track_consents).where(key).values(**values))
+
+
+def get_tracks(conn: Connection, track_ids: Iterable[int]) -> dict[int, Track]:
+    """Tracks by id (unknown ids are absent), read in chunks."""
+    ids = sorted(set(track_ids))
+    found: dict[int, Track] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        consents: dict[int, dict[int, Consent]] = {}
+        for row in conn.execute(select(track_consents).where(track_consents.c.track_id.in_(chunk))):
+            m = row._mapping
+            consents.setdefault(int(m["track_id"]), {})[int(m["usage_class"])] = Consent(
+                int(m["granted_at"]), int(m["revoked_at"])
+            )
+        for row in conn.execute(select(tracks).where(tracks.c.track_id.in_(chunk))):
+            m = row._mapping
+            track_id = int(m["track_id"])
+            found[track_id] = Track(
+                track_id=track_id,
+                tier=int(m["tier"]),
+                isrc=m["isrc"],
+                split_address=m["split_address"],
+                controller=m["controller"],
+                consents=consents.get(track_id, {}),
+            )
+    return found

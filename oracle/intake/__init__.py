@@ -1,0 +1,1 @@
+"""Intake of platform usage reports: formats, signature checks, validation, persistence."""

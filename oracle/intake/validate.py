@@ -1,0 +1,140 @@
+"""Report-level checks: chain, platform, period, settled overlap, the platform's signature."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
+from sqlalchemy import Connection
+
+from chain_client.eip712 import UsageReport, recover_usage_report_signer
+from chain_client.errors import ChainClientError
+from oracle.catalog import Platform
+from oracle.errors import ConfigurationError
+from oracle.intake.issues import IssueCollector
+from oracle.intake.model import ReportHeader
+from oracle.settings import OracleSettings
+from oracle.store.records import ReportFormat
+from oracle.store.report_repository import overlapping_settled_periods
+
+_SETTLEMENT_KEYS = ("usage_settlement", "UsageSettlement", "usageSettlement", "settlement")
+
+
+def verifying_contract(settings: OracleSettings) -> str:
+    """The UsageSettlement address platform signatures are bound to."""
+    if settings.settlement_address:
+        return to_checksum_address(settings.settlement_address)
+    path = settings.deployment_file
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"no settlement_address set and deployment file {path} is unreadable: {exc}"
+        ) from exc
+    for container in (document, document.get("addresses", {}), document.get("contracts", {})):
+        if isinstance(container, dict):
+            for key in _SETTLEMENT_KEYS:
+                if isinstance(container.get(key), str):
+                    return to_checksum_address(container[key])
+    raise ConfigurationError(f"deployment file {path} names no UsageSettlement address")
+
+
+def check_header(
+    header: ReportHeader,
+    platform: Platform,
+    settings: OracleSettings,
+    issues: IssueCollector,
+    now: int | None = None,
+) -> None:
+    """Chain id, platform id and period bounds (the fields every format declares)."""
+    if header.chain_id is not None and header.chain_id != settings.chain_id:
+        issues.add(
+            None,
+            "chain_id",
+            f"report is for chain {header.chain_id}, this oracle settles chain {settings.chain_id}",
+        )
+    if header.platform_id is not None and header.platform_id != platform.platform_id:
+        issues.add(
+            None,
+            "platform_id",
+            f"report names platform {header.platform_id}, it was submitted as platform "
+            f"{platform.platform_id}",
+        )
+    start, end = header.period_start, header.period_end
+    if start is None or end is None:
+        return
+    if start >= end:
+        issues.add(None, "period_end", f"period end {end} is not after its start {start}")
+    if end >= 2**64:
+        issues.add(None, "period_end", "period end does not fit uint64")
+    current = int(time.time()) if now is None else now
+    if end > current + settings.max_future_skew_seconds:
+        issues.add(None, "period_end", f"period ends in the future ({end} > now {current})")
+
+
+def check_settled_overlap(
+    conn: Connection,
+    header: ReportHeader,
+    platform_id: int,
+    is_correction: bool,
+    issues: IssueCollector,
+) -> None:
+    """A new report (not a correction) may not overlap a period already settled on chain."""
+    if is_correction or header.period_start is None or header.period_end is None:
+        return
+    assert header.report_id is not None
+    for settled in overlapping_settled_periods(
+        conn, platform_id, header.period_start, header.period_end, header.report_id
+    ):
+        issues.add(
+            None,
+            "period_start",
+            f"period [{header.period_start}, {header.period_end}) overlaps report "
+            f"{settled.report_id!r} [{settled.period_start}, {settled.period_end}), "
+            f"already settled in epoch {settled.settled_epoch}",
+        )
+
+
+def check_signature(
+    header: ReportHeader,
+    report_format: ReportFormat,
+    content_hash: str,
+    signature: str | None,
+    platform: Platform,
+    settings: OracleSettings,
+    issues: IssueCollector,
+) -> str | None:
+    """Recovers the signer of the report's UsageReport; returns it when it is the platform's key."""
+    if not signature:
+        issues.add(None, "signature", "the report is not signed (EIP-712 UsageReport signature)")
+        return None
+    if header.report_id is None or header.period_start is None or header.period_end is None:
+        return None  # already reported as missing fields; nothing to verify against
+    report = UsageReport(
+        report_id=header.report_id,
+        platform_id=platform.platform_id,
+        period_start=header.period_start,
+        period_end=header.period_end,
+        format=int(report_format),
+        content_hash=bytes(HexBytes(content_hash)),
+    )
+    contract = verifying_contract(settings)
+    try:
+        signer = recover_usage_report_signer(
+            report, signature, chain_id=settings.chain_id, verifying_contract=contract
+        )
+    except (ChainClientError, ValueError) as exc:
+        issues.add(None, "signature", f"unusable signature: {exc}")
+        return None
+    if signer.lower() != platform.signer_address.lower():
+        issues.add(
+            None,
+            "signature",
+            f"wrong signer: the signature recovers to {signer}, platform {platform.platform_id} "
+            f"signs with {to_checksum_address(platform.signer_address)} (other key, or signed for "
+            f"another chain than {settings.chain_id} / contract {contract}, or other content)",
+        )
+        return None
+    return signer
