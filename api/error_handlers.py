@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import ApiError, ChainRevert, ChainUnavailable
+from api.oracle_errors import api_error_from_oracle
 from chain_client.errors import ContractRevert, RpcError
+from oracle.errors import OracleError
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,10 @@ async def _rpc_error(_: Request, exc: Exception) -> JSONResponse:
     return _render(ChainUnavailable(f"the chain node did not answer: {exc}"))
 
 
+async def _oracle_error(_: Request, exc: Exception) -> JSONResponse:
+    return _render(api_error_from_oracle(exc))
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return JSONResponse(error_body("internal_error", "internal server error"), 500)
@@ -116,4 +122,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(ContractRevert, _contract_revert)
     app.add_exception_handler(RpcError, _rpc_error)
+    app.add_exception_handler(OracleError, _oracle_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -166,7 +166,7 @@ class EditionService:
     def _minted_tx(self, key: bytes) -> str:
         editions = self.chain.contract("TrackEditions")
         logs = editions.events.EditionMinted().get_logs(
-            from_block=self.chain.deployment.block_number, argument_filters={"orderId": key}
+            from_block=self.chain.deployment.deploy_block, argument_filters={"orderId": key}
         )
         if not logs:
             raise Conflict("order_id: fulfilled on chain but its mint event was not found")

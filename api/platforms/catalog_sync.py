@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from api.platforms.models import PlatformAccount
+from oracle.catalog import upsert_platform
 from oracle.epoch.amounts import advance_amount
 from oracle.epoch.totals import Settled
 from oracle.store.counters import latest_intake_seq
@@ -15,8 +16,17 @@ from oracle.store.usage_repository import payable_totals
 def publish_platform_to_catalog(
     session: Session, platform: PlatformAccount, rates: list[int]
 ) -> None:
-    """Placeholder until oracle.catalog lands."""
-    del session, platform, rates
+    bound = int(platform.declared_max_units)
+    upsert_platform(
+        session.connection(),
+        platform.platform_id,
+        signer_address=platform.signing_address,
+        token=platform.token,
+        rates=rates,
+        max_units_per_report=bound or None,
+        name=platform.name,
+    )
+    session.commit()
 
 
 def owed_by_platform(session: Session, platform_id: int, rates: list[int]) -> int:

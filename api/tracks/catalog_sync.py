@@ -1,4 +1,4 @@
-"""Writes a registered track into the oracle's catalog (same database, oracle's own functions)."""
+"""Writes a track into the oracle catalog (same database), tier and consent read from chain."""
 
 from __future__ import annotations
 
@@ -6,8 +6,24 @@ from sqlmodel import Session
 
 from api.chain.gateway import ChainGateway
 from api.tracks.models import Track
+from chain_client.constants import NUM_CLASSES
+from oracle.catalog import Consent, upsert_track
 
 
 def publish_track_to_catalog(session: Session, chain: ChainGateway, track: Track) -> None:
-    """Placeholder until oracle.catalog lands: the oracle reads the chain itself meanwhile."""
-    del session, chain, track
+    registry = chain.contract("TrackRegistry")
+    info = chain.call(registry.functions.track(track.track_id))
+    consents = {}
+    for usage_class in range(NUM_CLASSES):
+        granted_at, revoked_at = chain.call(registry.functions.consent(track.track_id, usage_class))
+        consents[usage_class] = Consent(int(granted_at), int(revoked_at))
+    upsert_track(
+        session.connection(),
+        track.track_id,
+        tier=int(info[2]),
+        isrc=track.isrc,
+        split_address=track.split_address,
+        controller=str(info[1]),
+        consents=consents,
+    )
+    session.commit()

@@ -20,6 +20,9 @@ class TrackRepository:
     def by_idempotency_key(self, key: str) -> Track | None:
         return self.session.exec(select(Track).where(Track.idempotency_key == key)).first()
 
+    def by_isrc(self, isrc: str) -> Track | None:
+        return self.session.exec(select(Track).where(Track.isrc == isrc)).first()
+
     def contributors(self, track_id: int) -> list[TrackContributor]:
         return list(
             self.session.exec(

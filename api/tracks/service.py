@@ -74,6 +74,9 @@ class TrackService:
                         {"track_id": existing.track_id},
                     )
                 return self.get(existing.track_id), False
+        isrc = normalize_isrc(body.isrc)
+        if isrc is not None and self.repo.by_isrc(isrc) is not None:
+            raise Conflict(f"isrc: {isrc} is already registered to another track")
         ordered = sorted(body.contributors, key=lambda c: int(c.address, 16))
         registry = self.chain.contract("TrackRegistry")
         receipt = self.chain.send_as_operator(
