@@ -1,0 +1,128 @@
+"""Shared fixtures: one anvil node per test session and one deployment of every contract.
+
+Account roles (anvil's well-known dev keys, `accounts[i]`):
+0 deployer and owner, 1-3 oracle signers (threshold 2), 4 guardian, 5 minter (the API),
+6-19 free for tests (platforms, artists, collectors).
+
+Tests that change global contract state (signer sets, epochs) should use `deploy_fresh()`
+instead of the shared `deployment`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from chain_client.compiler import Artifacts, compile_contracts
+from chain_client.deploy import Deployment, deploy_all
+from chain_client.devchain import DevChain
+from chain_client.reverts import RevertDecoder
+from chain_client.sender import TransactionSender
+
+DEPLOYER, SIGNER_1, SIGNER_2, SIGNER_3, GUARDIAN, MINTER = range(6)
+FIRST_FREE_ACCOUNT = 6
+ORACLE_THRESHOLD = 2
+
+
+@pytest.fixture(scope="session")
+def dev_chain() -> Iterator[DevChain]:
+    with DevChain(accounts_count=20) as chain:
+        yield chain
+
+
+@pytest.fixture(scope="session")
+def w3(dev_chain: DevChain) -> Web3:
+    return Web3(Web3.HTTPProvider(dev_chain.rpc_url, request_kwargs={"timeout": 30}))
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Artifacts:
+    return compile_contracts()
+
+
+@pytest.fixture(scope="session")
+def revert_decoder(artifacts: Artifacts) -> RevertDecoder:
+    return RevertDecoder((a.name, a.abi) for a in artifacts.all())
+
+
+@pytest.fixture(scope="session")
+def accounts(dev_chain: DevChain) -> list[LocalAccount]:
+    return [Account.from_key(key) for key in dev_chain.private_keys]
+
+
+@pytest.fixture(scope="session")
+def dev_keys(dev_chain: DevChain) -> list[str]:
+    return list(dev_chain.private_keys)
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts: list[LocalAccount]) -> LocalAccount:
+    return accounts[DEPLOYER]
+
+
+@pytest.fixture(scope="session")
+def oracle_accounts(accounts: list[LocalAccount]) -> list[LocalAccount]:
+    return [accounts[SIGNER_1], accounts[SIGNER_2], accounts[SIGNER_3]]
+
+
+@pytest.fixture(scope="session")
+def guardian(accounts: list[LocalAccount]) -> LocalAccount:
+    return accounts[GUARDIAN]
+
+
+@pytest.fixture(scope="session")
+def minter(accounts: list[LocalAccount]) -> LocalAccount:
+    return accounts[MINTER]
+
+
+@pytest.fixture(scope="session")
+def sender_for(
+    w3: Web3, revert_decoder: RevertDecoder
+) -> Callable[[LocalAccount], TransactionSender]:
+    """One TransactionSender per account for the whole session (they keep local nonces)."""
+    senders: dict[str, TransactionSender] = {}
+
+    def get(account: LocalAccount) -> TransactionSender:
+        if account.address not in senders:
+            senders[account.address] = TransactionSender(w3, account, decoder=revert_decoder)
+        return senders[account.address]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def deploy_fresh(
+    w3: Web3,
+    artifacts: Artifacts,
+    deployer: LocalAccount,
+    oracle_accounts: list[LocalAccount],
+    guardian: LocalAccount,
+    minter: LocalAccount,
+    sender_for: Callable[[LocalAccount], TransactionSender],
+) -> Callable[..., Deployment]:
+    """Deploy a new, independent set of contracts; keyword arguments override deploy_all's."""
+
+    def deploy(**overrides: Any) -> Deployment:
+        options: dict[str, Any] = {
+            "guardian": guardian.address,
+            "oracle_signers": [a.address for a in oracle_accounts],
+            "threshold": ORACLE_THRESHOLD,
+            "root_delay": 0,
+            "minter": minter.address,
+            "artifacts": artifacts,
+            "sender": sender_for(deployer),
+        }
+        options.update(overrides)
+        return deploy_all(w3, deployer, **options)
+
+    return deploy
+
+
+@pytest.fixture(scope="session")
+def deployment(deploy_fresh: Callable[..., Deployment]) -> Deployment:
+    return deploy_fresh()
