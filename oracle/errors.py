@@ -58,6 +58,11 @@ class ReportRejectedError(OracleError):
         self.total_issues = total_issues if total_issues is not None else len(issues)
         super().__init__(self._describe())
 
+    @classmethod
+    def single(cls, file: str, field: str, message: str) -> ReportRejectedError:
+        """A rejection for one fault that has no line."""
+        return cls([ValidationIssue(file, None, field, message)])
+
     def _describe(self) -> str:
         lines = [f"report rejected with {self.total_issues} error(s):"]
         lines += [f"  {issue}" for issue in self.issues]

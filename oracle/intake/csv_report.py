@@ -38,7 +38,7 @@ _INT_META = ("period_start", "period_end", "chain_id", "platform_id")
 _KNOWN_META = ("report_id", *_INT_META)
 
 
-def _parse_meta(text: str, line: int, header: ReportHeader, issues: IssueCollector) -> None:
+def parse_meta(text: str, line: int, header: ReportHeader, issues: IssueCollector) -> None:
     body = text.lstrip("#").strip()
     if not body:
         return
@@ -94,7 +94,7 @@ def _read(
     for text in handle:
         line_no += 1
         if text.startswith("#"):
-            _parse_meta(text, line_no, header, issues)
+            parse_meta(text, line_no, header, issues)
             continue
         header_row = text
         break

@@ -65,7 +65,7 @@ def _date_start(text: str) -> int | None:
     return calendar.timegm(day.timetuple())
 
 
-def _head(fields: list[str], header: ReportHeader, issues: IssueCollector) -> None:
+def read_head(fields: list[str], header: ReportHeader, issues: IssueCollector) -> None:
     if len(fields) < _HEAD_FIELDS:
         issues.add(
             1, "HEAD", f"{len(fields)} columns, the HEAD record needs at least {_HEAD_FIELDS}"
@@ -151,7 +151,7 @@ def read_dsr_report(
                     if kind != "HEAD":
                         issues.add(1, "RecordType", f"the first record must be HEAD, got {kind!r}")
                     else:
-                        _head(fields, header, issues)
+                        read_head(fields, header, issues)
                 elif kind in _SUMMARY_RECORDS:
                     if len(fields) < 3:
                         issues.add(line, kind, f"{len(fields)} columns, a summary record needs 3")

@@ -1,0 +1,275 @@
+"""Ingesting one report file: persist raw, record, validate, aggregate, quarantine, decide.
+
+Order of events, each safe to interrupt:
+1. the file is copied into the content-addressed raw store (fsync, atomic rename);
+2. a report row is committed with status ``received`` (raw path, signature, report id, period);
+3. the stored copy is parsed and checked; one transaction then writes the aggregated rows,
+   the quarantine entries and the decision (accepted with an intake sequence number, or
+   rejected with its errors).
+A crash between 2 and 3 leaves a ``received`` row: sending the same file again, or
+`recover_pending`, finishes it. Rows of an undecided version are only written in step 3's
+transaction, so nothing is counted twice. Only after step 3 is the result returned (the ack).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from oracle.catalog import Platform, get_platform, get_tracks
+from oracle.errors import ReportRejectedError, StoreError
+from oracle.intake.csv_report import read_csv_report
+from oracle.intake.ddex_dsr import read_dsr_report
+from oracle.intake.headers import read_header
+from oracle.intake.issues import IssueCollector
+from oracle.intake.json_report import read_json_report
+from oracle.intake.lines import check_row_bounds
+from oracle.intake.model import KEY_SHIFT, Aggregate, ReportHeader
+from oracle.intake.raw_store import store_raw_file
+from oracle.intake.refs import TrackRefs
+from oracle.intake.validate import check_header, check_settled_overlap, check_signature
+from oracle.rules import classify
+from oracle.settings import OracleSettings
+from oracle.store import report_repository as reports_repo
+from oracle.store.quarantine_repository import list_quarantine
+from oracle.store.records import QuarantineEntry, ReportFormat, ReportStatus, ReportVersion
+from oracle.store.usage_repository import trailing_usage
+
+SUFFIXES: dict[ReportFormat, str] = {
+    ReportFormat.JSON: ".json",
+    ReportFormat.CSV: ".csv",
+    ReportFormat.DSR: ".dsr",
+}
+_FORMAT_BY_SUFFIX = {".json": ReportFormat.JSON, ".csv": ReportFormat.CSV, ".tsv": ReportFormat.DSR}
+_FORMAT_BY_SUFFIX[".dsr"] = ReportFormat.DSR
+_READERS = {
+    ReportFormat.JSON: read_json_report,
+    ReportFormat.CSV: read_csv_report,
+    ReportFormat.DSR: read_dsr_report,
+}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    report: ReportVersion
+    #: True when this exact content was already accepted: nothing new was counted.
+    duplicate: bool
+    quarantined: list[QuarantineEntry]
+
+
+def detect_format(path: Path, explicit: ReportFormat | None) -> ReportFormat:
+    if explicit is not None:
+        return explicit
+    found = _FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if found is None:
+        raise ReportRejectedError.single(
+            path.name, "format", "cannot tell the format from the file name: pass json, csv or dsr"
+        )
+    return found
+
+
+def ingest_file(
+    settings: OracleSettings,
+    engine: Engine,
+    path: Path,
+    platform_id: int,
+    report_format: ReportFormat | None = None,
+    signature: str | None = None,
+    file_name: str | None = None,
+    now: int | None = None,
+) -> IngestResult:
+    """Ingests one report file for `platform_id`; raises ReportRejectedError listing its faults.
+
+    A rejected report stays recorded (raw file and row); sending the same content again
+    validates it again (nothing of it was counted). CSV and DSR need `signature` (detached);
+    JSON carries its own (a `signature` argument overrides it).
+    """
+    name = file_name or path.name
+    if not path.is_file():
+        raise ReportRejectedError.single(name, "file", f"{path} does not exist or is not a file")
+    fmt = detect_format(path, report_format)
+    with engine.connect() as conn:
+        get_platform(conn, platform_id)
+    stored = store_raw_file(path, settings.data_dir, SUFFIXES[fmt])
+    header = read_header(stored.absolute_path, fmt)
+    content_hash = header.content_hash if fmt is ReportFormat.JSON else stored.keccak_hex
+    version, duplicate = _record_received(
+        engine,
+        platform_id=platform_id,
+        header=header,
+        report_format=fmt,
+        content_hash=content_hash or stored.keccak_hex,
+        raw_hash=stored.keccak_hex,
+        raw_path=stored.relative_path,
+        file_name=name,
+        signature=signature or header.signature or "",
+    )
+    if duplicate:
+        return _result(engine, version, duplicate=True)
+    return decide(settings, engine, version.id, now=now)
+
+
+def _record_received(
+    engine: Engine,
+    *,
+    platform_id: int,
+    header: ReportHeader,
+    report_format: ReportFormat,
+    content_hash: str,
+    raw_hash: str,
+    raw_path: str,
+    file_name: str,
+    signature: str,
+) -> tuple[ReportVersion, bool]:
+    """(version, already accepted?) for this content, inserting a received row when new."""
+    report_id = header.report_id or ""
+    for _attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                existing = reports_repo.find_version(conn, platform_id, report_id, content_hash)
+                if existing is not None:
+                    if existing.status in (ReportStatus.ACCEPTED, ReportStatus.SUPERSEDED):
+                        return existing, True
+                    if existing.status is ReportStatus.REJECTED:
+                        reports_repo.reopen_rejected(conn, existing.id, signature)
+                    refreshed = reports_repo.get_report(conn, existing.id)
+                    assert refreshed is not None
+                    return refreshed, False
+                version_id = reports_repo.insert_received(
+                    conn,
+                    platform_id=platform_id,
+                    report_id=report_id,
+                    message_id=header.message_id,
+                    report_format=report_format,
+                    content_hash=content_hash,
+                    raw_hash=raw_hash,
+                    raw_path=raw_path,
+                    file_name=file_name,
+                    signature=signature,
+                    period_start=header.period_start,
+                    period_end=header.period_end,
+                )
+                created = reports_repo.get_report(conn, version_id)
+                assert created is not None
+                return created, False
+        except IntegrityError:
+            continue  # the same content was recorded concurrently: read it again
+    raise StoreError(f"could not record report {report_id!r} of platform {platform_id}")
+
+
+def decide(
+    settings: OracleSettings, engine: Engine, version_id: int, now: int | None = None
+) -> IngestResult:
+    """Parses and checks a received version from its stored raw file, then accepts or rejects it."""
+    with engine.connect() as conn:
+        version = reports_repo.get_report(conn, version_id)
+        if version is None:
+            raise StoreError(f"report version {version_id} does not exist")
+        if version.status is not ReportStatus.RECEIVED:
+            return _result(engine, version, duplicate=True)
+        platform = get_platform(conn, version.platform_id)
+        refs = TrackRefs(conn)
+        history = reports_repo.report_history(conn, version.platform_id, version.report_id)
+    issues = IssueCollector(version.file_name, settings.max_listed_errors)
+    path = settings.data_dir / version.raw_path
+    if not path.is_file():
+        raise StoreError(f"raw file {path} of report version {version_id} is missing")
+    header, aggregate = _READERS[version.format](path, version.file_name, refs, issues)
+    check_row_bounds(aggregate)
+    check_header(header, platform, settings, issues, now=now)
+    _check_message_id(version, history, issues)
+    signer = check_signature(
+        header, version.format, version.content_hash, version.signature, platform, settings, issues
+    )
+    is_correction = any(
+        v.status in (ReportStatus.ACCEPTED, ReportStatus.SUPERSEDED) for v in history
+    )
+    with engine.begin() as conn:
+        check_settled_overlap(conn, header, platform.platform_id, is_correction, issues)
+        if issues or signer is None:
+            reports_repo.record_rejection(
+                conn, version_id, issues.issues, issues.total, line_count=aggregate.line_count
+            )
+        else:
+            _accept(conn, settings, version_id, platform, header, aggregate, signer)
+    if issues or signer is None:
+        raise issues.error()
+    with engine.connect() as conn:
+        decided = reports_repo.get_report(conn, version_id)
+    assert decided is not None
+    return _result(engine, decided, duplicate=False)
+
+
+def _check_message_id(
+    version: ReportVersion, history: list[ReportVersion], issues: IssueCollector
+) -> None:
+    """DDEX: a MessageId is never reused per sender, so other content under it is refused."""
+    if version.format is not ReportFormat.DSR:
+        return
+    for other in history:
+        if other.id != version.id and other.status is not ReportStatus.REJECTED:
+            issues.add(
+                1,
+                "MessageId",
+                f"MessageId {version.report_id!r} was already used by this sender for other "
+                f"content (report version {other.id}); a DSR MessageId is never reused",
+            )
+            return
+
+
+def _accept(
+    conn: Connection,
+    settings: OracleSettings,
+    version_id: int,
+    platform: Platform,
+    header: ReportHeader,
+    aggregate: Aggregate,
+    signer: str,
+) -> None:
+    assert header.period_start is not None
+    assert header.period_end is not None
+    track_ids = {key // KEY_SHIFT for key in aggregate.micro}
+    tracks = get_tracks(conn, track_ids)
+    trailing = trailing_usage(conn, platform.platform_id, settings.spike_window)
+    payable, held = classify(
+        aggregate,
+        tracks,
+        (header.period_start, header.period_end),
+        platform.max_units_per_report,
+        trailing,
+        settings.spike_multiple,
+        settings.spike_min_units,
+    )
+    reports_repo.record_acceptance(
+        conn,
+        version_id,
+        signer=signer,
+        line_count=aggregate.line_count,
+        usage_rows=payable,
+        generation_rows=aggregate.generations,
+        quarantined=held,
+    )
+
+
+def _result(engine: Engine, version: ReportVersion, duplicate: bool) -> IngestResult:
+    with engine.connect() as conn:
+        held = list_quarantine(conn, status=None, report_version_id=version.id, limit=10_000)
+    return IngestResult(report=version, duplicate=duplicate, quarantined=held)
+
+
+def recover_pending(
+    settings: OracleSettings, engine: Engine
+) -> list[IngestResult | ReportRejectedError]:
+    """Finishes every version left ``received`` by a crash (oldest first)."""
+    with engine.connect() as conn:
+        pending = reports_repo.list_reports(conn, status=ReportStatus.RECEIVED, limit=1_000_000)
+    outcomes: list[IngestResult | ReportRejectedError] = []
+    for version in sorted(pending, key=lambda v: v.id):
+        try:
+            outcomes.append(decide(settings, engine, version.id))
+        except ReportRejectedError as exc:
+            outcomes.append(exc)
+    return outcomes
