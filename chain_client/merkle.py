@@ -146,12 +146,27 @@ def leaf_encoder(types: Sequence[str]) -> Callable[[Sequence[Any]], bytes]:
         return encode_static
 
     def encode_generic(values: Sequence[Any]) -> bytes:
+        if len(values) != len(type_list):
+            raise MerkleTreeError(f"expected {len(type_list)} values, got {len(values)}")
         try:
-            return abi_encode(type_list, list(values))
+            normalized = [_normalize(t, v) for t, v in zip(type_list, values, strict=True)]
+            return abi_encode(type_list, normalized)
         except Exception as exc:
             raise MerkleTreeError(f"cannot encode {values!r} as {type_list}: {exc}") from exc
 
     return encode_generic
+
+
+def _normalize(abi_type: str, value: Any) -> Any:
+    """JSON-style values (decimal strings, 0x hex) to what eth_abi expects."""
+    if abi_type.endswith("]"):
+        inner = abi_type[: abi_type.rindex("[")]
+        return [_normalize(inner, v) for v in value]
+    if (_UINT.match(abi_type) or _INT.match(abi_type)) and isinstance(value, str):
+        return int(value, 0)
+    if abi_type.startswith("bytes") and isinstance(value, str):
+        return bytes(HexBytes(value))
+    return value
 
 
 def standard_leaf_hash(types: Sequence[str], values: Sequence[Any]) -> bytes:
