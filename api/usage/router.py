@@ -1,7 +1,168 @@
-"""Usage routes."""
+"""Usage report routes: a platform submits and reads only its own reports.
+
+Submissions authenticate with the platform's API key, or with no key at all when the report
+carries a valid EIP-712 signature by the platform's registered key.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter(prefix="/v1/usage", tags=["usage"])
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth.dependencies import OperatorOrPlatform, OptionalPrincipal, ensure_platform_or_operator
+from api.auth.principal import Principal
+from api.chain.dependencies import Chain
+from api.db.session import DbSession
+from api.openapi import error_responses
+from api.pagination import Page, Pagination
+from api.usage.schemas import ReportHistory, ReportVersionOut, SubmissionOut
+from api.usage.service import UsageService
+from api.usage.uploads import spool, spool_bytes
+from oracle.store.records import ReportFormat
+
+router = APIRouter(prefix="/v1/platforms/{platform_id}/reports", tags=["usage"])
+
+PlatformId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Signature = Annotated[
+    str,
+    Form(pattern=r"^0x[0-9a-fA-F]{130}$", description="EIP-712 UsageReport signature (65 bytes)."),
+]
+ReportFile = Annotated[UploadFile, File(description="The report file.")]
+
+
+def submitter(platform_id: PlatformId, principal: OptionalPrincipal) -> Principal | None:
+    """An API key must be this platform's (or the operator's); no key means 'signed report'."""
+    if principal is not None:
+        ensure_platform_or_operator(principal, platform_id)
+    return principal
+
+
+Submitter = Annotated[Principal | None, Depends(submitter)]
+
+
+class JsonUsageReport(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "report_id": "2026-11-W47",
+                    "platform_id": 1,
+                    "chain_id": 31337,
+                    "period_start": 1763337600,
+                    "period_end": 1763942400,
+                    "lines": [{"track": 1, "usage_class": 0, "units": 120}],
+                    "signature": "0x" + "ab" * 65,
+                }
+            ]
+        },
+    )
+
+    report_id: str = Field(min_length=1, max_length=200)
+    platform_id: int | None = None
+    chain_id: int | None = None
+    period_start: int = Field(ge=0, lt=2**63)
+    period_end: int = Field(ge=0, lt=2**63)
+    lines: list[dict[str, Any]] = Field(max_length=1_000_000)
+    signature: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+def _service(request: Request, session: DbSession, chain: Chain) -> UsageService:
+    return UsageService(session, chain, request.app.state.engine)
+
+
+Service = Annotated[UsageService, Depends(_service)]
+
+
+@router.post(
+    "",
+    response_model=SubmissionOut,
+    summary="Submit a signed JSON usage report (that platform's key, or a valid signature)",
+    responses=error_responses(401, 403, 404, 409, 503),
+)
+def submit_json(
+    platform_id: PlatformId, body: JsonUsageReport, principal: Submitter, service: Service
+) -> SubmissionOut:
+    content = body.model_dump_json(exclude_none=True).encode()
+    path = spool_bytes(content, service.chain.settings.data_dir / "incoming", ".json")
+    return service.submit(
+        platform_id, path, ReportFormat.JSON, None, f"{body.report_id}.json", principal
+    )
+
+
+def _submit_file(
+    platform_id: int,
+    file: UploadFile,
+    signature: str,
+    report_format: ReportFormat,
+    principal: Principal | None,
+    service: UsageService,
+) -> SubmissionOut:
+    settings = service.chain.settings
+    suffix = ".csv" if report_format is ReportFormat.CSV else ".dsr"
+    path = spool(file.file, settings.data_dir / "incoming", suffix, settings.max_upload_bytes)
+    name = file.filename or f"upload{suffix}"
+    return service.submit(platform_id, path, report_format, signature, name, principal)
+
+
+@router.post(
+    "/csv",
+    response_model=SubmissionOut,
+    summary="Upload a CSV usage report with its detached signature",
+    responses=error_responses(401, 403, 404, 409, 413, 503),
+)
+def submit_csv(
+    platform_id: PlatformId,
+    file: ReportFile,
+    signature: Signature,
+    principal: Submitter,
+    service: Service,
+) -> SubmissionOut:
+    return _submit_file(platform_id, file, signature, ReportFormat.CSV, principal, service)
+
+
+@router.post(
+    "/dsr",
+    response_model=SubmissionOut,
+    summary="Upload a DDEX DSR flat file with its detached signature",
+    responses=error_responses(401, 403, 404, 409, 413, 503),
+)
+def submit_dsr(
+    platform_id: PlatformId,
+    file: ReportFile,
+    signature: Signature,
+    principal: Submitter,
+    service: Service,
+) -> SubmissionOut:
+    return _submit_file(platform_id, file, signature, ReportFormat.DSR, principal, service)
+
+
+@router.get(
+    "",
+    response_model=Page[ReportVersionOut],
+    summary="This platform's report versions, newest first (that platform, or operator)",
+    responses=error_responses(401, 403),
+)
+def list_reports(
+    platform_id: PlatformId, principal: OperatorOrPlatform, service: Service, page: Pagination
+) -> Page[ReportVersionOut]:
+    ensure_platform_or_operator(principal, platform_id)
+    return service.list(platform_id, page)
+
+
+@router.get(
+    "/{report_id}",
+    response_model=ReportHistory,
+    summary="One report's versions with status, errors and quarantine (that platform, or operator)",
+    responses=error_responses(401, 403, 404),
+)
+def report_status(
+    platform_id: PlatformId,
+    report_id: Annotated[str, Path(min_length=1, max_length=200)],
+    principal: OperatorOrPlatform,
+    service: Service,
+) -> ReportHistory:
+    ensure_platform_or_operator(principal, platform_id)
+    return service.history(platform_id, report_id)
