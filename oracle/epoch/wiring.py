@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from eth_account import Account
 from sqlalchemy import Engine
 from web3 import Web3
 
+from chain_client.deploy import Deployment
 from chain_client.sender import TransactionSender
 from oracle.epoch.chain_view import SettlementView
 from oracle.epoch.crash import crash_hook_from_env
@@ -20,8 +20,6 @@ from oracle.epoch.runner import EpochRunner
 from oracle.settings import OracleSettings
 from oracle.store.engine import create_store_engine
 from oracle.store.migrate import upgrade
-
-_SETTLEMENT_KEYS = ("usage_settlement", "UsageSettlement", "usageSettlement", "settlement")
 
 
 @dataclass
@@ -35,22 +33,21 @@ class EpochSetup:
 
 
 def settlement_address(settings: OracleSettings) -> str:
-    path = settings.deployment_file
-    try:
-        document = json.loads(path.read_text())
-    except FileNotFoundError as exc:
+    """settings.settlement_address if set, else the UsageSettlement of the deployment file."""
+    if settings.settlement_address:
+        return Web3.to_checksum_address(settings.settlement_address)
+    if not settings.deployment_file.is_file():
         raise MissingConfiguration(
-            f"deployment file {path} not found (set ROYALTIES_DEPLOYMENT_FILE)"
-        ) from exc
-    except (OSError, ValueError) as exc:
-        raise MissingConfiguration(f"deployment file {path} is unreadable: {exc}") from exc
-    containers = [document, document.get("addresses", {}), document.get("contracts", {})]
-    for container in containers:
-        if isinstance(container, dict):
-            for key in _SETTLEMENT_KEYS:
-                if isinstance(container.get(key), str):
-                    return Web3.to_checksum_address(container[key])
-    raise MissingConfiguration(f"deployment file {path} names no UsageSettlement address")
+            f"deployment file {settings.deployment_file} not found "
+            "(set ROYALTIES_DEPLOYMENT_FILE or ROYALTIES_SETTLEMENT_ADDRESS)"
+        )
+    deployment = Deployment.load(settings.deployment_file)
+    if deployment.chain_id != settings.chain_id:
+        raise MissingConfiguration(
+            f"deployment file {settings.deployment_file} is for chain {deployment.chain_id}, "
+            f"settings say {settings.chain_id}"
+        )
+    return str(deployment.usage_settlement)
 
 
 def connect(settings: OracleSettings) -> Web3:
