@@ -61,6 +61,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 @dataclass
 class DevChain:
     """An anvil process. Use as a context manager, or call start() and stop()."""
@@ -106,6 +115,9 @@ class DevChain:
         for attempt in range(attempts):
             if not fixed_port:
                 self.port = free_port(self.host)
+            elif not port_is_free(self.host, self.port or 0):
+                # Otherwise the readiness probe would be answered by whoever holds the port.
+                raise DevChainError(f"port {self.port} on {self.host} is already in use")
             try:
                 self._spawn()
                 self._wait_until_ready()
@@ -157,7 +169,8 @@ class DevChain:
             if self._process is None or self._process.poll() is not None:
                 raise DevChainError(f"anvil exited during startup: {self._log_tail()}")
             try:
-                if int(self.rpc("eth_chainId"), 16) == self.chain_id:
+                answered = int(self.rpc("eth_chainId"), 16) == self.chain_id
+                if answered and self._process.poll() is None:
                     return
             except (OSError, DevChainError, ValueError):
                 pass
