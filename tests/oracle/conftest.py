@@ -1,4 +1,4 @@
-"""Oracle intake fixtures: a migrated SQLite store in a temp dir, a platform key, report builders."""
+"""Oracle intake fixtures: a migrated SQLite store in a temp dir, a platform key, builders."""
 
 from __future__ import annotations
 
@@ -109,7 +109,9 @@ class IntakeKit:
         path.write_text("\n".join([*meta, header, *rows]) + "\n", encoding="utf-8")
         return path
 
-    def csv_report(self, name: str, rows: Sequence[str], report_id: str = "r1", **kw: object) -> tuple[Path, str]:
+    def csv_report(
+        self, name: str, rows: Sequence[str], report_id: str = "r1", **kw: object
+    ) -> tuple[Path, str]:
         """A CSV file and its valid signature."""
         period = kw.pop("period", PERIOD)
         assert isinstance(period, tuple)
@@ -126,14 +128,29 @@ class IntakeKit:
         foot: tuple[int, int, int] | None = None,
         extra_records: Sequence[str] = (),
     ) -> Path:
-        """usage: (summary id, ISRC, use type, usages). Summaries and FOOT are computed unless given."""
+        """usage: (summary id, ISRC, use type, usages); summaries and FOOT computed unless given."""
         head = "\t".join(
-            ["HEAD", "1.1", "BasicAudioProfile", "1.1", message_id, "2023-11-21T10:00:00Z", "1", "1",
-             dates[0], dates[1], "PADPIDA2014021302X", "Example Platform", "Streaming"]
+            [
+                "HEAD",
+                "1.1",
+                "BasicAudioProfile",
+                "1.1",
+                message_id,
+                "2023-11-21T10:00:00Z",
+                "1",
+                "1",
+                dates[0],
+                dates[1],
+                "PADPIDA2014021302X",
+                "Example Platform",
+                "Streaming",
+            ]
         )
         totals: dict[str, int] = {}
         for summary_id, _isrc, _use, count in usage:
-            totals[summary_id] = totals.get(summary_id, 0) + (int(count) if str(count).isdigit() else 0)
+            totals[summary_id] = totals.get(summary_id, 0) + (
+                int(count) if str(count).isdigit() else 0
+            )
         totals.update(summary_totals or {})
         summaries = [f"SY01\t{sid}\t{total}\tSubscription" for sid, total in totals.items()]
         lines = [f"RU01\t{sid}\t{isrc}\t{use}\t{count}" for sid, isrc, use, count in usage]
