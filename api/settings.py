@@ -54,6 +54,10 @@ class ApiSettings(BaseSettings):
         default=None,
         description="Key of the contracts' owner/minter that sends operator transactions.",
     )
+    minter_key: str | None = Field(
+        default=None,
+        description="Key holding TrackEditions' MINTER_ROLE (defaults to operator_key).",
+    )
     relayer_key: str | None = Field(
         default=None, description="Key that relays contributors' claims (pays their gas)."
     )
@@ -73,7 +77,7 @@ class ApiSettings(BaseSettings):
                     f"refused when environment={self.environment}"
                 )
         if self.environment == "production":
-            for name in ("operator_key", "relayer_key"):
+            for name in ("operator_key", "minter_key", "relayer_key"):
                 if getattr(self, name) == ANVIL_DEV_KEY_0:
                     raise SettingsError(f"{name}: anvil's public dev key is refused in production")
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,9 @@ from api.errors import ServiceMisconfigured
 from api.settings import ApiSettings
 
 if TYPE_CHECKING:
-    from chain_client.deploy import Deployment
+    from eth_account.signers.local import LocalAccount
 
+    from chain_client.deploy import Deployment
     from chain_client.sender import TransactionSender
 
 
@@ -29,12 +31,16 @@ class ChainGateway:
         *,
         w3: Web3 | None = None,
         deployment: Deployment | None = None,
+        sender_factory: Callable[[LocalAccount], TransactionSender] | None = None,
     ) -> None:
         self.settings = settings
         self._w3 = w3
         self._deployment = deployment
+        self._sender_factory = sender_factory
+        self._contracts: dict[tuple[str, str], Contract] = {}
         self.operator_lock = threading.Lock()
         self.relayer_lock = threading.Lock()
+        self.minter_lock = threading.Lock()
 
     @cached_property
     def w3(self) -> Web3:
@@ -60,6 +66,8 @@ class ChainGateway:
 
         if key is None:
             raise ServiceMisconfigured(f"{name}: not configured; this route sends transactions")
+        if self._sender_factory is not None:
+            return self._sender_factory(Account.from_key(key))
         return TransactionSender(
             self.w3, Account.from_key(key), confirmations=self.settings.confirmations
         )
@@ -67,6 +75,11 @@ class ChainGateway:
     @cached_property
     def operator_sender(self) -> TransactionSender:
         return self._sender(self.settings.operator_key, "operator_key")
+
+    @cached_property
+    def minter_sender(self) -> TransactionSender:
+        key = self.settings.minter_key or self.settings.operator_key
+        return self._sender(key, "minter_key")
 
     @cached_property
     def relayer_sender(self) -> TransactionSender:
@@ -77,17 +90,14 @@ class ChainGateway:
         return str(self.operator_sender.address)
 
     @cached_property
-    def _abis(self) -> dict[str, list[dict[str, Any]]]:
+    def _artifacts(self) -> Any:
         from chain_client.compiler import compile_contracts
 
-        artifacts = compile_contracts()
-        names = ("TrackRegistry", "UsageSettlement", "TrackEditions", "SplitFactory", "TrackSplit")
-        abis: dict[str, list[dict[str, Any]]] = {n: list(artifacts.abi(n)) for n in names}
-        abis["ERC20"] = list(artifacts.abi("MockStablecoin"))
-        return abis
+        return compile_contracts()
 
     def abi(self, name: str) -> list[dict[str, Any]]:
-        return self._abis[name]
+        artifact = "MockStablecoin" if name == "ERC20" else name
+        return list(self._artifacts.abi(artifact))
 
     def _address_of(self, name: str) -> str:
         deployment = self.deployment
@@ -101,12 +111,23 @@ class ChainGateway:
 
     def contract(self, name: str, address: str | None = None) -> Contract:
         """A web3 contract for a deployed singleton, or for `address` (splits, tokens)."""
-        target = address if address is not None else self._address_of(name)
-        return self.w3.eth.contract(address=Web3.to_checksum_address(target), abi=self.abi(name))
+        target = Web3.to_checksum_address(
+            address if address is not None else self._address_of(name)
+        )
+        key = (name, target)
+        cached = self._contracts.get(key)
+        if cached is None:
+            cached = self.w3.eth.contract(address=target, abi=self.abi(name))
+            self._contracts[key] = cached
+        return cached
 
     def send_as_operator(self, function: ContractFunction, value: int = 0) -> TxReceipt:
         with self.operator_lock:
             return self.operator_sender.transact(function, value=value)
+
+    def send_as_minter(self, function: ContractFunction) -> TxReceipt:
+        with self.minter_lock:
+            return self.minter_sender.transact(function)
 
     def send_as_relayer(self, function: ContractFunction) -> TxReceipt:
         with self.relayer_lock:

@@ -143,7 +143,7 @@ class EditionService:
         editions = self.chain.contract("TrackEditions")
         key = order_key(body.order_id)
         try:
-            receipt = self.chain.send_as_operator(
+            receipt = self.chain.send_as_minter(
                 editions.functions.mintTo(edition_id, body.to, body.quantity, key)
             )
             tx_hash = receipt["transactionHash"].to_0x_hex()

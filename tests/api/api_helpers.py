@@ -65,3 +65,24 @@ def sign_in(client: TestClient, key: str, **message_options: object) -> str:
     assert response.status_code == 200, response.text
     token: str = response.json()["token"]
     return token
+
+
+def address_of(key: str) -> str:
+    return str(Account.from_key(key).address)
+
+
+def track_body(
+    controller: str, contributors: list[tuple[str, int]], **overrides: object
+) -> dict[str, object]:
+    body: dict[str, object] = {
+        "controller": controller,
+        "title": "Neon Rain",
+        "ai_disclosure": "ai_assisted",
+        "model_name": "musicgen-large",
+        "content_hash": "0x" + "ab" * 32,
+        "tier": 5,
+        "ai_consent_mask": 16,
+        "contributors": [{"address": a, "share": s} for a, s in contributors],
+    }
+    body.update(overrides)
+    return body

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from api_helpers import ADMIN_TOKEN
@@ -91,5 +92,39 @@ def bind_app(
 def client(settings: ApiSettings, db_engine: Engine, db_session: Session) -> Iterator[TestClient]:
     """An app without a reachable chain (routes that need one answer 503)."""
     app = bind_app(settings, db_engine, db_session, ChainGateway(settings))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+# ---- fixtures with a real chain (anvil + contracts compiled from source) -------------------
+
+OPERATOR_INDEX, MINTER_INDEX, RELAYER_INDEX = 0, 5, 19
+
+
+@pytest.fixture(scope="session")
+def chain_settings(
+    tmp_path_factory: pytest.TempPathFactory, dev_chain: Any, dev_keys: list[str]
+) -> ApiSettings:
+    return make_settings(
+        tmp_path_factory.mktemp("chain-api"),
+        chain_id=dev_chain.chain_id,
+        rpc_url=dev_chain.rpc_url,
+        operator_key=dev_keys[OPERATOR_INDEX],
+        minter_key=dev_keys[MINTER_INDEX],
+        relayer_key=dev_keys[RELAYER_INDEX],
+    )
+
+
+@pytest.fixture(scope="session")
+def gateway(chain_settings: ApiSettings, w3: Any, deployment: Any, sender_for: Any) -> ChainGateway:
+    return ChainGateway(chain_settings, w3=w3, deployment=deployment, sender_factory=sender_for)
+
+
+@pytest.fixture
+def chain_client(
+    chain_settings: ApiSettings, db_engine: Engine, db_session: Session, gateway: ChainGateway
+) -> Iterator[TestClient]:
+    """An app on the rolled-back test transaction, talking to the session's anvil deployment."""
+    app = bind_app(chain_settings, db_engine, db_session, gateway)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
