@@ -126,3 +126,8 @@ def deploy_fresh(
 @pytest.fixture(scope="session")
 def deployment(deploy_fresh: Callable[..., Deployment]) -> Deployment:
     return deploy_fresh()
+
+
+@pytest.fixture(scope="session")
+def dev_chain_url(dev_chain: DevChain) -> str:
+    return dev_chain.rpc_url
