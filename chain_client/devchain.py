@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from eth_account import Account
+from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
 from eth_typing import ChecksumAddress
 
 from chain_client.errors import DevChainError
@@ -31,11 +32,8 @@ DEFAULT_CHAIN_ID = 31337
 @lru_cache(maxsize=8)
 def dev_private_keys(count: int = 10, mnemonic: str = DEV_MNEMONIC) -> tuple[str, ...]:
     """The first `count` keys of the mnemonic on anvil's path m/44'/60'/0'/0/i (0x hex)."""
-    Account.enable_unaudited_hdwallet_features()
-    return tuple(
-        "0x" + Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{i}").key.hex()
-        for i in range(count)
-    )
+    seed = seed_from_mnemonic(mnemonic, "")
+    return tuple("0x" + key_from_seed(seed, f"m/44'/60'/0'/0/{i}").hex() for i in range(count))
 
 
 def find_anvil(project_root: Path | None = None) -> Path:
