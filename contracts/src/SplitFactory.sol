@@ -9,9 +9,12 @@ import {TrackSplit} from "./TrackSplit.sol";
 
 /// @title SplitFactory
 /// @notice Creates TrackSplit clones (EIP-1167 with immutable args, CREATE2) and releases from many splits at once.
-/// @dev createSplit writes one storage slot (isSplit) and deploys a 109-byte clone whose args are
-/// `abi.encode(recipientsRoot, recipientCount)`: no per-recipient storage. Validation and the root are computed by
-/// RecipientsTree (see there for the order of checks and the 200-recipient cap).
+/// @dev createSplit writes no storage at all: it deploys a 141-byte clone whose immutable args are
+/// `abi.encode(recipientsRoot, recipientCount, effectiveSalt)`. Keeping the CREATE2 salt in the clone lets
+/// {isSplit} prove, from the code alone, that this factory deployed an address (CREATE2 addresses commit to the
+/// deployer, the salt and the init code), which costs 6,400 gas of code deposit instead of a 22,100-gas SSTORE.
+/// Validation and the root are computed by RecipientsTree (see there for the order of checks and the
+/// 200-recipient cap).
 contract SplitFactory is ISplitFactory {
     /// @notice At most 200 recipients per split (see RecipientsTree.MAX_RECIPIENTS for why).
     uint256 public constant MAX_RECIPIENTS = RecipientsTree.MAX_RECIPIENTS;
@@ -22,8 +25,8 @@ contract SplitFactory is ISplitFactory {
     /// @inheritdoc ISplitFactory
     address public immutable implementation;
 
-    /// @inheritdoc ISplitFactory
-    mapping(address split => bool) public isSplit;
+    /// @dev Runtime code length of a clone: 45 bytes of EIP-1167 proxy and three 32-byte args.
+    uint256 private constant CLONE_CODE_LENGTH = 0x2d + 0x60;
 
     /// @notice Deploys the TrackSplit implementation every clone delegates to.
     constructor() {
@@ -36,11 +39,11 @@ contract SplitFactory is ISplitFactory {
         returns (address split)
     {
         bytes32 root = RecipientsTree.validateAndRoot(recipients, shares);
+        bytes32 effectiveSalt = _effectiveSalt(msg.sender, salt);
         split = Clones.cloneDeterministicWithImmutableArgs(
-            implementation, abi.encode(root, recipients.length), _effectiveSalt(msg.sender, salt)
+            implementation, abi.encode(root, recipients.length, effectiveSalt), effectiveSalt
         );
-        isSplit[split] = true;
-        emit SplitCreated(split, msg.sender, root, recipients, shares);
+        emit SplitCreated(split, msg.sender, root, recipients.length);
     }
 
     /// @inheritdoc ISplitFactory
@@ -51,8 +54,9 @@ contract SplitFactory is ISplitFactory {
         bytes32 salt
     ) external view returns (address) {
         bytes32 root = RecipientsTree.validateAndRoot(recipients, shares);
+        bytes32 effectiveSalt = _effectiveSalt(creator, salt);
         return Clones.predictDeterministicAddressWithImmutableArgs(
-            implementation, abi.encode(root, recipients.length), _effectiveSalt(creator, salt)
+            implementation, abi.encode(root, recipients.length, effectiveSalt), effectiveSalt
         );
     }
 
@@ -76,9 +80,17 @@ contract SplitFactory is ISplitFactory {
         for (uint256 i; i < n; ++i) {
             ReleaseRequest calldata request = requests[i];
             address split = request.split;
-            if (!isSplit[split]) revert NotASplit(split);
+            if (!isSplit(split)) revert NotASplit(split);
             amounts[i] = ITrackSplit(payable(split)).release(request.token, account, request.share, request.proof);
         }
+    }
+
+    /// @inheritdoc ISplitFactory
+    function isSplit(address split) public view returns (bool) {
+        if (split.code.length != CLONE_CODE_LENGTH) return false;
+        bytes memory args = Clones.fetchCloneArgs(split);
+        (,, bytes32 effectiveSalt) = abi.decode(args, (bytes32, uint256, bytes32));
+        return Clones.predictDeterministicAddressWithImmutableArgs(implementation, args, effectiveSalt) == split;
     }
 
     function _effectiveSalt(address creator, bytes32 salt) private pure returns (bytes32) {

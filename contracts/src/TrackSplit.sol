@@ -12,7 +12,7 @@ import {RecipientsTree} from "./libraries/RecipientsTree.sol";
 
 /// @title TrackSplit
 /// @notice A track's royalty split: a hash-stored, pull-based splitter deployed as an EIP-1167 clone with immutable
-/// args `abi.encode(bytes32 recipientsRoot, uint256 recipientCount)` by the SplitFactory.
+/// args `abi.encode(bytes32 recipientsRoot, uint256 recipientCount, bytes32 effectiveSalt)` by the SplitFactory.
 /// @dev Nothing is written when money arrives. A recipient's entitlement to a token is
 ///   floor((balance + totalReleased[token]) * share / SCALE)          (rounded down, Math.mulDiv, no overflow)
 /// and {release} pays the entitlement minus what it was already paid. Rounding: each entitlement is floored, so
@@ -129,6 +129,6 @@ contract TrackSplit is ITrackSplit {
     }
 
     function _args() private view returns (bytes32 root, uint256 count) {
-        (root, count) = abi.decode(Clones.fetchCloneArgs(address(this)), (bytes32, uint256));
+        (root, count,) = abi.decode(Clones.fetchCloneArgs(address(this)), (bytes32, uint256, bytes32));
     }
 }

@@ -4,9 +4,10 @@ pragma solidity ^0.8.28;
 /// @title ISplitFactory
 /// @notice Creates TrackSplit clones at CREATE2-predictable addresses and pays one account from many splits in one
 /// transaction.
-/// @dev The factory deploys the TrackSplit implementation in its constructor ({implementation}). A split's clone
-/// args are `abi.encode(recipientsRoot, recipientCount)`; its CREATE2 salt is `keccak256(abi.encode(creator, salt))`
-/// so nobody can take another creator's address.
+/// @dev The factory deploys the TrackSplit implementation in its constructor ({implementation}). A split's CREATE2
+/// salt is `effectiveSalt = keccak256(abi.encode(creator, salt))`, so nobody can take another creator's address, and
+/// its clone args are `abi.encode(recipientsRoot, recipientCount, effectiveSalt)` (the salt lets {isSplit} check an
+/// address without any storage).
 interface ISplitFactory {
     /// @notice One release in a {releaseMany} batch.
     /// @param split The TrackSplit to release from.
@@ -62,14 +63,14 @@ interface ISplitFactory {
     error NotASplit(address split);
 
     /// @notice A split was created.
+    /// @dev The recipient list is not in the event: logging it costs ~530 gas per recipient (53k at 100), which
+    /// alone would break the createSplit gas goal. Whoever builds proofs has the list from the createSplit (or
+    /// registerTrack) calldata and checks it against `recipientsRoot` ({recipientsRoot} view).
     /// @param split The new clone.
     /// @param creator The caller of {createSplit} (the TrackRegistry for registered tracks).
     /// @param recipientsRoot The Merkle root of the recipients tree.
-    /// @param recipients The recipients, strictly ascending (needed off chain to build proofs).
-    /// @param shares The shares, out of 1e6, in the order of `recipients`.
-    event SplitCreated(
-        address indexed split, address indexed creator, bytes32 recipientsRoot, address[] recipients, uint256[] shares
-    );
+    /// @param recipientCount The number of recipients.
+    event SplitCreated(address indexed split, address indexed creator, bytes32 recipientsRoot, uint256 recipientCount);
 
     /// @notice Creates a split with CREATE2 salt `keccak256(abi.encode(msg.sender, salt))`.
     /// @dev Validates the recipients: 1 to 200, strictly ascending, non-zero addresses, non-zero shares summing to
@@ -106,7 +107,8 @@ interface ISplitFactory {
         external
         returns (uint256[] memory amounts);
 
-    /// @notice Whether `split` was created by this factory.
+    /// @notice Whether `split` was created by this factory: its code is a clone of {implementation} whose CREATE2
+    /// address, recomputed from this factory, its args and the salt in them, is `split`. Uses no storage.
     function isSplit(address split) external view returns (bool);
 
     /// @notice The TrackSplit implementation every clone delegates to.

@@ -4,7 +4,8 @@ pragma solidity ^0.8.28;
 /// @title ITrackSplit
 /// @notice One royalty split per track: an EIP-1167 clone (made by the SplitFactory) that receives ETH and any
 /// ERC-20 from anyone and lets every recipient pull its share. Recipients are hash-stored: the clone's immutable
-/// args are `abi.encode(bytes32 recipientsRoot, uint256 recipientCount)`, and a recipient proves its
+/// args are `abi.encode(bytes32 recipientsRoot, uint256 recipientCount, bytes32 effectiveSalt)` (the salt is the
+/// factory's, see ISplitFactory), and a recipient proves its
 /// `(account, share)` leaf with a Merkle proof when it releases.
 /// @dev Recipients tree: leaf = keccak256(bytes.concat(keccak256(abi.encode(account, share)))), leaves in the
 /// order of the (strictly ascending) recipients, combined pairwise left to right with

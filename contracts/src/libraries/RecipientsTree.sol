@@ -51,45 +51,93 @@ library RecipientsTree {
         if (n == 0) revert ISplitFactory.NoRecipients();
         if (n > MAX_RECIPIENTS) revert ISplitFactory.TooManyRecipients(n, MAX_RECIPIENTS);
         if (shares.length != n) revert ISplitFactory.LengthMismatch(n, shares.length);
-        // Ascending order means only the first recipient can be the zero address.
-        if (recipients[0] == address(0)) revert ISplitFactory.ZeroAddressRecipient(0);
 
         bytes32[] memory nodes = new bytes32[](n);
         uint256 sum;
-        address previous;
-        for (uint256 i; i < n; ++i) {
-            address current = recipients[i];
-            uint256 share = shares[i];
-            if (i != 0 && current <= previous) revert ISplitFactory.RecipientsNotSorted(i, previous, current);
-            if (share == 0) revert ISplitFactory.ZeroShare(i, current);
-            if (share > SCALE) revert ISplitFactory.SharesSumMismatch(Math.saturatingAdd(sum, share), SCALE);
-            // Cannot overflow: sum <= SCALE here (checked below) and share <= SCALE.
-            unchecked {
-                sum += share;
+        uint256 i;
+        // One pass over the calldata: check every recipient and write its leaf. It stops at the first recipient
+        // that breaks a rule (i < n afterwards) and the error is worked out below, off the hot path.
+        // No overflow: i < n <= 200, and sum <= 2 * SCALE (each share is checked <= SCALE and the loop stops as soon
+        // as sum > SCALE).
+        assembly ("memory-safe") {
+            let previous := 0
+            let out := add(nodes, 0x20)
+            for {} lt(i, n) { i := add(i, 1) } {
+                let current := calldataload(add(recipients.offset, shl(5, i)))
+                let share := calldataload(add(shares.offset, shl(5, i)))
+                // Ascending from previous = 0 also rules out the zero address; dirty upper address bits fail too.
+                if or(or(iszero(gt(current, previous)), shr(160, current)), or(iszero(share), gt(share, SCALE))) {
+                    break
+                }
+                sum := add(sum, share)
+                if gt(sum, SCALE) { break }
+                // leaf(current, share), in the scratch space
+                mstore(0x00, current)
+                mstore(0x20, share)
+                mstore(0x00, keccak256(0x00, 0x40))
+                mstore(add(out, shl(5, i)), keccak256(0x00, 0x20))
+                previous := current
             }
-            if (sum > SCALE) revert ISplitFactory.SharesSumMismatch(sum, SCALE);
-            nodes[i] = leaf(current, share);
-            previous = current;
         }
+        if (i < n) _revertAt(recipients, shares, i);
         if (sum != SCALE) revert ISplitFactory.SharesSumMismatch(sum, SCALE);
         return rootOf(nodes);
     }
 
-    /// @notice The root over `nodes` (leaves in order); overwrites `nodes` while reducing it level by level.
-    function rootOf(bytes32[] memory nodes) internal pure returns (bytes32) {
-        uint256 n = nodes.length;
-        while (n > 1) {
-            // Cannot overflow: n <= nodes.length, a memory array length, far below 2^255;
-            // i + 1 < n and 2 * pairs <= n.
-            unchecked {
-                uint256 pairs = n >> 1;
-                for (uint256 i; i < pairs; ++i) {
-                    nodes[i] = Hashes.commutativeKeccak256(nodes[2 * i], nodes[2 * i + 1]);
-                }
-                if (n & 1 == 1) nodes[pairs] = nodes[n - 1];
-                n = pairs + (n & 1);
-            }
+    /// @dev Reverts with the error for recipient `i`, the first one the validation loop rejected.
+    function _revertAt(address[] calldata recipients, uint256[] calldata shares, uint256 i) private pure {
+        uint256 raw;
+        assembly ("memory-safe") {
+            raw := calldataload(add(recipients.offset, shl(5, i)))
         }
-        return nodes[0];
+        if (raw >> 160 != 0) revert(); // not an ABI-encoded address, as Solidity's own decoder would reject
+        address current = recipients[i];
+        if (i == 0) {
+            if (current == address(0)) revert ISplitFactory.ZeroAddressRecipient(0);
+        } else if (current <= recipients[i - 1]) {
+            revert ISplitFactory.RecipientsNotSorted(i, recipients[i - 1], current);
+        }
+        uint256 share = shares[i];
+        if (share == 0) revert ISplitFactory.ZeroShare(i, current);
+        uint256 before;
+        for (uint256 j; j < i; ++j) {
+            before += shares[j]; // <= SCALE: the loop accepted these
+        }
+        // The loop stopped because the running sum exceeds SCALE; report it, saturating for an absurd share.
+        revert ISplitFactory.SharesSumMismatch(Math.saturatingAdd(before, share), SCALE);
+    }
+
+    /// @notice The root over `nodes` (leaves in order); overwrites `nodes` while reducing it level by level.
+    /// @dev Same result as pairing with `Hashes.commutativeKeccak256`; written with direct memory access because the
+    /// bounds-checked version cost ~390 gas per inner node (39k of a 100-recipient createSplit).
+    function rootOf(bytes32[] memory nodes) internal pure returns (bytes32 root) {
+        assembly ("memory-safe") {
+            let data := add(nodes, 0x20)
+            let n := mload(nodes)
+            for {} gt(n, 1) {} {
+                let pairs := shr(1, n)
+                let out := data
+                for { let p := data let end := add(data, shl(6, pairs)) } lt(p, end) { p := add(p, 0x40) } {
+                    let a := mload(p)
+                    let b := mload(add(p, 0x20))
+                    // commutative pairing: hash the smaller value first (scratch space only)
+                    switch lt(a, b)
+                    case 1 {
+                        mstore(0x00, a)
+                        mstore(0x20, b)
+                    }
+                    default {
+                        mstore(0x00, b)
+                        mstore(0x20, a)
+                    }
+                    mstore(out, keccak256(0x00, 0x40))
+                    out := add(out, 0x20)
+                }
+                // an odd last node is carried up unchanged
+                if and(n, 1) { mstore(out, mload(add(data, shl(5, sub(n, 1))))) }
+                n := add(pairs, and(n, 1))
+            }
+            root := mload(data)
+        }
     }
 }
