@@ -66,3 +66,12 @@ def latest_leaves(connection: Connection) -> EpochLeaves | None:
     if not Path(path).exists():
         return None
     return _load(path, epoch, root)
+
+
+def leaves_of_epoch(connection: Connection, epoch: int) -> EpochLeaves | None:
+    row = connection.execute(
+        select(epochs.c.root, epochs.c.data_path).where(epochs.c.epoch == epoch)
+    ).first()
+    if row is None or not row[1] or not Path(str(row[1])).exists():
+        return None
+    return _load(str(row[1]), epoch, str(row[0]))
