@@ -1,0 +1,198 @@
+"""End-to-end epochs on anvil: post, pull, release, balances to the base unit; hold-back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from test_epoch_world import ETH, STABLE, EpochWorld, build_world
+
+from chain_client.constants import NATIVE_TOKEN
+from oracle.epoch.computation import EpochProposal
+from oracle.store import epoch_repository as repo
+from oracle.store.schema import reports
+
+# Lines: direct usage, an AI generation attributed 1/3 each (weights sum to 1e6), a remix.
+EPOCH_ONE_STABLE = [
+    {"track": 1, "usage_class": 0, "units": 777},
+    {"track": 2, "usage_class": 0, "units": 5},
+    {"track": 3, "usage_class": 1, "units": 2},
+    {
+        "track": 2,
+        "usage_class": 4,
+        "units": 7,
+        "attribution": [
+            {"track": 1, "weight": 333_333},
+            {"track": 2, "weight": 333_333},
+            {"track": 3, "weight": 333_334},
+        ],
+    },
+    {"track": 3, "usage_class": 2, "units": 11},
+]
+EPOCH_ONE_ETH = [
+    {"track": 1, "usage_class": 0, "units": 13},
+    {"track": 3, "usage_class": 4, "units": 3, "attribution": [{"track": 1, "weight": 1_000_000}]},
+]
+
+world_fixture = pytest.fixture(name="world")(build_world)
+
+
+def _fund(world: EpochWorld, stable: int = 10**12, eth: int = 10**18) -> None:
+    world.deposit(STABLE, stable)
+    world.deposit(ETH, eth)
+
+
+def _expected_recipient_amounts(world: EpochWorld, platform_id: int) -> dict[str, int]:
+    """Each recipient's floor(leafAmount x share / 1e6), summed over the tracks, by hand."""
+    owed: dict[str, int] = {}
+    for (track, pid), amount in world.expected_leaf_amounts([platform_id]).items():
+        if pid != platform_id:
+            continue
+        _split, recipients, shares = world.tracks[track]
+        for recipient, share in zip(recipients, shares, strict=True):
+            owed[recipient] = owed.get(recipient, 0) + amount * share // 1_000_000
+    return owed
+
+
+def test_epoch_posts_and_balances_match_hand_computed_amounts(world: EpochWorld) -> None:
+    _fund(world)
+    coordinator, peer = world.new_store("node1"), world.new_store("node2")
+    world.submit(STABLE, EPOCH_ONE_STABLE)
+    world.submit(ETH, EPOCH_ONE_ETH)
+    runner = world.runner(world.node(coordinator, 0), [world.node(peer, 1)])
+    escrow_before = {pid: world.escrow(pid) for pid in (STABLE, ETH)}
+
+    outcome = runner.run_once()
+
+    assert outcome.status == "posted", outcome
+    assert outcome.epoch == 1
+    assert world.settlement().last_epoch() == 1
+    expected = world.expected_leaf_amounts()
+    expected_debits = {
+        pid: sum(a for (_t, p), a in expected.items() if p == pid) for pid in (STABLE, ETH)
+    }
+    assert dict(outcome.debits) == expected_debits
+    for pid in (STABLE, ETH):
+        assert world.escrow(pid) == escrow_before[pid] - expected_debits[pid]
+
+    document = json.loads(Path(outcome.data_path).read_bytes())
+    assert document["root"] == outcome.root
+    assert document["epoch"] == 1
+    assert document["chainId"] == world.deployment.chain_id
+    assert {(r["platformId"], r["reportId"]) for r in document["reports"]} == {
+        (STABLE, "p1-day1"),
+        (ETH, "p2-day2"),
+    }
+    micro = world.expected_micro_units()
+    for leaf in document["leaves"]:
+        platform_id = STABLE if leaf["token"] == world.token else ETH
+        assert int(leaf["cumulativeAmount"]) == expected[(leaf["trackId"], platform_id)]
+        for cls, units in enumerate(leaf["cumulativeUnits"]):
+            assert int(units) == micro.get((leaf["trackId"], platform_id, cls), 0)
+
+    before = {
+        (r, pid): world.balance(r, pid)
+        for pid in (STABLE, ETH)
+        for r in _expected_recipient_amounts(world, pid)
+    }
+    paid = world.pull_all(Path(outcome.data_path))
+    assert sum(paid.values()) == sum(expected_debits.values())
+    world.release_all(world.token)
+    world.release_all(str(NATIVE_TOKEN))
+    for pid in (STABLE, ETH):
+        for recipient, owed in _expected_recipient_amounts(world, pid).items():
+            assert world.balance(recipient, pid) - before[(recipient, pid)] == owed
+
+    with coordinator.engine.connect() as conn:
+        assert repo.get_epoch(conn, 1).status == "confirmed"  # type: ignore[union-attr]
+        settled_epochs = conn.execute(select(reports.c.settled_epoch)).scalars().all()
+    assert settled_epochs == [1, 1]
+    with peer.engine.connect() as conn:
+        assert repo.get_epoch(conn, 1).status == "confirmed"  # type: ignore[union-attr]
+
+    again = runner.run_once()
+    assert again.status == "skipped"
+    assert world.settlement().last_epoch() == 1
+
+
+def test_underfunded_platform_is_held_back_then_settled_after_deposit(world: EpochWorld) -> None:
+    store = world.new_store("solo")
+    world.submit(STABLE, EPOCH_ONE_STABLE)
+    world.submit(ETH, EPOCH_ONE_ETH)
+    eth_owed = sum(a for (_t, p), a in world.expected_leaf_amounts([ETH]).items())
+    world.deposit(STABLE, 10**12)
+    world.deposit(ETH, eth_owed - 1)
+    world.settlement().set_signers([world.node(store, 0).address], 1)
+    runner = world.runner(world.node(store, 0), [])
+
+    first = runner.run_once()
+
+    assert first.status == "posted"
+    assert [(h.platform_id, h.debit, h.escrow) for h in first.held_back] == [
+        (ETH, eth_owed, eth_owed - 1)
+    ]
+    assert [pid for pid, _ in first.debits] == [STABLE]
+    document = json.loads(Path(first.data_path).read_bytes())
+    assert document["heldBack"] == [
+        {"platformId": ETH, "debit": str(eth_owed), "escrow": str(eth_owed - 1)}
+    ]
+    assert {leaf["token"] for leaf in document["leaves"]} == {world.token}
+    assert world.escrow(ETH) == eth_owed - 1
+    with store.engine.connect() as conn:
+        pending = repo.pending_reports_at(conn, 10)
+    assert [(p.platform_id, p.report_id) for p in pending] == [(ETH, "p2-day2")]
+
+    assert runner.run_once().status == "skipped"  # still underfunded, nothing else new
+    world.deposit(ETH, 1)
+    second = runner.run_once()
+
+    assert second.status == "posted"
+    assert second.epoch == 2
+    assert second.debits == ((ETH, eth_owed),)
+    assert second.held_back == ()
+    assert world.escrow(ETH) == 0
+    paid = world.pull_all(Path(second.data_path))
+    stable_owed = sum(world.expected_leaf_amounts([STABLE]).values())
+    assert sum(paid.values()) == stable_owed + eth_owed
+
+
+def test_many_small_epochs_give_the_same_leaves_as_one_big_epoch(world: EpochWorld) -> None:
+    _fund(world)
+    incremental, one_shot = world.new_store("incremental"), world.new_store("one-shot")
+    world.settlement().set_signers([world.node(incremental, 0).address], 1)
+    runner = world.runner(world.node(incremental, 0), [])
+    debited = 0
+    paths = []
+    for day in range(5):
+        lines = [
+            {"track": 1, "usage_class": 0, "units": 1 + day},
+            {
+                "track": 3,
+                "usage_class": 4,
+                "units": 1,
+                "attribution": [
+                    {"track": 1, "weight": 142_857},
+                    {"track": 2, "weight": 428_571},
+                    {"track": 3, "weight": 428_572},
+                ],
+            },
+        ]
+        path = world.report(STABLE, lines)
+        paths.append(path)
+        world.ingest(path, STABLE, [incremental])
+        outcome = runner.run_once()
+        assert outcome.status == "posted"
+        assert outcome.epoch == day + 1
+        debited += sum(amount for _pid, amount in outcome.debits)
+    for path in paths:
+        world.ingest(path, STABLE, [one_shot])
+
+    big = world.node(one_shot, 0).compute(EpochProposal(1, 1, 10**6, world.w3.eth.block_number))
+    assert big.computation is not None
+    assert outcome.root == big.computation.root
+    expected = world.expected_leaf_amounts([STABLE])
+    assert debited == sum(expected.values())
+    assert big.computation.advance.debits == ((STABLE, debited),)
+    assert sum(world.pull_all(Path(outcome.data_path)).values()) == debited
