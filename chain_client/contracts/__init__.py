@@ -2,7 +2,12 @@
 
 from chain_client.contracts._base import Calldata, ContractClient, DecodedEvent
 from chain_client.contracts.erc20 import ERC20Client
-from chain_client.contracts.split_factory import CreatedSplit, ReleaseRequest, SplitFactoryClient
+from chain_client.contracts.split_factory import (
+    CreatedSplit,
+    ReleaseRequest,
+    SplitFactoryClient,
+    SplitRecipients,
+)
 from chain_client.contracts.track_editions import Edition, TrackEditionsClient
 from chain_client.contracts.track_registry import (
     ConsentWindow,
@@ -34,6 +39,7 @@ __all__ = [
     "RegisteredTrack",
     "ReleaseRequest",
     "SplitFactoryClient",
+    "SplitRecipients",
     "TrackEditionsClient",
     "TrackInfo",
     "TrackRegistryClient",

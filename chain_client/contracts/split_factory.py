@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
 from web3.types import TxReceipt
 
 from chain_client.contracts._base import (
@@ -32,9 +33,16 @@ class ReleaseRequest:
 
 @dataclass(frozen=True)
 class CreatedSplit:
+    """A SplitCreated event. The recipient list is not logged (gas): see recipients_from_tx."""
+
     split: ChecksumAddress
     creator: ChecksumAddress
     recipients_root: bytes
+    recipient_count: int
+
+
+@dataclass(frozen=True)
+class SplitRecipients:
     recipients: tuple[ChecksumAddress, ...]
     shares: tuple[int, ...]
 
@@ -92,6 +100,21 @@ class SplitFactoryClient(ContractClient):
             raise ChainClientError("the receipt has no SplitCreated event")
         return _created(events[0])
 
+    def recipients_from_tx(self, tx_hash: str | bytes) -> SplitRecipients:
+        """The recipients and shares of a direct createSplit transaction, from its calldata.
+
+        Check them against the split's recipientsRoot before building proofs from them."""
+        tx = self.w3.eth.get_transaction(HexBytes(tx_hash))
+        if tx.get("to") is None or checksum(str(tx["to"])) != self.address:
+            raise ChainClientError("the transaction was not sent to this factory")
+        function, params = self.contract.decode_function_input(tx["input"])
+        if function.fn_name != "createSplit":
+            raise ChainClientError(f"the transaction calls {function.fn_name}, not createSplit")
+        return SplitRecipients(
+            tuple(checksum(a) for a in params["recipients"]),
+            tuple(int(x) for x in params["shares"]),
+        )
+
     def split_created_events(
         self, from_block: int, to_block: int | str = "latest"
     ) -> list[CreatedSplit]:
@@ -104,6 +127,5 @@ def _created(event: DecodedEvent) -> CreatedSplit:
         split=checksum(args["split"]),
         creator=checksum(args["creator"]),
         recipients_root=bytes(args["recipientsRoot"]),
-        recipients=tuple(checksum(a) for a in args.get("recipients", ())),
-        shares=tuple(int(s) for s in args.get("shares", ())),
+        recipient_count=int(args["recipientCount"]),
     )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
 from web3.types import TxReceipt
 
 from chain_client.contracts._base import (
@@ -16,6 +17,7 @@ from chain_client.contracts._base import (
     checksums,
     to_bytes32,
 )
+from chain_client.contracts.split_factory import SplitRecipients
 from chain_client.errors import ChainClientError
 
 
@@ -150,6 +152,19 @@ class TrackRegistryClient(ContractClient):
         if not events:
             raise ChainClientError("the receipt has no TrackRegistered event")
         return _registered(events[0])
+
+    def recipients_from_tx(self, tx_hash: str | bytes) -> SplitRecipients:
+        """The split recipients and shares of a direct registerTrack transaction, from calldata."""
+        tx = self.w3.eth.get_transaction(HexBytes(tx_hash))
+        if tx.get("to") is None or checksum(str(tx["to"])) != self.address:
+            raise ChainClientError("the transaction was not sent to this registry")
+        function, params = self.contract.decode_function_input(tx["input"])
+        if function.fn_name != "registerTrack":
+            raise ChainClientError(f"the transaction calls {function.fn_name}, not registerTrack")
+        return SplitRecipients(
+            tuple(checksum(a) for a in params["recipients"]),
+            tuple(int(x) for x in params["shares"]),
+        )
 
     def track_registered_events(
         self, from_block: int, to_block: int | str = "latest"
