@@ -1,0 +1,215 @@
+"""Gas benchmark: every figure is gasUsed from a receipt, measured in one run on a fresh anvil.
+
+`measure_gas()` returns {"gas.<what>": gas}; `python -m bench.gas` prints a table.
+Steady-state figures are used where a one-off first write would distort them (the second
+settlement post); first-time costs are kept beside them as extra keys.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.types import TxReceipt
+
+from chain_client.compiler import compile_contracts, compile_oz_payment_splitter
+from chain_client.constants import NATIVE_TOKEN, SCALE
+from chain_client.contracts import (
+    ERC20Client,
+    ReleaseRequest,
+    SplitFactoryClient,
+    TrackEditionsClient,
+    TrackRegistryClient,
+    TrackSplitClient,
+    UsageSettlementClient,
+)
+from chain_client.contracts.usage_settlement import PullLeaf
+from chain_client.deploy import deploy_all
+from chain_client.devchain import DevChain
+from chain_client.eip712 import Debit, SettlementReport, sign_settlement_report_multi
+from chain_client.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree, recipients_proof
+from chain_client.reverts import RevertDecoder
+from chain_client.sender import TransactionSender
+
+PULL_TREE_LEAVES = 65_536
+ONE_ETHER = 10**18
+
+
+def _gas(receipt: TxReceipt) -> int:
+    return int(receipt["gasUsed"])
+
+
+def _sorted(addresses: Sequence[str]) -> list[str]:
+    return sorted((Web3.to_checksum_address(a) for a in addresses), key=lambda a: int(a, 16))
+
+
+def _equal_shares(count: int) -> list[int]:
+    shares = [SCALE // count] * count
+    shares[0] += SCALE - sum(shares)
+    return shares
+
+
+def _random_recipients(count: int, rng: random.Random) -> list[str]:
+    return _sorted(["0x" + rng.randbytes(20).hex() for _ in range(count)])
+
+
+def measure_gas() -> dict[str, int]:
+    rng = random.Random(2026)
+    artifacts = compile_contracts()
+    oz = compile_oz_payment_splitter()
+    decoder = RevertDecoder((a.name, a.abi) for a in [*artifacts.all(), *oz.all()])
+    results: dict[str, int] = {}
+    with DevChain(accounts_count=12) as chain:
+        w3 = Web3(Web3.HTTPProvider(chain.rpc_url))
+        accounts: list[LocalAccount] = [Account.from_key(k) for k in chain.private_keys]
+        deployer, signers, guardian, minter = accounts[0], accounts[1:4], accounts[4], accounts[5]
+        payer, buyer, controller = accounts[6], accounts[7], accounts[8]
+        recipient_a, recipient_b = _sorted([accounts[9].address, accounts[10].address])
+        send: dict[str, TransactionSender] = {
+            a.address: TransactionSender(w3, a, decoder=decoder) for a in accounts
+        }
+
+        deployment = deploy_all(
+            w3,
+            deployer,
+            guardian=guardian.address,
+            oracle_signers=[s.address for s in signers],
+            threshold=3,
+            minter=minter.address,
+            artifacts=artifacts,
+            sender=send[deployer.address],
+        )
+        factory = SplitFactoryClient(w3, deployment.split_factory, send[controller.address])
+        musd_as_payer = ERC20Client(w3, deployment.mock_stablecoin, send[payer.address])
+
+        # ---- createSplit, 2 / 10 / 100 recipients (called directly on the factory)
+        pair = [recipient_a, recipient_b]
+        receipt = factory.create_split(pair, _equal_shares(2), salt=1)
+        results["gas.create_split_2"] = _gas(receipt)
+        split_2 = factory.created_split(receipt).split
+        for count in (10, 100):
+            receipt = factory.create_split(
+                _random_recipients(count, rng), _equal_shares(count), salt=count
+            )
+            results[f"gas.create_split_{count}"] = _gas(receipt)
+            if count == 100:
+                split_100 = factory.created_split(receipt).split
+
+        # ---- deposits: plain transfers in, the same cost whatever the recipient count
+        musd_as_payer.mint(payer.address, 10**15)
+        results["gas.deposit_erc20"] = _gas(musd_as_payer.transfer(split_2, 1_000_000))
+        results["gas.deposit_erc20_100_recipients"] = _gas(
+            musd_as_payer.transfer(split_100, 1_000_000)
+        )
+        results["gas.deposit_eth"] = _gas(
+            send[payer.address].send({"to": split_2, "value": ONE_ETHER})
+        )
+
+        # ---- release (ETH, first claim of an existing account) vs OZ 4.9.6 PaymentSplitter
+        split_client = TrackSplitClient(w3, split_2, send[recipient_a])
+        receipt = split_client.release(
+            NATIVE_TOKEN,
+            recipient_a,
+            SCALE // 2,
+            recipients_proof(pair, _equal_shares(2), recipient_a),
+        )
+        results["gas.release"] = _gas(receipt)
+
+        oz_receipt = send[deployer.address].deploy(
+            oz.abi("PaymentSplitter"), oz.bytecode("PaymentSplitter"), pair, [1, 1]
+        )
+        oz_splitter = w3.eth.contract(
+            address=oz_receipt["contractAddress"], abi=oz.abi("PaymentSplitter")
+        )
+        send[payer.address].send({"to": oz_splitter.address, "value": ONE_ETHER})
+        oz_release = oz_splitter.get_function_by_signature("release(address)")(recipient_a)
+        results["gas.oz_payment_splitter_release"] = _gas(send[buyer.address].transact(oz_release))
+
+        # ---- releaseMany: one account from 1 and from 10 splits in one transaction
+        for count in (1, 10):
+            requests = []
+            for i in range(count):
+                others = _random_recipients(2, rng)
+                members = _sorted([recipient_b, *others])
+                shares = _equal_shares(3)
+                receipt = factory.create_split(members, shares, salt=1_000 * count + i)
+                split = factory.created_split(receipt).split
+                send[payer.address].send({"to": split, "value": ONE_ETHER})
+                share = shares[members.index(recipient_b)]
+                proof = recipients_proof(members, shares, recipient_b)
+                requests.append(ReleaseRequest(split, NATIVE_TOKEN, share, proof))
+            results[f"gas.release_many_{count}"] = _gas(factory.release_many(requests, recipient_b))
+
+        # ---- settlement: platform escrow, two posts (3 signatures), pull from a 65,536-leaf tree
+        owner_settlement = UsageSettlementClient(
+            w3, deployment.usage_settlement, send[deployer.address]
+        )
+        receipt = owner_settlement.register_platform(
+            payer.address, deployment.mock_stablecoin, [3_000_000] * 6
+        )
+        platform_id = owner_settlement.registered_platform_id(receipt)
+        musd_as_payer.approve(deployment.usage_settlement, 10**15)
+        payer_settlement = UsageSettlementClient(
+            w3, deployment.usage_settlement, send[payer.address]
+        )
+        payer_settlement.deposit(platform_id, 10**12, token=deployment.mock_stablecoin)
+
+        registry = TrackRegistryClient(w3, deployment.track_registry, send[controller.address])
+        track = registry.registered_track(
+            registry.register_track(controller.address, pair, _equal_shares(2), tier=6)
+        )
+        values = [
+            [
+                "0x" + rng.randbytes(20).hex(),
+                deployment.mock_stablecoin,
+                rng.randrange(10**9),
+                [1] * 6,
+            ]
+            for _ in range(PULL_TREE_LEAVES - 1)
+        ]
+        leaf = PullLeaf(
+            track.split, deployment.mock_stablecoin, 4_200_000, [4_200_000_000_000, 0, 0, 0, 0, 0]
+        )
+        values.append(list(leaf.as_tree_value()))
+        tree = StandardMerkleTree.of(values, SETTLEMENT_LEAF_TYPES)
+        chain_id = int(w3.eth.chain_id)
+        keys = [s.key for s in signers]
+        relayer = UsageSettlementClient(w3, deployment.usage_settlement, send[guardian.address])
+        for epoch, root in ((1, b"\x01" * 32), (2, tree.root)):
+            report = SettlementReport(
+                epoch, 1, root, b"\x02" * 32, (Debit(platform_id, 5_000_000),)
+            )
+            signatures = sign_settlement_report_multi(
+                keys, report, chain_id=chain_id, verifying_contract=deployment.usage_settlement
+            )
+            receipt = relayer.post(report, signatures)
+            results["gas.post_root_first" if epoch == 1 else "gas.post_root_3_signers"] = _gas(
+                receipt
+            )
+        pull_receipt = relayer.pull(leaf, tree.get_proof(len(values) - 1))
+        assert relayer.pulled_amount(pull_receipt) == leaf.cumulative_amount
+        results["gas.pull"] = _gas(pull_receipt)
+
+        # ---- edition purchase (ETH; proceeds forwarded to the track's split)
+        editions = TrackEditionsClient(w3, deployment.track_editions, send[controller.address])
+        edition_id = editions.created_edition_id(
+            editions.create_edition(track.track_id, NATIVE_TOKEN, 10**16, 1_000, royalty_bps=500)
+        )
+        buyer_editions = TrackEditionsClient(w3, deployment.track_editions, send[buyer.address])
+        results["gas.purchase_edition"] = _gas(buyer_editions.purchase(edition_id, 1))
+    return results
+
+
+def main() -> None:
+    results = measure_gas()
+    width = max(len(k) for k in results)
+    print(f"{'figure':<{width}}  {'gasUsed':>10}")  # noqa: T201
+    for key in sorted(results):
+        print(f"{key:<{width}}  {results[key]:>10,}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
