@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {CommonBase} from "forge-std/Base.sol";
+import {StdCheats} from "forge-std/StdCheats.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+import {UsageSettlement} from "../../src/UsageSettlement.sol";
+import {IUsageSettlement} from "../../src/interfaces/IUsageSettlement.sol";
+import {MockStablecoin} from "../../src/MockStablecoin.sol";
+import {MerkleHelper} from "./MerkleHelper.sol";
+
+/// @notice Drives the settlement through deposits, withdrawal requests and withdrawals, signed posts (honest and,
+/// now and then, over-allocating), revocations, pulls and time, keeping its own tally of every token movement.
+contract SettlementHandler is CommonBase, StdCheats, StdUtils {
+    address internal constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+    uint256 internal constant NUM_SPLITS = 3;
+    uint256 internal constant NUM_LEAVES = 6; // 3 splits x 2 tokens
+
+    UsageSettlement public immutable settlement;
+    MockStablecoin public immutable usd;
+    address internal immutable owner;
+    address internal immutable guardian;
+    uint256[] internal keys; // signer keys, ascending by address
+    uint256[] public pids; // platform ids: two mUSD, two ETH
+
+    // ---------------------------------------------------------------- the handler's own tally, per token
+    mapping(address token => uint256) public ghostDeposited;
+    mapping(address token => uint256) public ghostDebited;
+    mapping(address token => uint256) public ghostWithdrawn;
+    mapping(address token => uint256) public ghostRefunded;
+    mapping(address token => uint256) public ghostPulled;
+
+    // ---------------------------------------------------------------- oracle-side model
+    uint64 internal epoch;
+    uint256[NUM_LEAVES] internal base; // cumulative amounts of the latest non-revoked report
+    mapping(bytes32 root => uint256[NUM_LEAVES]) internal amountsOf;
+    mapping(bytes32 root => uint256[NUM_LEAVES]) internal acceptedBaseOf; // base to return to if this root is revoked
+    IUsageSettlement.Debit[] internal pendingDebits;
+
+    // ---------------------------------------------------------------- call counters (for the log)
+    mapping(bytes32 action => uint256) public calls;
+
+    constructor(UsageSettlement settlement_, MockStablecoin usd_, address owner_, address guardian_, uint256[] memory keys_, uint256[] memory pids_) {
+        settlement = settlement_;
+        usd = usd_;
+        owner = owner_;
+        guardian = guardian_;
+        keys = keys_;
+        pids = pids_;
+    }
+
+    function splitAt(uint256 i) public pure returns (address) {
+        return address(uint160(0x5000 + i));
+    }
+
+    function tokenOfLeaf(uint256 leaf) public view returns (address) {
+        return leaf < NUM_SPLITS ? address(usd) : NATIVE;
+    }
+
+    function _leafHash(uint256 i, uint256 amount) internal view returns (bytes32) {
+        return MerkleHelper.settlementLeaf(splitAt(i % NUM_SPLITS), tokenOfLeaf(i), amount, _units(amount));
+    }
+
+    function _units(uint256 amount) internal pure returns (uint256[6] memory u) {
+        u[0] = amount * 7;
+        u[4] = amount / 3;
+    }
+
+    function _leaves(uint256[NUM_LEAVES] memory amounts) internal view returns (bytes32[] memory leaves) {
+        leaves = new bytes32[](NUM_LEAVES);
+        for (uint256 i; i < NUM_LEAVES; ++i) {
+            leaves[i] = _leafHash(i, amounts[i]);
+        }
+    }
+
+    // ================================================================ actions
+
+    function deposit(uint256 pidSeed, uint256 amount) external {
+        uint256 pid = pids[pidSeed % pids.length];
+        address token = settlement.platform(pid).token;
+        amount = bound(amount, 1, 1e27);
+        address funder = address(uint160(uint256(keccak256(abi.encode(pidSeed))) | 1 << 159));
+        if (token == NATIVE) {
+            vm.deal(funder, amount);
+            vm.prank(funder);
+            settlement.deposit{value: amount}(pid, amount);
+        } else {
+            usd.mint(funder, amount);
+            vm.startPrank(funder);
+            usd.approve(address(settlement), amount);
+            settlement.deposit(pid, amount);
+            vm.stopPrank();
+        }
+        ghostDeposited[token] += amount;
+        ++calls["deposit"];
+    }
+
+    function requestWithdrawal(uint256 pidSeed, uint256 amount) external {
+        uint256 pid = pids[pidSeed % pids.length];
+        IUsageSettlement.PlatformInfo memory p = settlement.platform(pid);
+        amount = bound(amount, 1, p.escrow * 2 + 1);
+        vm.prank(p.payer);
+        settlement.requestWithdrawal(pid, amount);
+        ++calls["requestWithdrawal"];
+    }
+
+    function withdraw(uint256 pidSeed) external {
+        uint256 pid = pids[pidSeed % pids.length];
+        IUsageSettlement.PlatformInfo memory p = settlement.platform(pid);
+        (uint256 requested, uint64 availableAt) = settlement.pendingWithdrawal(pid);
+        if (requested == 0) return;
+        if (block.timestamp < availableAt) vm.warp(availableAt);
+        address to = address(uint160(0xBEEF0000 + pid));
+        uint256 before = p.token == NATIVE ? to.balance : usd.balanceOf(to);
+        vm.prank(p.payer);
+        uint256 paid = settlement.withdraw(pid, to);
+        uint256 expected = requested < p.escrow ? requested : p.escrow;
+        require(paid == expected, "withdraw paid other than min(requested, escrow)");
+        uint256 got = (p.token == NATIVE ? to.balance : usd.balanceOf(to)) - before;
+        require(got == paid, "withdraw transferred other than it reported");
+        ghostWithdrawn[p.token] += paid;
+        ++calls["withdraw"];
+    }
+
+    /// @dev Posts the next epoch: per platform a debit within its escrow, the token's debits spread over the
+    /// token's leaves; one post in four over-allocates (a faulty oracle) by up to 1,000 base units.
+    function post(uint256 seed, bool overAllocate) external {
+        (, , uint64 validAt,) = settlement.pendingRoot();
+        if (validAt != 0) vm.warp(validAt); // a pending root blocks posting until it matures
+
+        IUsageSettlement.Debit[] memory debits = new IUsageSettlement.Debit[](pids.length);
+        uint256 usdTotal;
+        uint256 ethTotal;
+        for (uint256 i; i < pids.length; ++i) {
+            IUsageSettlement.PlatformInfo memory p = settlement.platform(pids[i]);
+            uint256 amount = bound(uint256(keccak256(abi.encode(seed, "debit", i))), 0, p.escrow);
+            debits[i] = IUsageSettlement.Debit(pids[i], amount);
+            if (p.token == NATIVE) ethTotal += amount;
+            else usdTotal += amount;
+        }
+        uint256[NUM_LEAVES] memory amounts = base;
+        _spread(amounts, 0, usdTotal, seed);
+        _spread(amounts, NUM_SPLITS, ethTotal, seed >> 1);
+        if (overAllocate && seed % 4 == 0) amounts[seed % NUM_LEAVES] += 1 + seed % 1000;
+
+        bytes32 root = MerkleHelper.root(MerkleHelper.build(_leaves(amounts)));
+        IUsageSettlement.Report memory r = IUsageSettlement.Report({
+            epoch: ++epoch,
+            configVersion: settlement.configVersion(),
+            root: root,
+            dataHash: bytes32(seed),
+            debits: debits
+        });
+        bytes32 digest = settlement.reportDigest(r);
+        bytes[] memory sigs = new bytes[](settlement.threshold());
+        for (uint256 i; i < sigs.length; ++i) {
+            (uint8 v, bytes32 rr, bytes32 s) = vm.sign(keys[i], digest);
+            sigs[i] = abi.encodePacked(rr, s, v);
+        }
+        (bytes32 accepted,) = settlement.currentRoot();
+        settlement.post(r, sigs);
+
+        amountsOf[root] = amounts;
+        acceptedBaseOf[root] = accepted == bytes32(0) ? _zero() : amountsOf[accepted];
+        base = amounts;
+        delete pendingDebits;
+        for (uint256 i; i < debits.length; ++i) {
+            pendingDebits.push(debits[i]);
+            ghostDebited[settlement.platform(debits[i].platformId).token] += debits[i].amount;
+        }
+        ++calls["post"];
+    }
+
+    function _zero() internal pure returns (uint256[NUM_LEAVES] memory z) {}
+
+    function _spread(uint256[NUM_LEAVES] memory amounts, uint256 first, uint256 total, uint256 seed) internal pure {
+        uint256 a = bound(uint256(keccak256(abi.encode(seed, first, "a"))), 0, total);
+        uint256 b = bound(uint256(keccak256(abi.encode(seed, first, "b"))), 0, total - a);
+        amounts[first] += a;
+        amounts[first + 1] += b;
+        amounts[first + 2] += total - a - b;
+    }
+
+    function revoke() external {
+        (bytes32 root, uint64 pendingEpoch, uint64 validAt,) = settlement.pendingRoot();
+        if (root == bytes32(0)) return;
+        require(block.timestamp < validAt, "pendingRoot reported a matured root");
+        IUsageSettlement.Debit[] memory debits = pendingDebits;
+        vm.prank(guardian);
+        try settlement.revoke(pendingEpoch, debits) {
+            for (uint256 i; i < debits.length; ++i) {
+                ghostRefunded[settlement.platform(debits[i].platformId).token] += debits[i].amount;
+            }
+            base = acceptedBaseOf[root];
+            delete pendingDebits;
+            ++calls["revoke"];
+        } catch (bytes memory err) {
+            // only possible after an over-allocating root let pulls spend this report's debits
+            require(bytes4(err) == IUsageSettlement.RefundExceedsUnpulled.selector, "unexpected revoke revert");
+            ++calls["revoke refused"];
+        }
+    }
+
+    function pull(uint256 leafSeed) external {
+        (bytes32 root,) = settlement.currentRoot();
+        if (root == bytes32(0)) return;
+        uint256[NUM_LEAVES] memory amounts = amountsOf[root];
+        // prefer a leaf that is owed something (so most pulls pay); fall back to the seeded one
+        uint256 i = leafSeed % NUM_LEAVES;
+        for (uint256 k; k < NUM_LEAVES; ++k) {
+            uint256 j = (leafSeed % NUM_LEAVES + k) % NUM_LEAVES;
+            if (amounts[j] > settlement.pulled(splitAt(j % NUM_SPLITS), tokenOfLeaf(j)) && leafSeed % 8 != 0) {
+                i = j;
+                break;
+            }
+        }
+        address split = splitAt(i % NUM_SPLITS);
+        address token = tokenOfLeaf(i);
+        uint256 cumulative = amounts[i];
+        uint256 already = settlement.pulled(split, token);
+        bytes32[] memory tree = MerkleHelper.build(_leaves(amounts));
+        bytes32[] memory proof = MerkleHelper.proof(tree, _leafHash(i, cumulative));
+        uint256 available = settlement.totalDebited(token) - settlement.totalPulled(token);
+        uint256 before = token == NATIVE ? split.balance : usd.balanceOf(split);
+        try settlement.pull(split, token, cumulative, _units(cumulative), proof) returns (uint256 paid) {
+            require(paid == cumulative - already, "pull paid other than cumulative - pulled");
+            require(paid <= available, "pull paid beyond what was debited");
+            uint256 got = (token == NATIVE ? split.balance : usd.balanceOf(split)) - before;
+            require(got == paid, "pull transferred other than it reported");
+            ghostPulled[token] += paid;
+            ++calls["pull"];
+        } catch (bytes memory err) {
+            bytes4 sel = bytes4(err);
+            if (sel == IUsageSettlement.NothingToPull.selector) {
+                require(cumulative <= already, "NothingToPull while something was owed");
+            } else if (sel == IUsageSettlement.InsolventPull.selector) {
+                require(cumulative - already > available, "InsolventPull while solvent");
+            } else {
+                revert("unexpected pull revert");
+            }
+            ++calls["pull refused"];
+        }
+    }
+
+    function setRootDelay(bool on) external {
+        vm.prank(owner);
+        settlement.setRootDelay(on ? 1 hours : 0);
+        ++calls["setRootDelay"];
+    }
+
+    function warp(uint256 seconds_) external {
+        vm.warp(block.timestamp + bound(seconds_, 0, 2 hours));
+        ++calls["warp"];
+    }
+}
+
+contract UsageSettlementInvariantTest is Test {
+    address internal constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+    UsageSettlement internal settlement;
+    MockStablecoin internal usd;
+    SettlementHandler internal handler;
+    address[] internal tokens;
+
+    function setUp() public {
+        address owner = makeAddr("owner");
+        address guardian = makeAddr("guardian");
+        address[] memory signers = new address[](3);
+        uint256[] memory keys = new uint256[](3);
+        for (uint256 i; i < 3; ++i) {
+            (signers[i], keys[i]) = makeAddrAndKey(string.concat("oracle", vm.toString(i)));
+        }
+        for (uint256 i = 1; i < 3; ++i) {
+            for (uint256 j = i; j > 0 && signers[j - 1] > signers[j]; --j) {
+                (signers[j - 1], signers[j]) = (signers[j], signers[j - 1]);
+                (keys[j - 1], keys[j]) = (keys[j], keys[j - 1]);
+            }
+        }
+        settlement = new UsageSettlement(owner, guardian, signers, 2, 1 hours, 1 days);
+        usd = new MockStablecoin();
+        uint256[6] memory rates = [uint256(3_000_000), 0, 0, 0, 1_000_000, 0];
+        uint256[] memory pids = new uint256[](4);
+        vm.startPrank(owner);
+        pids[0] = settlement.registerPlatform(makeAddr("payer1"), address(usd), rates);
+        pids[1] = settlement.registerPlatform(makeAddr("payer2"), NATIVE, rates);
+        pids[2] = settlement.registerPlatform(makeAddr("payer3"), address(usd), rates);
+        pids[3] = settlement.registerPlatform(makeAddr("payer4"), NATIVE, rates);
+        vm.stopPrank();
+        handler = new SettlementHandler(settlement, usd, owner, guardian, keys, pids);
+        tokens.push(address(usd));
+        tokens.push(NATIVE);
+
+        bytes4[] memory selectors = new bytes4[](8);
+        selectors[0] = SettlementHandler.deposit.selector;
+        selectors[1] = SettlementHandler.requestWithdrawal.selector;
+        selectors[2] = SettlementHandler.withdraw.selector;
+        selectors[3] = SettlementHandler.post.selector;
+        selectors[4] = SettlementHandler.revoke.selector;
+        selectors[5] = SettlementHandler.pull.selector;
+        selectors[6] = SettlementHandler.setRootDelay.selector;
+        selectors[7] = SettlementHandler.warp.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    function _balance(address token) internal view returns (uint256) {
+        return token == NATIVE ? address(settlement).balance : usd.balanceOf(address(settlement));
+    }
+
+    function _sumEscrows(address token) internal view returns (uint256 sum) {
+        for (uint256 i; i < 4; ++i) {
+            IUsageSettlement.PlatformInfo memory p = settlement.platform(handler.pids(i));
+            if (p.token == token) sum += p.escrow;
+        }
+    }
+
+    /// @dev Across the settlement, what was pulled never exceeds what was debited, per token.
+    /// forge-config: default.invariant.runs = 32
+    function invariant_PulledNeverExceedsDebited() public view {
+        for (uint256 i; i < tokens.length; ++i) {
+            address t = tokens[i];
+            assertLe(settlement.totalPulled(t), settlement.totalDebited(t));
+            assertEq(settlement.totalPulled(t), handler.ghostPulled(t));
+            assertLe(handler.ghostPulled(t), handler.ghostDebited(t) - handler.ghostRefunded(t));
+        }
+    }
+
+    /// @dev deposits - debits - withdrawals + refunds == sum of escrows == totalEscrow, per token.
+    /// forge-config: default.invariant.runs = 32
+    function invariant_EscrowAccounting() public view {
+        for (uint256 i; i < tokens.length; ++i) {
+            address t = tokens[i];
+            uint256 expected = handler.ghostDeposited(t) + handler.ghostRefunded(t) - handler.ghostDebited(t)
+                - handler.ghostWithdrawn(t);
+            assertEq(_sumEscrows(t), expected);
+            assertEq(settlement.totalEscrow(t), expected);
+            assertEq(settlement.totalDebited(t), handler.ghostDebited(t) - handler.ghostRefunded(t));
+        }
+    }
+
+    /// @dev The contract holds at least the escrows plus what was debited and not yet pulled (exactly, here, since
+    /// nothing else sends it tokens).
+    /// forge-config: default.invariant.runs = 32
+    function invariant_Solvency() public view {
+        for (uint256 i; i < tokens.length; ++i) {
+            address t = tokens[i];
+            uint256 owed = settlement.totalEscrow(t) + settlement.totalDebited(t) - settlement.totalPulled(t);
+            assertGe(_balance(t), owed);
+            assertEq(_balance(t), owed);
+        }
+    }
+
+    /// @dev Every pulled unit reached a split.
+    /// forge-config: default.invariant.runs = 32
+    function invariant_SplitsReceivedWhatWasPulled() public view {
+        uint256 usdSum;
+        uint256 ethSum;
+        for (uint256 i; i < 3; ++i) {
+            address s = handler.splitAt(i);
+            usdSum += usd.balanceOf(s);
+            ethSum += s.balance;
+            assertEq(settlement.pulled(s, address(usd)), usd.balanceOf(s));
+            assertEq(settlement.pulled(s, NATIVE), s.balance);
+        }
+        assertEq(usdSum, handler.ghostPulled(address(usd)));
+        assertEq(ethSum, handler.ghostPulled(NATIVE));
+    }
+
+    function afterInvariant() external {
+        string[8] memory names =
+            ["post", "pull", "pull refused", "revoke", "revoke refused", "withdraw", "deposit", "requestWithdrawal"];
+        for (uint256 i; i < names.length; ++i) {
+            emit log_named_uint(names[i], handler.calls(bytes32(bytes(names[i]))));
+        }
+    }
+}
