@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth.principal import Principal, Role
@@ -97,3 +97,25 @@ def ensure_platform_or_operator(principal: Principal, platform_id: int) -> None:
     if principal.role is Role.PLATFORM and principal.platform_id == platform_id:
         return
     raise Forbidden(f"platform_id: you may only access platform {principal.platform_id}")
+
+
+def wallet_self_or_operator(
+    address: Annotated[str, Path(description="A wallet address.")], principal: OptionalPrincipal
+) -> Principal:
+    """For /{address}/... routes: that wallet's session, or the operator."""
+    caller = _require(principal, Role.OPERATOR, Role.WALLET)
+    ensure_self_or_operator(caller, address)
+    return caller
+
+
+def platform_self_or_operator(
+    platform_id: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: OptionalPrincipal
+) -> Principal:
+    """For /platforms/{platform_id}/... routes: that platform's API key, or the operator."""
+    caller = _require(principal, Role.OPERATOR, Role.PLATFORM)
+    ensure_platform_or_operator(caller, platform_id)
+    return caller
+
+
+SelfOrOperator = Annotated[Principal, Depends(wallet_self_or_operator)]
+PlatformSelfOrOperator = Annotated[Principal, Depends(platform_self_or_operator)]

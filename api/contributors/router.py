@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path
 
-from api.auth.dependencies import OperatorOrWallet
+from api.auth.dependencies import SelfOrOperator
 from api.chain.dependencies import Chain
 from api.contributors.schemas import (
     Claimable,
@@ -41,7 +41,7 @@ IdempotencyKey = Annotated[
     responses=error_responses(401, 403),
 )
 def dashboard(
-    address: Address, principal: OperatorOrWallet, session: DbSession, chain: Chain
+    address: Address, principal: SelfOrOperator, session: DbSession, chain: Chain
 ) -> ContributorDashboard:
     return ContributorService(session, chain).dashboard(address, principal)
 
@@ -53,7 +53,7 @@ def dashboard(
     responses=error_responses(401, 403, 503),
 )
 def claimable(
-    address: Address, principal: OperatorOrWallet, session: DbSession, chain: Chain
+    address: Address, principal: SelfOrOperator, session: DbSession, chain: Chain
 ) -> Claimable:
     return ContributorService(session, chain).claimable(address, principal)
 
@@ -67,7 +67,7 @@ def claimable(
 def relay_claim(
     address: Address,
     body: ClaimRequest,
-    principal: OperatorOrWallet,
+    principal: SelfOrOperator,
     session: DbSession,
     chain: Chain,
     idempotency_key: IdempotencyKey,
@@ -84,7 +84,7 @@ def relay_claim(
 def claim_calldata(
     address: Address,
     body: ClaimRequest,
-    principal: OperatorOrWallet,
+    principal: SelfOrOperator,
     session: DbSession,
     chain: Chain,
 ) -> ClaimCalldata:

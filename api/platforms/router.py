@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from api.auth.dependencies import Operator, OperatorOrPlatform
+from api.auth.dependencies import Operator, PlatformSelfOrOperator
 from api.chain.dependencies import Chain
 from api.db.session import DbSession
 from api.openapi import error_responses
@@ -51,7 +51,7 @@ def list_platforms(
     responses=error_responses(401, 403, 404),
 )
 def get_platform(
-    platform_id: PlatformId, principal: OperatorOrPlatform, session: DbSession, chain: Chain
+    platform_id: PlatformId, principal: PlatformSelfOrOperator, session: DbSession, chain: Chain
 ) -> PlatformOut:
     return PlatformService(session, chain).get(platform_id, principal)
 
@@ -63,6 +63,6 @@ def get_platform(
     responses=error_responses(401, 403, 404, 503),
 )
 def platform_balance(
-    platform_id: PlatformId, principal: OperatorOrPlatform, session: DbSession, chain: Chain
+    platform_id: PlatformId, principal: PlatformSelfOrOperator, session: DbSession, chain: Chain
 ) -> PlatformBalance:
     return PlatformService(session, chain).balance(platform_id, principal)

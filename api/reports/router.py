@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from api.auth.dependencies import OperatorOrWallet
+from api.auth.dependencies import SelfOrOperator
 from api.db.session import DbSession
 from api.openapi import error_responses
 from api.reports.render import to_csv, to_html
@@ -32,7 +32,7 @@ EpochTo = Annotated[
 )
 def transparency_json(
     address: Address,
-    principal: OperatorOrWallet,
+    principal: SelfOrOperator,
     session: DbSession,
     epoch_from: EpochFrom = 1,
     epoch_to: EpochTo = None,
@@ -48,7 +48,7 @@ def transparency_json(
 )
 def transparency_csv(
     address: Address,
-    principal: OperatorOrWallet,
+    principal: SelfOrOperator,
     session: DbSession,
     epoch_from: EpochFrom = 1,
     epoch_to: EpochTo = None,
@@ -69,7 +69,7 @@ def transparency_csv(
 )
 def transparency_html(
     address: Address,
-    principal: OperatorOrWallet,
+    principal: SelfOrOperator,
     session: DbSession,
     epoch_from: EpochFrom = 1,
     epoch_to: EpochTo = None,

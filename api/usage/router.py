@@ -11,7 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth.dependencies import OperatorOrPlatform, OptionalPrincipal, ensure_platform_or_operator
+from api.auth.dependencies import (
+    OptionalPrincipal,
+    PlatformSelfOrOperator,
+    ensure_platform_or_operator,
+)
 from api.auth.principal import Principal
 from api.chain.dependencies import Chain
 from api.db.session import DbSession
@@ -146,7 +150,7 @@ def submit_dsr(
     responses=error_responses(401, 403),
 )
 def list_reports(
-    platform_id: PlatformId, principal: OperatorOrPlatform, service: Service, page: Pagination
+    platform_id: PlatformId, principal: PlatformSelfOrOperator, service: Service, page: Pagination
 ) -> Page[ReportVersionOut]:
     ensure_platform_or_operator(principal, platform_id)
     return service.list(platform_id, page)
@@ -161,7 +165,7 @@ def list_reports(
 def report_status(
     platform_id: PlatformId,
     report_id: Annotated[str, Path(min_length=1, max_length=200)],
-    principal: OperatorOrPlatform,
+    principal: PlatformSelfOrOperator,
     service: Service,
 ) -> ReportHistory:
     ensure_platform_or_operator(principal, platform_id)
