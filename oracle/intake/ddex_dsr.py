@@ -112,6 +112,9 @@ def read_dsr_report(
     usage_count = 0
     foot: list[str] | None = None
     foot_line = 0
+    use_types = USE_TYPES
+    run_id = ""
+    run_sum = 0
     try:
         with path.open("r", encoding="utf-8", newline="") as handle:
             for text in handle:
@@ -121,29 +124,34 @@ def read_dsr_report(
                 if kind in usage_records and len(fields) >= 5 and foot is None:
                     usage_count += 1
                     summary_id = fields[1]
+                    if summary_id != run_id:
+                        # Lines of one summary are usually consecutive: sum them in a local.
+                        sums[run_id] = sums.get(run_id, 0) + run_sum
+                        run_id, run_sum = summary_id, 0
+                        if summary_id not in first_ref:
+                            first_ref[summary_id] = line
                     units = fields[4]
                     track_id = by_text.get(fields[2])
-                    usage_class = USE_TYPES.get(fields[3])
+                    usage_class = use_types.get(fields[3])
                     if track_id is None or usage_class is None or not units.isdecimal():
                         processor.process(line, fields[2], fields[3], units, None, _FIELDS)
                         if units.isdecimal():
-                            sums[summary_id] = sums.get(summary_id, 0) + int(units)
+                            run_sum += int(units)
+                        continue
+                    count = int(units)
+                    run_sum += count
+                    key = track_id * KEY_SHIFT + usage_class
+                    value = count * UNIT_SCALE
+                    current = micro.get(key)
+                    if current is None:
+                        micro[key] = value
+                        first[key] = line
                     else:
-                        count = int(units)
-                        key = track_id * KEY_SHIFT + usage_class
-                        current = micro.get(key)
-                        if current is None:
-                            micro[key] = count * UNIT_SCALE
-                            first[key] = line
-                        else:
-                            micro[key] = current + count * UNIT_SCALE
-                        last[key] = line
-                        sums[summary_id] = sums.get(summary_id, 0) + count
-                        if usage_class >= 4:
-                            generated = (track_id, usage_class)
-                            agg.generations[generated] = agg.generations.get(generated, 0) + count
-                    if summary_id not in first_ref:
-                        first_ref[summary_id] = line
+                        micro[key] = current + value
+                    last[key] = line
+                    if usage_class >= 4:
+                        generated = (track_id, usage_class)
+                        agg.generations[generated] = agg.generations.get(generated, 0) + count
                     continue
                 if foot is not None:
                     issues.add(line, "RecordType", "a record after FOOT")
@@ -174,6 +182,8 @@ def read_dsr_report(
     except UnicodeDecodeError as exc:
         issues.add(None, "encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")
         return header, agg
+    sums[run_id] = sums.get(run_id, 0) + run_sum
+    sums.pop("", None)
     agg.line_count = usage_count
     if line == 0:
         issues.add(None, "HEAD", "the file is empty")
