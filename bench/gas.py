@@ -34,7 +34,7 @@ from chain_client.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree, recip
 from chain_client.reverts import RevertDecoder
 from chain_client.sender import TransactionSender
 
-PULL_TREE_LEAVES = 65_536
+PULL_TREE_LEAVES = 65_536  # 2**16: every proof has 16 siblings
 ONE_ETHER = 10**18
 
 
@@ -117,6 +117,14 @@ def measure_gas() -> dict[str, int]:
             recipients_proof(pair, _equal_shares(2), recipient_a),
         )
         results["gas.release"] = _gas(receipt)
+        send[payer.address].send({"to": split_2, "value": ONE_ETHER})
+        receipt = split_client.release(
+            NATIVE_TOKEN,
+            recipient_a,
+            SCALE // 2,
+            recipients_proof(pair, _equal_shares(2), recipient_a),
+        )
+        results["gas.release_repeat"] = _gas(receipt)
 
         oz_receipt = send[deployer.address].deploy(
             oz.abi("PaymentSplitter"), oz.bytecode("PaymentSplitter"), pair, [1, 1]
@@ -142,6 +150,11 @@ def measure_gas() -> dict[str, int]:
                 proof = recipients_proof(members, shares, recipient_b)
                 requests.append(ReleaseRequest(split, NATIVE_TOKEN, share, proof))
             results[f"gas.release_many_{count}"] = _gas(factory.release_many(requests, recipient_b))
+            for request in requests:
+                send[payer.address].send({"to": request.split, "value": ONE_ETHER})
+            results[f"gas.release_many_{count}_repeat"] = _gas(
+                factory.release_many(requests, recipient_b)
+            )
 
         # ---- settlement: platform escrow, two posts (3 signatures), pull from a 65,536-leaf tree
         owner_settlement = UsageSettlementClient(
@@ -161,37 +174,47 @@ def measure_gas() -> dict[str, int]:
         track = registry.registered_track(
             registry.register_track(controller.address, pair, _equal_shares(2), tier=6)
         )
-        values = [
-            [
-                "0x" + rng.randbytes(20).hex(),
-                deployment.mock_stablecoin,
-                rng.randrange(10**9),
-                [1] * 6,
-            ]
-            for _ in range(PULL_TREE_LEAVES - 1)
-        ]
-        leaf = PullLeaf(
-            track.split, deployment.mock_stablecoin, 4_200_000, [4_200_000_000_000, 0, 0, 0, 0, 0]
+        # Another track is pulled first so the figure is a track's first pull into its empty
+        # split, not the contract's very first pull (kept as gas.pull_cold).
+        other_track = registry.registered_track(
+            registry.register_track(controller.address, pair[:1], [SCALE], tier=6)
         )
-        values.append(list(leaf.as_tree_value()))
-        tree = StandardMerkleTree.of(values, SETTLEMENT_LEAF_TYPES)
+        musd = deployment.mock_stablecoin
+        values: list[list[object]] = [
+            ["0x" + rng.randbytes(20).hex(), musd, rng.randrange(10**9), [1] * 6]
+            for _ in range(PULL_TREE_LEAVES - 2)
+        ]
+        other = PullLeaf(other_track.split, musd, 1_000_000, [10**12, 0, 0, 0, 0, 0])
         chain_id = int(w3.eth.chain_id)
         keys = [s.key for s in signers]
         relayer = UsageSettlementClient(w3, deployment.usage_settlement, send[guardian.address])
-        for epoch, root in ((1, b"\x01" * 32), (2, tree.root)):
+
+        def post_epoch(epoch: int, ours: PullLeaf) -> tuple[StandardMerkleTree, int]:
+            tree = StandardMerkleTree.of(
+                [*values, list(other.as_tree_value()), list(ours.as_tree_value())],
+                SETTLEMENT_LEAF_TYPES,
+            )
             report = SettlementReport(
-                epoch, 1, root, b"\x02" * 32, (Debit(platform_id, 5_000_000),)
+                epoch, 1, tree.root, b"\x02" * 32, (Debit(platform_id, 5_000_000),)
             )
             signatures = sign_settlement_report_multi(
                 keys, report, chain_id=chain_id, verifying_contract=deployment.usage_settlement
             )
-            receipt = relayer.post(report, signatures)
-            results["gas.post_root_first" if epoch == 1 else "gas.post_root_3_signers"] = _gas(
-                receipt
-            )
-        pull_receipt = relayer.pull(leaf, tree.get_proof(len(values) - 1))
-        assert relayer.pulled_amount(pull_receipt) == leaf.cumulative_amount
+            return tree, _gas(relayer.post(report, signatures))
+
+        first = PullLeaf(track.split, musd, 1_200_000, [1_200_000_000_000, 0, 0, 0, 0, 0])
+        tree, results["gas.post_root_first"] = post_epoch(1, first)
+        results["gas.pull_cold"] = _gas(relayer.pull(other, tree.get_proof(len(values))))
+        pull_receipt = relayer.pull(first, tree.get_proof(len(values) + 1))
+        assert relayer.pulled_amount(pull_receipt) == first.cumulative_amount
         results["gas.pull"] = _gas(pull_receipt)
+
+        second = PullLeaf(track.split, musd, 4_200_000, [4_200_000_000_000, 0, 0, 0, 0, 0])
+        tree, results["gas.post_root_3_signers"] = post_epoch(2, second)
+        results["gas.pull_tree_leaves"] = len(tree)
+        pull_receipt = relayer.pull(second, tree.get_proof(len(values) + 1))
+        assert relayer.pulled_amount(pull_receipt) == 3_000_000
+        results["gas.pull_repeat"] = _gas(pull_receipt)
 
         # ---- edition purchase (ETH; proceeds forwarded to the track's split)
         editions = TrackEditionsClient(w3, deployment.track_editions, send[controller.address])
