@@ -64,6 +64,10 @@ interface ITrackEditions {
     error OrderAlreadyFulfilled(bytes32 orderId);
     /// @notice The order id is zero.
     error ZeroOrderId();
+    /// @notice A max supply of `maxSupply` exceeds 2^128 - 1.
+    error MaxSupplyTooLarge(uint256 maxSupply);
+    /// @notice `registry` is not a contract.
+    error InvalidRegistry(address registry);
 
     // ------------------------------------------------------------------ events
 
@@ -93,7 +97,7 @@ interface ITrackEditions {
     /// @param trackId The registry track.
     /// @param token Payment token (ERC-7528 native address for ETH).
     /// @param price Price per token in base units.
-    /// @param maxSupply Maximum supply (> 0).
+    /// @param maxSupply Maximum supply (1 .. 2^128 - 1).
     /// @param saleStart First second of the sale.
     /// @param saleEnd Last second of the sale (0 = open-ended; else >= saleStart).
     /// @param perWalletCap Per-wallet purchase cap (0 = none).
