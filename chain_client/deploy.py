@@ -144,7 +144,9 @@ def deploy_all(
                 tx,
                 built,
                 "TrackEditions",
-                *_editions_constructor_args(built, deployer.address, registry, editions_uri),
+                deployer.address,
+                registry,
+                editions_uri,
             )
         )
         stablecoin = _address(_deploy(tx, built, "MockStablecoin"))
@@ -203,27 +205,6 @@ def _address(receipt: TxReceipt) -> ChecksumAddress:
     if not address:
         raise DeploymentError("deployment receipt has no contract address")
     return Web3.to_checksum_address(address)
-
-
-def _editions_constructor_args(
-    artifacts: Artifacts, admin: ChecksumAddress, registry: ChecksumAddress, uri: str
-) -> list[Any]:
-    constructor: dict[str, Any] = next(
-        (item for item in artifacts.abi("TrackEditions") if item.get("type") == "constructor"),
-        {"inputs": []},
-    )
-    args: list[Any] = []
-    for param in constructor["inputs"]:
-        name = param["name"].strip("_").lower()
-        if param["type"] == "string":
-            args.append(uri)
-        elif "registry" in name:
-            args.append(registry)
-        elif param["type"] == "address":
-            args.append(admin)
-        else:
-            raise DeploymentError(f"unexpected TrackEditions constructor parameter {param}")
-    return args
 
 
 __all__ = ["Deployment", "deploy_all", "deployment_is_live", "load_or_deploy"]

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_utils.address import to_checksum_address
 from eth_utils.conversions import to_bytes
 from eth_utils.crypto import keccak
 
@@ -82,11 +83,22 @@ class RevertDecoder:
                 )
             known = self._errors.get(selector)
             if known is not None:
-                args = tuple(abi_decode(list(known.types), payload))
+                decoded = abi_decode(list(known.types), payload)
+                args = tuple(_checksummed(t, v) for t, v in zip(known.types, decoded, strict=True))
                 return ContractRevert(known.name, args, known.contract, data=raw, tx_hash=tx_hash)
         except Exception:  # noqa: BLE001 - malformed payload: report the raw selector below
             pass
         return ContractRevert(f"0x{selector.hex()}", (payload,), None, data=raw, tx_hash=tx_hash)
+
+
+def _checksummed(abi_type: str, value: Any) -> Any:
+    """Addresses as checksummed strings (eth_abi returns them lowercase), also inside arrays."""
+    if abi_type.endswith("]") and isinstance(value, list | tuple):
+        inner = abi_type[: abi_type.rindex("[")]
+        return tuple(_checksummed(inner, v) for v in value)
+    if abi_type == "address" and isinstance(value, str):
+        return to_checksum_address(value)
+    return value
 
 
 def _as_bytes(data: bytes | str | None) -> bytes:

@@ -90,7 +90,7 @@ def test_money_flows_to_the_base_unit(
     streams_micro = 1_234 * 1_000_000
     ai_micro = 3 * 333_333  # three generations attributed with weight 0.333333
     our_amount = streams_micro * stream_rate // 10**12 + ai_micro * ai_rate // 10**12
-    assert our_amount == 4_936 + 9_999
+    assert our_amount == 4_936_000 + 9_999  # 1,234 x 4,000 + floor(999,999 x 10,000 / 1e6)
     other_split = "0x" + "ab" * 20
     other_amount = 777
     leaves = [
@@ -113,8 +113,10 @@ def test_money_flows_to_the_base_unit(
     leaf = PullLeaf(track.split, musd, our_amount, leaves[0][3])  # type: ignore[arg-type]
     pull_receipt = anyone.pull(leaf, tree.get_proof(0))
     assert anyone.pulled_amount(pull_receipt) == our_amount
-    again = anyone.pull(leaf, tree.get_proof(0))  # cumulative: nothing more is due
-    assert anyone.pulled_amount(again) == 0
+    with pytest.raises(ContractRevert) as again:  # cumulative: nothing more is due
+        anyone.pull(leaf, tree.get_proof(0))
+    assert again.value.error_name == "NothingToPull"
+    assert again.value.args == (track.split, musd, our_amount, our_amount)
     assert musd_balance(deployment.usage_settlement) == (10_000_000 - debit) + other_amount
 
     # ---- the split now holds direct deposits plus the pulled royalties
