@@ -84,9 +84,8 @@ def check_settled_overlap(
     """A new report (not a correction) may not overlap a period already settled on chain."""
     if is_correction or header.period_start is None or header.period_end is None:
         return
-    assert header.report_id is not None
     for settled in overlapping_settled_periods(
-        conn, platform_id, header.period_start, header.period_end, header.report_id
+        conn, platform_id, header.period_start, header.period_end, header.report_id or ""
     ):
         issues.add(
             None,
