@@ -9,7 +9,8 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from chain_client.compiler import Artifacts
-from chain_client.errors import ContractRevert, RpcError, TransactionFailed
+from chain_client.devchain import DevChain, free_port
+from chain_client.errors import ContractRevert, RpcError, TransactionFailed, TransactionTimeout
 from chain_client.reverts import RevertDecoder
 from chain_client.sender import TransactionSender
 from tests.chain_client.flaky_proxy import FlakyProxy
@@ -196,3 +197,32 @@ def test_insufficient_funds_is_a_clear_failure(w3: Web3, revert_decoder: RevertD
     sender = TransactionSender(w3, pauper, decoder=revert_decoder)
     with pytest.raises(TransactionFailed):
         sender.send({"to": pauper.address, "value": 10**18}, gas=21_000)
+
+
+def test_confirmations_are_awaited(
+    w3: Web3, dev_chain: DevChain, accounts: list[LocalAccount], revert_decoder: RevertDecoder
+) -> None:
+    account = accounts[FIRST_FREE_ACCOUNT + 13]
+    sender = TransactionSender(
+        w3, account, decoder=revert_decoder, confirmations=2, receipt_timeout=0.5
+    )
+    tx_hash = sender.send_no_wait({"to": account.address, "value": 1})
+    with pytest.raises(TransactionTimeout, match="2 confirmations"):
+        sender.wait_for_receipt(tx_hash)  # automine: nothing is built on top of its block
+
+    dev_chain.mine(2)
+    receipt = sender.wait_for_receipt(tx_hash)
+    assert w3.eth.block_number - receipt["blockNumber"] >= 2
+
+
+def test_connection_refused_is_retried_then_reported(
+    accounts: list[LocalAccount], revert_decoder: RevertDecoder
+) -> None:
+    attempts: list[float] = []
+    nobody = _direct_web3(f"http://127.0.0.1:{free_port()}")
+    sender = TransactionSender(
+        nobody, accounts[0], decoder=revert_decoder, sleep=attempts.append, max_attempts=3
+    )
+    with pytest.raises(RpcError, match="after 3 attempts"):
+        sender.send({"to": accounts[0].address, "value": 1})
+    assert attempts == [0.2, 0.4]  # exponential backoff between the three attempts
