@@ -96,7 +96,7 @@ def ingest_file(
     stored = store_raw_file(path, settings.data_dir, SUFFIXES[fmt])
     header = read_header(stored.absolute_path, fmt)
     content_hash = header.content_hash if fmt is ReportFormat.JSON else stored.keccak_hex
-    version, duplicate = _record_received(
+    version, duplicate = record_received(
         engine,
         platform_id=platform_id,
         header=header,
@@ -112,7 +112,7 @@ def ingest_file(
     return decide(settings, engine, version.id, now=now)
 
 
-def _record_received(
+def record_received(
     engine: Engine,
     *,
     platform_id: int,
