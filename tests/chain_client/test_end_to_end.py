@@ -156,3 +156,9 @@ def test_money_flows_to_the_base_unit(
     assert musd_balance(track.split) == total_musd - released_musd
     assert split.total_released(musd) == released_musd
     assert split.released(NATIVE_TOKEN, r2) == 0
+    r1_events = split.released_events(deployment.deploy_block, account=r1)
+    assert [(e.args["token"], e.args["amount"]) for e in r1_events] == [
+        (NATIVE_TOKEN, (ETHER + 7) * 500_000 // 1_000_000),
+        (musd, 1_000_003 * 500_000 // 1_000_000),
+        (musd, total_musd * 500_000 // 1_000_000 - 1_000_003 * 500_000 // 1_000_000),
+    ]

@@ -226,3 +226,17 @@ def test_connection_refused_is_retried_then_reported(
     with pytest.raises(RpcError, match="after 3 attempts"):
         sender.send({"to": accounts[0].address, "value": 1})
     assert attempts == [0.2, 0.4]  # exponential backoff between the three attempts
+
+
+def test_stale_persisted_transaction_is_not_resent_under_a_used_nonce(
+    w3: Web3, accounts: list[LocalAccount], revert_decoder: RevertDecoder
+) -> None:
+    """Prepared and persisted, never broadcast; meanwhile the nonce went to another transaction."""
+    account = accounts[FIRST_FREE_ACCOUNT + 10]
+    persisted = TransactionSender(w3, account, decoder=revert_decoder).prepare(
+        {"to": account.address, "value": 1}
+    )
+    TransactionSender(w3, account, decoder=revert_decoder).send({"to": account.address, "value": 2})
+
+    with pytest.raises(TransactionFailed, match="nonce was used by another transaction"):
+        TransactionSender(w3, account, decoder=revert_decoder).rebroadcast(persisted.raw)
