@@ -108,8 +108,7 @@ contract TrackSplit is ITrackSplit {
 
     /// @dev Reverts unless `(account, share)` is a leaf of the recipients tree under `proof`.
     function _verify(address account, uint256 share, bytes32[] calldata proof) private view {
-        (bytes32 root,) = _args();
-        if (!MerkleProof.verifyCalldata(proof, root, RecipientsTree.leaf(account, share))) {
+        if (!MerkleProof.verifyCalldata(proof, _root(), RecipientsTree.leaf(account, share))) {
             revert InvalidRecipientProof(account, share);
         }
     }
@@ -126,6 +125,16 @@ contract TrackSplit is ITrackSplit {
 
     function _balance(address token) private view returns (uint256) {
         return token == NATIVE_TOKEN ? address(this).balance : IERC20(token).balanceOf(address(this));
+    }
+
+    /// @dev The recipients root alone, for the release path: the first word of the clone args (they start right
+    /// after the 45-byte EIP-1167 proxy code), read with one 32-byte EXTCODECOPY into the scratch space instead of
+    /// copying and decoding all of `Clones.fetchCloneArgs` (which {recipientsRoot} and {recipientCount} use).
+    function _root() private view returns (bytes32 root) {
+        assembly ("memory-safe") {
+            extcodecopy(address(), 0x00, 0x2d, 0x20)
+            root := mload(0x00)
+        }
     }
 
     function _args() private view returns (bytes32 root, uint256 count) {
