@@ -207,8 +207,10 @@ def _prepare(project_root: Path, entry_units: Iterable[str]) -> tuple[dict[str, 
         "settings": COMPILER_SETTINGS,
     }
     solc = find_solc(project_root)
+    # The compiler's resolved path is part of the key: a native solc and the solcjs adapter
+    # may produce different bytecode for the same input.
     digest = hashlib.sha256(
-        json.dumps([standard_input, solc.name], sort_keys=True).encode()
+        json.dumps([standard_input, str(solc.resolve())], sort_keys=True).encode()
     ).hexdigest()
     return standard_input, solc, project_root / ".build" / f"artifacts-{digest}.json"
 

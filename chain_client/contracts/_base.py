@@ -17,14 +17,14 @@ from web3.exceptions import ContractLogicError, MismatchedABI
 from web3.types import BlockIdentifier, EventData, TxReceipt
 
 from chain_client.compiler import Artifacts, compile_contracts
-from chain_client.errors import ChainClientError
+from chain_client.errors import ChainClientError, RpcError
 from chain_client.reverts import (
     RevertDecoder,
     canonical_type,
     project_revert_decoder,
     revert_data_from_exception,
 )
-from chain_client.sender import TransactionSender, call_target
+from chain_client.sender import TransactionSender, call_target, is_transient
 
 DEFAULT_LOG_CHUNK = 5_000
 
@@ -107,6 +107,10 @@ class ContractClient:
             return self.function(name, *args).call(block_identifier=block)
         except ContractLogicError as exc:
             raise self.decoder.decode(revert_data_from_exception(exc)) from exc
+        except Exception as exc:
+            if is_transient(exc):
+                raise RpcError(f"{self.CONTRACT_NAME}.{name} call failed: {exc}") from exc
+            raise
 
     def _transact(self, name: str, *args: Any, value: int = 0) -> TxReceipt:
         if self.sender is None:
