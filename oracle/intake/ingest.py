@@ -188,6 +188,8 @@ def decide(
         v.status in (ReportStatus.ACCEPTED, ReportStatus.SUPERSEDED) for v in history
     )
     with engine.begin() as conn:
+        if reports_repo.lock_for_decision(conn, version_id) is not ReportStatus.RECEIVED:
+            return _result(engine, _reload(engine, version_id), duplicate=True)
         check_settled_overlap(conn, header, platform.platform_id, is_correction, issues)
         if issues or signer is None:
             reports_repo.record_rejection(
@@ -197,10 +199,15 @@ def decide(
             _accept(conn, settings, version_id, platform, header, aggregate, signer)
     if issues or signer is None:
         raise issues.error()
+    return _result(engine, _reload(engine, version_id), duplicate=False)
+
+
+def _reload(engine: Engine, version_id: int) -> ReportVersion:
     with engine.connect() as conn:
-        decided = reports_repo.get_report(conn, version_id)
-    assert decided is not None
-    return _result(engine, decided, duplicate=False)
+        version = reports_repo.get_report(conn, version_id)
+    if version is None:
+        raise StoreError(f"report version {version_id} disappeared")
+    return version
 
 
 def _check_message_id(

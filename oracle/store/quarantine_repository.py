@@ -65,12 +65,14 @@ def get_quarantine(conn: Connection, entry_id: int) -> QuarantineEntry | None:
 def _decide(
     conn: Connection, entry_id: int, status: QuarantineStatus, decided_by: str
 ) -> QuarantineEntry:
+    # The counter first: it takes the write lock, so the status read below is current.
+    # Raising rolls the transaction back, counter included.
+    seq = take_intake_seq(conn)
     entry = get_quarantine(conn, entry_id)
     if entry is None:
         raise QuarantineError(f"quarantine entry {entry_id} does not exist")
     if entry.status is not QuarantineStatus.HELD:
         raise QuarantineError(f"quarantine entry {entry_id} was already {entry.status.value}")
-    seq = take_intake_seq(conn)
     result = conn.execute(
         update(quarantine)
         .where(quarantine.c.id == entry_id, quarantine.c.status == QuarantineStatus.HELD.value)

@@ -279,6 +279,17 @@ def record_acceptance(
     return seq
 
 
+def lock_for_decision(conn: Connection, version_id: int) -> ReportStatus | None:
+    """Write-locks a version's row first thing in the deciding transaction; returns its status.
+
+    The no-op UPDATE takes SQLite's write lock up front (no failed read-to-write upgrade under
+    concurrency) and the row lock on PostgreSQL, so two processes never decide one version twice.
+    """
+    conn.execute(update(reports).where(reports.c.id == version_id).values(status=reports.c.status))
+    status = conn.execute(select(reports.c.status).where(reports.c.id == version_id)).scalar()
+    return ReportStatus(status) if status is not None else None
+
+
 def reopen_rejected(conn: Connection, version_id: int, signature: str) -> None:
     """Puts a rejected version back to received so the same content can be validated again.
 
