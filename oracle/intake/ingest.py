@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from oracle.catalog import Platform, get_platform, get_tracks
-from oracle.errors import ReportRejectedError, StoreError
+from oracle.errors import DuplicateMessageError, ReportRejectedError, StoreError
 from oracle.intake.csv_report import read_csv_report
 from oracle.intake.ddex_dsr import read_dsr_report
 from oracle.intake.headers import read_header
@@ -180,7 +180,7 @@ def decide(
     header, aggregate = _READERS[version.format](path, version.file_name, refs, issues)
     check_row_bounds(aggregate)
     check_header(header, platform, settings, issues, now=now)
-    _check_message_id(version, history, issues)
+    message_reused = _check_message_id(version, history, issues)
     signer = check_signature(
         header, version.format, version.content_hash, version.signature, platform, settings, issues
     )
@@ -198,7 +198,10 @@ def decide(
         else:
             _accept(conn, settings, version_id, platform, header, aggregate, signer)
     if issues or signer is None:
-        raise issues.error()
+        error = issues.error()
+        if message_reused:
+            raise DuplicateMessageError(error.issues, error.total_issues)
+        raise error
     return _result(engine, _reload(engine, version_id), duplicate=False)
 
 
@@ -212,10 +215,10 @@ def _reload(engine: Engine, version_id: int) -> ReportVersion:
 
 def _check_message_id(
     version: ReportVersion, history: list[ReportVersion], issues: IssueCollector
-) -> None:
+) -> bool:
     """DDEX: a MessageId is never reused per sender, so other content under it is refused."""
     if version.format is not ReportFormat.DSR:
-        return
+        return False
     for other in history:
         if other.id != version.id and other.status is not ReportStatus.REJECTED:
             issues.add(
@@ -224,7 +227,8 @@ def _check_message_id(
                 f"MessageId {version.report_id!r} was already used by this sender for other "
                 f"content (report version {other.id}); a DSR MessageId is never reused",
             )
-            return
+            return True
+    return False
 
 
 def _accept(

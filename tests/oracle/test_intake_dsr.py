@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle.errors import ReportRejectedError
+from oracle.errors import DuplicateMessageError, ReportRejectedError
 from oracle.store.records import ReportStatus
 from oracle.store.report_repository import list_reports
 from tests.oracle.conftest import ISRC_1, IntakeKit
@@ -77,7 +77,9 @@ def test_message_id_reused_for_other_content_is_refused(dsr_kit: IntakeKit) -> N
     path = dsr_kit.write_dsr("r.dsr", USAGE)
     dsr_kit.ingest(path, dsr_kit.dsr_signature(path))
     other = dsr_kit.write_dsr("r.dsr", USAGE[:2])
-    assert has_issue(rejected(dsr_kit, other), 1, "MessageId", "never reused")
+    error = rejected(dsr_kit, other)
+    assert isinstance(error, DuplicateMessageError)
+    assert has_issue(error, 1, "MessageId", "never reused")
     assert dsr_kit.payable()[(3, 1, 1)] == 2_000_000  # the first message still counts
 
 
