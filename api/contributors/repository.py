@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
+from web3 import Web3
 
 from api.contributors.models import RelayedClaim
 from api.indexer.models import ChainEvent
@@ -96,7 +97,7 @@ class ContributorRepository:
 
     def platform_tokens(self) -> dict[int, str]:
         tokens = {
-            int(p): str(t)
+            int(p): str(Web3.to_checksum_address(t))
             for p, t in self.session.connection().execute(
                 select(oracle_platforms.c.platform_id, oracle_platforms.c.token)
             )

@@ -106,7 +106,7 @@ class ContributorService:
                 leaf.token,
                 leaf.cumulative_amount,
                 list(leaf.cumulative_units),
-                list(leaf.proof),
+                [bytes.fromhex(node.removeprefix("0x")) for node in leaf.proof],
             )
             for leaf in plan.pulls
         ]

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Connection, select
+from web3 import Web3
 
 from oracle.epoch.tables import epochs
 
@@ -49,8 +50,8 @@ def _load(path: str, epoch: int, root: str) -> EpochLeaves:
         key = (str(leaf["split"]).lower(), str(leaf["token"]).lower())
         leaves[key] = SettlementLeaf(
             epoch=epoch,
-            split=leaf["split"],
-            token=leaf["token"],
+            split=str(Web3.to_checksum_address(leaf["split"])),
+            token=str(Web3.to_checksum_address(leaf["token"])),
             cumulative_amount=int(leaf["cumulativeAmount"]),
             cumulative_units=tuple(int(u) for u in leaf["cumulativeUnits"]),
             proof=tuple(leaf["proof"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from eth_utils.crypto import keccak
 from sqlmodel import Session
 from web3 import Web3
+from web3.logs import DISCARD
 
 from api.auth.principal import Principal
 from api.chain.gateway import ChainGateway
@@ -91,7 +92,7 @@ class EditionService:
             # The controller's wallet signs it; the indexer records the edition once mined.
             return EditionCreated(transaction=PreparedTransaction(**self.chain.prepared(function)))
         receipt = self.chain.send_as_operator(function)
-        event = editions.events.EditionCreated().process_receipt(receipt)[0]["args"]
+        event = editions.events.EditionCreated().process_receipt(receipt, errors=DISCARD)[0]["args"]
         edition = Edition(
             edition_id=int(event["editionId"]),
             track_id=body.track_id,

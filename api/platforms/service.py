@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from web3 import Web3
+from web3.logs import DISCARD
 
 from api.auth.dependencies import ensure_platform_or_operator
 from api.auth.principal import Principal
@@ -45,7 +46,9 @@ class PlatformService:
         receipt = self.chain.send_as_operator(
             settlement.functions.registerPlatform(body.payer, body.token, list(body.rates))
         )
-        event = settlement.events.PlatformRegistered().process_receipt(receipt)[0]["args"]
+        event = settlement.events.PlatformRegistered().process_receipt(receipt, errors=DISCARD)[0][
+            "args"
+        ]
         api_key = new_token(PLATFORM_KEY_PREFIX)
         platform = PlatformAccount(
             platform_id=int(event["platformId"]),

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 from web3 import Web3
+from web3.logs import DISCARD
 
 from api.auth.principal import Principal
 from api.chain.gateway import ChainGateway
@@ -89,7 +90,9 @@ class TrackService:
                 bytes.fromhex(meta_hash[2:]),
             )
         )
-        event = registry.events.TrackRegistered().process_receipt(receipt)[0]["args"]
+        event = registry.events.TrackRegistered().process_receipt(receipt, errors=DISCARD)[0][
+            "args"
+        ]
         track = Track(
             track_id=int(event["trackId"]),
             split_address=Web3.to_checksum_address(event["split"]),

@@ -86,3 +86,39 @@ def track_body(
     }
     body.update(overrides)
     return body
+
+
+def signed_json_report(
+    key: str,
+    *,
+    report_id: str,
+    platform_id: int,
+    chain_id: int,
+    settlement: str,
+    lines: list[dict[str, object]],
+    period: tuple[int, int] = (1_700_000_000, 1_700_086_400),
+) -> dict[str, object]:
+    """A JSON usage report signed (EIP-712 UsageReport) by `key`."""
+    from hexbytes import HexBytes
+
+    from chain_client.eip712 import UsageReport, sign_usage_report
+    from oracle.intake.json_report import canonical_lines_hash
+
+    report = UsageReport(
+        report_id=report_id,
+        platform_id=platform_id,
+        period_start=period[0],
+        period_end=period[1],
+        format=0,
+        content_hash=bytes(HexBytes(canonical_lines_hash(lines))),
+    )
+    signature = sign_usage_report(key, report, chain_id=chain_id, verifying_contract=settlement)
+    return {
+        "report_id": report_id,
+        "platform_id": platform_id,
+        "chain_id": chain_id,
+        "period_start": period[0],
+        "period_end": period[1],
+        "lines": lines,
+        "signature": "0x" + bytes(signature).hex(),
+    }

@@ -199,7 +199,8 @@ def _call(client: TestClient, route: Route, headers: dict[str, str]) -> int:
     is_json = "json" in response.headers.get("content-type", "") and response.content
     body = response.json() if is_json else None
     if response.status_code >= 400:
-        assert body is not None and set(body) == {"code", "message", "details"}, response.text
+        assert body is not None, response.text
+        assert set(body) == {"code", "message", "details"}, response.text
     return response.status_code
 
 
@@ -221,9 +222,7 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
     from fastapi.routing import APIRoute
 
     covered = {(r.method, r.path.replace(WALLET_A, "{address}")) for r in ROUTES}
-    normalised = {
-        (m, p.replace("/1", "/{id}").replace("/r1", "/{report_id}")) for m, p in covered
-    }
+    normalised = {(m, p.replace("/1", "/{id}").replace("/r1", "/{report_id}")) for m, p in covered}
     for api_route in client.app.routes:  # type: ignore[attr-defined]
         if not isinstance(api_route, APIRoute) or api_route.path in ("/healthz", "/v1/auth/siwe"):
             continue

@@ -1,11 +1,11 @@
-"""One error model for every failure: {code, message, details}, with the status the error carries."""
+"""One error model for every failure: {code, message, details}, with the error's own status."""
 
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 from api_helpers import admin_headers
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from api.error_handlers import chain_revert_from
 from api.errors import ChainRevert
