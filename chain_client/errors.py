@@ -22,7 +22,14 @@ class DevChainError(ChainClientError):
 
 
 class RpcError(ChainClientError):
-    """A transient JSON-RPC failure (connection, timeout, 429/5xx); retried by the sender."""
+    """A transient JSON-RPC failure (connection, timeout, 429/5xx) that outlasted the retries.
+
+    `tx_hash` is set when a signed transaction may have reached the node: await or rebroadcast
+    it by that hash rather than sending a new one."""
+
+    def __init__(self, message: str, tx_hash: str | None = None) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash
 
 
 class TransactionFailed(ChainClientError):

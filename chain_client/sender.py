@@ -293,7 +293,7 @@ class TransactionSender:
                     raise
                 last_error = exc
             self._sleep(self.backoff * 2**attempt)
-        raise RpcError(f"broadcast of {tx_hash} failed after retries: {last_error}")
+        raise RpcError(f"broadcast of {tx_hash} failed after retries: {last_error}", tx_hash)
 
     def _is_known(self, tx_hash: HexStr) -> bool:
         try:

@@ -240,3 +240,26 @@ def test_stale_persisted_transaction_is_not_resent_under_a_used_nonce(
 
     with pytest.raises(TransactionFailed, match="nonce was used by another transaction"):
         TransactionSender(w3, account, decoder=revert_decoder).rebroadcast(persisted.raw)
+
+
+def test_broadcast_outage_reports_the_hash_to_await(
+    dev_chain_url: str, w3: Web3, accounts: list[LocalAccount], revert_decoder: RevertDecoder
+) -> None:
+    account = accounts[FIRST_FREE_ACCOUNT + 9]
+    with FlakyProxy(dev_chain_url) as proxy:
+        flaky = TransactionSender(
+            _direct_web3(proxy.url),
+            account,
+            decoder=revert_decoder,
+            sleep=_no_sleep,
+            max_attempts=2,
+        )
+        signed = flaky.prepare({"to": account.address, "value": 3})
+        proxy.fail("eth_sendRawTransaction", "503", "503")
+        with pytest.raises(RpcError) as raised:
+            flaky.broadcast(signed)
+    assert raised.value.tx_hash == signed.tx_hash
+
+    recovered = TransactionSender(w3, account, decoder=revert_decoder)
+    assert recovered.rebroadcast(signed.raw) == signed.tx_hash
+    assert recovered.wait_for_receipt(signed.tx_hash)["status"] == 1
