@@ -355,10 +355,20 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         uint256[6] calldata cumulativeUnits,
         bytes32[] calldata proof
     ) external nonReentrant returns (uint256 paid) {
-        (bytes32 root,) = _effectiveRoot();
-        if (root == bytes32(0)) revert NoRoot();
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(split, token, cumulativeAmount, cumulativeUnits))));
-        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidProof(root);
+        // Steady state reads one root slot: the accepted root. Only if the proof fails there is the pending root
+        // tried, and only once its delay has passed (until the next post promotes it, both verify; cumulative
+        // amounts never shrink, so an older leaf can at most pay less now and the rest later).
+        bytes32 root = _currentRoot;
+        if (root == bytes32(0) || !MerkleProof.verifyCalldata(proof, root, leaf)) {
+            Epochs memory e = _epochs;
+            bytes32 matured =
+                (e.pendingValidAt != 0 && block.timestamp >= e.pendingValidAt) ? _pendingRoot : bytes32(0);
+            if (matured == bytes32(0) || !MerkleProof.verifyCalldata(proof, matured, leaf)) {
+                if (root == bytes32(0) && matured == bytes32(0)) revert NoRoot();
+                revert InvalidProof(matured != bytes32(0) ? matured : root);
+            }
+        }
 
         uint256 already = _pulled[split][token];
         if (cumulativeAmount <= already) revert NothingToPull(split, token, cumulativeAmount, already);

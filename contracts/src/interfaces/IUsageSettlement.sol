@@ -245,7 +245,10 @@ interface IUsageSettlement {
 
     /// @notice Pays `split` its `cumulativeAmount` of `token` minus what it already pulled, proven against the current root.
     /// @dev Permissionless. ETH is sent by call, ERC-20 by SafeERC20 transfer. Never pays more than
-    /// totalDebited(token) - totalPulled(token) (reverts InsolventPull).
+    /// totalDebited(token) - totalPulled(token) (reverts InsolventPull). Reverts NothingToPull when nothing is due.
+    /// The current root is the last accepted root and, once its delay has passed, the pending root (both verify until
+    /// the next post promotes the pending one; cumulative amounts only grow, so an older leaf never pays more).
+    /// A revoked root and a root still inside its delay never verify.
     /// @return paid The amount paid to `split`.
     function pull(
         address split,

@@ -916,6 +916,32 @@ contract UsageSettlementTest is SettlementBase {
         assertEq(settlement.pull(splitA, address(usd), 900, _units(0), p2), 600);
     }
 
+    /// @dev Once the pending root's delay has passed, both it and the last accepted root verify until the next post
+    /// promotes it; an older leaf can only pay less (cumulative amounts grow), never twice.
+    function test_PullMaturedPendingAndAcceptedRootBothVerify() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        _delayed();
+        (bytes32[] memory t2, bytes32[] memory l2) = _fourLeaves(900, 700, 0, 0);
+        _post(_report(2, MerkleHelper.root(t2), _debits1(pidUsd, 1100)));
+        vm.warp(block.timestamp + 1 hours);
+        assertEq(settlement.pull(splitB, address(usd), 200, _units(1), MerkleHelper.proof(t1, l1[1])), 200);
+        assertEq(settlement.pull(splitB, address(usd), 700, _units(1), MerkleHelper.proof(t2, l2[1])), 500);
+        bytes32[] memory p1 = MerkleHelper.proof(t1, l1[1]);
+        vm.expectRevert(
+            abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitB, address(usd), 200, 700)
+        );
+        settlement.pull(splitB, address(usd), 200, _units(1), p1);
+        assertEq(usd.balanceOf(splitB), 700);
+        // after the next post promotes epoch 2, the epoch-1 leaf no longer verifies
+        _post(_report(3, keccak256("r3"), _noDebits()));
+        bytes32 current = MerkleHelper.root(t2);
+        bytes32[] memory pA = MerkleHelper.proof(t1, l1[0]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, current));
+        settlement.pull(splitA, address(usd), 300, _units(0), pA);
+    }
+
     function test_RevertWhen_PullRevokedRoot() public {
         _fundUsd(10_000);
         (bytes32[] memory t1,) = _fourLeaves(300, 200, 0, 0);
