@@ -17,6 +17,10 @@ class DeploymentError(ChainClientError):
     """A deployment could not be performed, loaded or verified."""
 
 
+class MerkleTreeError(ChainClientError):
+    """A Merkle tree cannot be built, loaded or queried with the given input."""
+
+
 class DevChainError(ChainClientError):
     """The local development chain (anvil) could not be started or stopped."""
 
