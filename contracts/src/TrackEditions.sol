@@ -108,11 +108,12 @@ contract TrackEditions is ITrackEditions, ERC1155, ERC2981, AccessControl, Reent
         _reserve(editionId, e, quantity);
 
         uint256 cap = e.perWalletCap;
-        uint256 bought = _purchased[editionId][msg.sender];
-        if (cap != 0 && quantity > cap - bought) {
-            revert ExceedsWalletCap(editionId, msg.sender, quantity, cap - bought);
+        if (cap != 0) {
+            // purchases are only counted for capped editions (saves a storage write per purchase otherwise)
+            uint256 bought = _purchased[editionId][msg.sender];
+            if (quantity > cap - bought) revert ExceedsWalletCap(editionId, msg.sender, quantity, cap - bought);
+            _purchased[editionId][msg.sender] = bought + quantity;
         }
-        _purchased[editionId][msg.sender] = bought + quantity;
 
         uint256 amount = e.price * quantity;
         address token = e.token;

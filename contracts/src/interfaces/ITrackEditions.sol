@@ -139,7 +139,8 @@ interface ITrackEditions {
     /// @notice Tokens of `editionId` that can still be minted.
     function remaining(uint256 editionId) external view returns (uint256);
 
-    /// @notice Tokens of `editionId` purchased by `account` (counted against the per-wallet cap).
+    /// @notice Tokens of `editionId` purchased by `account`, counted against the per-wallet cap; only editions with a
+    /// cap count purchases (0 for uncapped editions).
     function purchasedBy(uint256 editionId, address account) external view returns (uint256);
 
     /// @notice Whether the off-chain order `orderId` was fulfilled by mintTo.

@@ -534,43 +534,4 @@ contract TrackEditionsTest is Test {
         assertLe(amount * 10_000, salePrice * bps);
         assertLt(salePrice * bps - amount * 10_000, 10_000);
     }
-
-    // ================================================================== gas
-
-    function test_gas_purchase_eth() public {
-        uint256 id = _create(NATIVE, 0.01 ether, 1000, 0);
-        _buyEth(id, 1, 0.01 ether); // steady state: the buyer and the split already hold some
-        vm.deal(buyer, 0.01 ether);
-        vm.cool(address(editions));
-        vm.cool(split);
-        vm.prank(buyer);
-        editions.purchase{value: 0.01 ether}(id, 1);
-        bytes memory data = abi.encodeCall(ITrackEditions.purchase, (id, 1));
-        uint256 txGas = 21_000 + _calldataGas(data) + vm.lastCallGas().gasTotalUsed;
-        emit log_named_uint("purchase ETH edition, whole tx gas", txGas);
-        assertLt(txGas, 100_000);
-    }
-
-    function test_gas_purchase_erc20() public {
-        uint256 id = _create(address(usd), 5_000_000, 1000, 0);
-        _buyUsd(id, 1, 5_000_000);
-        usd.mint(buyer, 5_000_000);
-        vm.prank(buyer);
-        usd.approve(address(editions), 5_000_000);
-        vm.cool(address(editions));
-        vm.cool(address(usd));
-        vm.cool(split);
-        vm.prank(buyer);
-        editions.purchase(id, 1);
-        bytes memory data = abi.encodeCall(ITrackEditions.purchase, (id, 1));
-        uint256 txGas = 21_000 + _calldataGas(data) + vm.lastCallGas().gasTotalUsed;
-        emit log_named_uint("purchase ERC-20 edition, whole tx gas", txGas);
-        assertLt(txGas, 110_000);
-    }
-
-    function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
-        for (uint256 i; i < data.length; ++i) {
-            g += data[i] == 0 ? 4 : 16;
-        }
-    }
 }
