@@ -1,0 +1,17 @@
+"""Uvicorn entry point: `uvicorn --factory api.asgi:create_app_from_env`.
+
+The settings are read from the environment (``ROYALTIES_API_*``) when uvicorn calls the factory,
+never at import time.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.app import create_app
+from api.settings import ApiSettings
+
+
+def create_app_from_env() -> FastAPI:
+    """Builds `ApiSettings` from the environment and the application from them."""
+    return create_app(ApiSettings())
