@@ -49,6 +49,9 @@ class SettlementView:
     def head(self) -> int:
         return int(self.w3.eth.block_number)
 
+    def latest_timestamp(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
     def last_epoch(self, block: int | None = None) -> int:
         return int(self.contract.functions.lastEpoch().call(block_identifier=self._at(block)))
 

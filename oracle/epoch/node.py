@@ -98,6 +98,7 @@ class OracleNode:
         with self.engine.begin() as conn:
             existing = repo.get_epoch(conn, proposal.epoch)
             if existing is None or existing.status in ("signed", "abandoned"):
+                # A number reused after a revoke or an abandoned post replaces the old row.
                 repo.save_epoch(
                     conn,
                     repo.EpochRecord(
@@ -121,6 +122,6 @@ class OracleNode:
     def catch_up(self) -> None:
         """Confirms this node's signed epochs the chain has posted since."""
         with self.engine.connect() as conn:
-            waiting = [r for r in repo.recent_epochs(conn, 20) if r.status == "signed"]
+            waiting = [r for r in repo.recent_epochs(conn, 20) if r.status in ("signed", "posted")]
         for record in sorted(waiting, key=lambda r: r.epoch):
             reconcile_epoch(self.engine, self.view, record.epoch)

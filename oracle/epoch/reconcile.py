@@ -1,7 +1,11 @@
-"""Reconciliation with the chain: an epoch is confirmed only when its RootPosted and PlatformDebited
-events match what was computed; then its totals and reports count as settled."""
+"""Reconciliation with the chain: an epoch is confirmed only when its RootPosted and
+PlatformDebited events match what was computed and its root is valid (not pending, not revoked);
+then its totals and reports count as settled. A revoked epoch settles nothing: its usage rolls
+into the next epoch."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
@@ -10,8 +14,14 @@ from oracle.epoch.errors import ReconciliationMismatch
 from oracle.store import epoch_repository as repo
 
 
-def reconcile_epoch(engine: Engine, view: SettlementView, epoch: int) -> PostedRoot | None:
-    """Confirms `epoch` from chain events; None when the chain has not posted it yet."""
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    state: str
+    """not_posted | pending (posted, inside the guardian's revoke window) | confirmed | revoked"""
+    posted: PostedRoot | None = None
+
+
+def reconcile_epoch(engine: Engine, view: SettlementView, epoch: int) -> Reconciled:
     with engine.connect() as conn:
         record = repo.get_epoch(conn, epoch)
         debits = repo.debits_of(conn, epoch)
@@ -19,7 +29,7 @@ def reconcile_epoch(engine: Engine, view: SettlementView, epoch: int) -> PostedR
         raise ReconciliationMismatch(f"epoch {epoch} is not in this store")
     posted = view.root_posted(epoch, record.block_number)
     if posted is None:
-        return None
+        return Reconciled("not_posted")
     if (posted.root, posted.data_hash) != (record.root, record.data_hash):
         raise ReconciliationMismatch(
             f"epoch {epoch} on chain has root {posted.root} / dataHash {posted.data_hash}, "
@@ -30,7 +40,23 @@ def reconcile_epoch(engine: Engine, view: SettlementView, epoch: int) -> PostedR
         raise ReconciliationMismatch(
             f"epoch {epoch} debited {chain_debits} on chain, this store computed {debits}"
         )
-    if record.status != "confirmed":
+    if record.status == "confirmed":
+        return Reconciled("confirmed", posted)
+    if view.revoked(epoch, posted.block_number):
         with engine.begin() as conn:
-            repo.confirm_epoch(conn, epoch, posted.block_number, posted.tx_hash)
-    return posted
+            repo.update_epoch(conn, epoch, status="revoked", note="revoked by the guardian")
+        return Reconciled("revoked", posted)
+    if posted.valid_at > view.latest_timestamp():
+        if record.status != "posted":
+            with engine.begin() as conn:
+                repo.update_epoch(
+                    conn,
+                    epoch,
+                    status="posted",
+                    posted_block=posted.block_number,
+                    tx_hash=posted.tx_hash,
+                )
+        return Reconciled("pending", posted)
+    with engine.begin() as conn:
+        repo.confirm_epoch(conn, epoch, posted.block_number, posted.tx_hash)
+    return Reconciled("confirmed", posted)

@@ -38,7 +38,7 @@ _REBUILD_ERRORS = ("InsufficientEscrow", "ConfigVersionMismatch", "UnknownSigner
 @dataclass(frozen=True)
 class EpochOutcome:
     status: str
-    """posted | skipped | waiting"""
+    """posted | skipped | waiting | revoked"""
     epoch: int
     root: str | None = None
     tx_hash: str | None = None
@@ -80,11 +80,11 @@ class EpochRunner:
         block = self.view.head()
         chain_last = self.view.last_epoch(block)
         with self.engine.connect() as conn:
-            local_last = repo.last_confirmed_epoch(conn)
+            local_last = repo.last_closed_epoch(conn)
             cut = latest_intake_seq(conn)
         if chain_last != local_last:
             raise EpochOutOfStep(
-                f"the chain's lastEpoch is {chain_last} but this store confirmed epoch "
+                f"the chain's lastEpoch is {chain_last} but this store closed epoch "
                 f"{local_last}; another poster is active or this store is not the one that posted"
             )
         valid_at = self.view.pending_valid_at(block)
@@ -131,6 +131,8 @@ class EpochRunner:
     def _drive(self, epoch: int) -> EpochOutcome:
         refusals: tuple[str, ...] = ()
         record = self._record(epoch)
+        if record.status == "posted":
+            return self._confirm(epoch)
         if record.status in ("tx_signed", "sent") or self.view.last_epoch() >= epoch:
             return self._recover_sent(epoch)
         if record.status == "built":
@@ -183,10 +185,26 @@ class EpochRunner:
         raise revert
 
     def _confirm(self, epoch: int, refusals: tuple[str, ...] = ()) -> EpochOutcome:
-        posted = reconcile_epoch(self.engine, self.view, epoch)
+        reconciled = reconcile_epoch(self.engine, self.view, epoch)
+        posted = reconciled.posted
         if posted is None:
             raise ReconciliationMismatch(
                 f"the chain's lastEpoch reached {epoch} but no RootPosted event for it was found"
+            )
+        if reconciled.state == "pending":
+            return EpochOutcome(
+                "waiting",
+                epoch,
+                tx_hash=posted.tx_hash,
+                refusals=refusals,
+                message=f"posted; root pending until {posted.valid_at}, confirmed once valid",
+            )
+        if reconciled.state == "revoked":
+            return EpochOutcome(
+                "revoked",
+                epoch,
+                tx_hash=posted.tx_hash,
+                message="the guardian revoked this root; its usage rolls into the next epoch",
             )
         for peer in self.peers:
             try:

@@ -10,9 +10,19 @@ from sqlalchemy import BigInteger, Column, Index, SmallInteger, String, Table, T
 
 from oracle.store.schema import metadata
 
-#: built -> signed -> tx_signed -> sent -> confirmed; abandoned when its post cannot succeed.
-#: Peer nodes only hold signed (what they computed and signed) and confirmed.
-EPOCH_STATUSES = ("built", "signed", "tx_signed", "sent", "confirmed", "abandoned")
+#: built -> signed -> tx_signed -> sent -> [posted: root pending] -> confirmed | revoked;
+#: abandoned when its post can no longer succeed (rebuilt under the same number).
+#: Peer nodes only hold signed (what they computed and signed), posted, confirmed, revoked.
+EPOCH_STATUSES = (
+    "built",
+    "signed",
+    "tx_signed",
+    "sent",
+    "posted",
+    "confirmed",
+    "revoked",
+    "abandoned",
+)
 
 epochs = Table(
     "oracle_epochs",

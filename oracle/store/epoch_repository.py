@@ -35,7 +35,9 @@ from oracle.store.report_repository import mark_settled
 from oracle.store.schema import quarantine, reports, tracks
 from oracle.store.usage_repository import effective_report_version_ids, payable_totals
 
-UNFINISHED = ("built", "signed", "tx_signed", "sent")
+UNFINISHED = ("built", "signed", "tx_signed", "sent", "posted")
+#: Epoch numbers the chain has used up: posted and then confirmed or revoked.
+CLOSED = ("confirmed", "revoked")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,14 @@ def settled(conn: Connection) -> dict[TotalKey, Settled]:
 def last_confirmed_epoch(conn: Connection) -> int:
     value = conn.execute(
         select(func.max(epochs.c.epoch)).where(epochs.c.status == "confirmed")
+    ).scalar()
+    return int(value or 0)
+
+
+def last_closed_epoch(conn: Connection) -> int:
+    """The last epoch number posted and then confirmed or revoked (0 before the first)."""
+    value = conn.execute(
+        select(func.max(epochs.c.epoch)).where(epochs.c.status.in_(CLOSED))
     ).scalar()
     return int(value or 0)
 

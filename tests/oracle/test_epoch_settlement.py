@@ -10,6 +10,7 @@ from sqlalchemy import select
 from test_epoch_world import ETH, STABLE, EpochWorld, build_world
 
 from chain_client.constants import NATIVE_TOKEN
+from chain_client.eip712 import Debit
 from oracle.epoch.computation import EpochProposal
 from oracle.store import epoch_repository as repo
 from oracle.store.schema import reports
@@ -196,3 +197,44 @@ def test_many_small_epochs_give_the_same_leaves_as_one_big_epoch(world: EpochWor
     assert debited == sum(expected.values())
     assert big.computation.advance.debits == ((STABLE, debited),)
     assert sum(world.pull_all(Path(outcome.data_path)).values()) == debited
+
+
+def test_revoked_root_settles_nothing_and_its_usage_posts_again(world: EpochWorld) -> None:
+    _fund(world)
+    store = world.new_store("solo")
+    owner = world.settlement()
+    owner.set_signers([world.node(store, 0).address], 1)
+    owner.set_root_delay(3_600)
+    world.submit(STABLE, EPOCH_ONE_STABLE)
+    runner = world.runner(world.node(store, 0), [])
+    escrow = world.escrow(STABLE)
+
+    first = runner.run_once()
+
+    assert first.status == "waiting"
+    assert "pending" in first.message
+    assert world.escrow(STABLE) < escrow
+    with store.engine.connect() as conn:
+        assert repo.get_epoch(conn, 1).status == "posted"  # type: ignore[union-attr]
+        debits = repo.debits_of(conn, 1)
+        assert repo.settled(conn) == {}
+    guardian = world.accounts[4]
+    world.settlement(guardian).revoke(1, [Debit(pid, amount) for pid, amount in debits])
+    assert world.escrow(STABLE) == escrow
+
+    assert runner.run_once().status == "revoked"
+    second = runner.run_once()
+    assert second.status == "waiting"
+    assert second.epoch == 2
+    world.w3.provider.make_request("evm_increaseTime", [3_601])  # type: ignore[arg-type]
+    world.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    confirmed = runner.run_once()
+
+    assert confirmed.status == "posted"
+    assert confirmed.epoch == 2
+    assert confirmed.debits == tuple(debits)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(reports.c.settled_epoch)).scalars().all() == [2]
+    owed = sum(world.expected_leaf_amounts([STABLE]).values())
+    assert world.escrow(STABLE) == escrow - owed
+    assert sum(world.pull_all(Path(confirmed.data_path)).values()) == owed
