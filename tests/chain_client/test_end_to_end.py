@@ -118,6 +118,9 @@ def test_money_flows_to_the_base_unit(
     assert again.value.error_name == "NothingToPull"
     assert again.value.args == (track.split, musd, our_amount, our_amount)
     assert musd_balance(deployment.usage_settlement) == (10_000_000 - debit) + other_amount
+    assert musd_balance(payer.address) == 50_000_000 - 1_000_003 - 10_000_000
+    assert (owner.total_debited(musd), owner.total_pulled(musd)) == (debit, our_amount)
+    assert owner.pulled(track.split, musd) == our_amount
 
     # ---- the split now holds direct deposits plus the pulled royalties
     split.release(musd, r2, shares[1], recipients_proof(recipients, shares, r2))
