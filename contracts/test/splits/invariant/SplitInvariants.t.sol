@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {SplitFactory} from "../../../src/SplitFactory.sol";
+import {TrackSplit} from "../../../src/TrackSplit.sol";
+import {TestToken} from "../helpers/TestTokens.sol";
+import {SplitHandler} from "./SplitHandler.sol";
+
+/// @notice Invariants of the split accounting against the handler's own tally, for ETH and an ERC-20, with a
+/// nested split. Per split and token: released + still claimable <= received; rounding dust <= one base unit per
+/// recipient; no account ever gets more than floor(received * share / 1e6); everything paid is in the tally.
+contract SplitInvariantsTest is Test {
+    address internal constant ETH = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+    uint256 internal constant SCALE = 1e6;
+
+    SplitHandler internal handler;
+    address[2] internal tokens;
+
+    function setUp() public {
+        SplitFactory factory = new SplitFactory();
+        TestToken token = new TestToken();
+        handler = new SplitHandler(factory, token);
+        tokens = [ETH, address(token)];
+        bytes4[] memory selectors = new bytes4[](3);
+        selectors[0] = SplitHandler.deposit.selector;
+        selectors[1] = SplitHandler.release.selector;
+        selectors[2] = SplitHandler.releaseMany.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    /// @dev Sum over the split's recipients of what is still claimable.
+    function _claimable(uint256 s, address tok) internal view returns (uint256 sum) {
+        TrackSplit split = handler.splits(s);
+        address[] memory r = handler.recipientsOf(s);
+        uint256[] memory sh = handler.sharesOf(s);
+        for (uint256 i = 0; i < r.length; i++) {
+            sum += split.releasable(tok, r[i], sh[i], handler.proofOf(s, i));
+        }
+    }
+
+    function invariant_ReceivedMatchesTheTally() public view {
+        for (uint256 s = 0; s < handler.splitCount(); s++) {
+            TrackSplit split = handler.splits(s);
+            for (uint256 t = 0; t < 2; t++) {
+                assertEq(split.totalReceived(tokens[t]), handler.received(address(split), tokens[t]));
+            }
+        }
+    }
+
+    function invariant_ReleasedPlusClaimableWithinReceived() public view {
+        for (uint256 s = 0; s < handler.splitCount(); s++) {
+            TrackSplit split = handler.splits(s);
+            for (uint256 t = 0; t < 2; t++) {
+                uint256 received = handler.received(address(split), tokens[t]);
+                assertLe(split.totalReleased(tokens[t]) + _claimable(s, tokens[t]), received);
+            }
+        }
+    }
+
+    function invariant_DustAtMostOneUnitPerRecipient() public view {
+        for (uint256 s = 0; s < handler.splitCount(); s++) {
+            TrackSplit split = handler.splits(s);
+            uint256 n = handler.recipientsOf(s).length;
+            for (uint256 t = 0; t < 2; t++) {
+                uint256 received = handler.received(address(split), tokens[t]);
+                uint256 accounted = split.totalReleased(tokens[t]) + _claimable(s, tokens[t]);
+                assertLe(received - accounted, n, "more than one unit of dust per recipient");
+                assertLe(received - accounted, n - 1, "dust bound: floors of n shares summing to 1e6 lose < n");
+            }
+        }
+    }
+
+    function invariant_NoAccountAboveItsFloorShare() public view {
+        for (uint256 s = 0; s < handler.splitCount(); s++) {
+            TrackSplit split = handler.splits(s);
+            address[] memory r = handler.recipientsOf(s);
+            uint256[] memory sh = handler.sharesOf(s);
+            for (uint256 t = 0; t < 2; t++) {
+                uint256 received = handler.received(address(split), tokens[t]);
+                uint256 sum = 0;
+                for (uint256 i = 0; i < r.length; i++) {
+                    uint256 released = split.released(tokens[t], r[i]);
+                    assertLe(released, received * sh[i] / SCALE, "paid above floor(received * share / 1e6)");
+                    assertEq(released, handler.paid(address(split), tokens[t], r[i]), "released differs from tally");
+                    sum += released;
+                }
+                assertEq(split.totalReleased(tokens[t]), sum, "totalReleased is not the sum of releases");
+            }
+        }
+    }
+
+    /// @dev Every EOA recipient holds exactly what the tally says it was paid (over all splits), and each split's
+    /// balance is what it received minus what it released.
+    function invariant_BalancesMatchTheTally() public view {
+        for (uint256 s = 0; s < handler.splitCount(); s++) {
+            TrackSplit split = handler.splits(s);
+            address[] memory r = handler.recipientsOf(s);
+            for (uint256 i = 0; i < r.length; i++) {
+                if (handler.isSplitRecipient(r[i])) continue;
+                assertEq(r[i].balance, handler.gotTotal(r[i], ETH));
+                assertEq(TestToken(tokens[1]).balanceOf(r[i]), handler.gotTotal(r[i], tokens[1]));
+            }
+            assertEq(
+                address(split).balance, handler.received(address(split), ETH) - split.totalReleased(ETH)
+            );
+            assertEq(
+                TestToken(tokens[1]).balanceOf(address(split)),
+                handler.received(address(split), tokens[1]) - split.totalReleased(tokens[1])
+            );
+        }
+    }
+}
