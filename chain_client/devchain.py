@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -27,6 +29,7 @@ from chain_client.errors import DevChainError
 #: anvil's well-known development mnemonic; its keys hold test ETH only and must never hold value.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEFAULT_CHAIN_ID = 31337
+_PR_SET_PDEATHSIG = 1
 
 
 @lru_cache(maxsize=8)
@@ -59,6 +62,13 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def _terminate_with_parent() -> None:
+    """Runs in the child before exec: ask the kernel for SIGTERM when the parent dies."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
@@ -82,6 +92,9 @@ class DevChain:
     state_interval: int | None = None
     extra_args: tuple[str, ...] = ()
     startup_timeout: float = 20.0
+    #: Linux: SIGTERM anvil when this process dies, so a killed test run leaves no node behind.
+    #: (The signal fires when the spawning thread exits: start from a long-lived thread.)
+    die_with_parent: bool = True
     project_root: Path | None = None
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _log: Any = field(default=None, init=False, repr=False)
@@ -157,6 +170,7 @@ class DevChain:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_terminate_with_parent if self.die_with_parent else None,
             )
         except OSError as exc:
             raise DevChainError(f"cannot start anvil: {exc}") from exc

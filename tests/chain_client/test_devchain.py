@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,3 +49,30 @@ def test_a_taken_port_is_reported(dev_chain: DevChain) -> None:
     with pytest.raises(DevChainError):
         clash.start()
     assert not clash.running
+
+
+def _is_gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "State:\tZ" in status  # exited, waiting to be reaped
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
+def test_anvil_does_not_outlive_a_killed_parent() -> None:
+    script = (
+        "import os\n"
+        "from chain_client.devchain import DevChain\n"
+        "chain = DevChain(accounts_count=1).start()\n"
+        "print(chain._process.pid, flush=True)\n"
+        "os._exit(0)\n"  # no cleanup, like a crash
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, check=True, timeout=60
+    )
+    pid = int(result.stdout.strip())
+    deadline = time.monotonic() + 10
+    while not _is_gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _is_gone(pid)
