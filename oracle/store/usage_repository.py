@@ -31,7 +31,8 @@ def _effective_versions(cut_seq: int) -> Select[int]:
 
 def effective_report_version_ids(conn: Connection, cut_seq: int) -> list[int]:
     """Ids of the versions whose usage makes up the totals at `cut_seq` (for mark_settled)."""
-    return [int(row[0]) for row in conn.execute(_effective_versions(cut_seq))]
+    query = _effective_versions(cut_seq).order_by(reports.c.id)
+    return [int(row[0]) for row in conn.execute(query)]
 
 
 def payable_totals(conn: Connection, cut_seq: int) -> dict[tuple[int, int, int], int]:

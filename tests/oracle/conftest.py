@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +13,8 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 
 from chain_client.eip712 import UsageReport, sign_usage_report
 from oracle.catalog import Consent, upsert_platform, upsert_track
@@ -213,10 +217,42 @@ class IntakeKit:
             return payable_totals(conn, latest_intake_seq(conn) if cut is None else cut)
 
 
+POSTGRES_URL_ENV = "ROYALTIES_TEST_POSTGRES_URL"
+
+
+@contextmanager
+def _fresh_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the test server (dropped afterwards): tests share no tables."""
+    url = make_url(server_url)
+    name = f"oracle_intake_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def intake_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLite in a temp dir; also PostgreSQL when ROYALTIES_TEST_POSTGRES_URL names a server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'oracle.db'}"
+        return
+    server_url = os.environ.get(POSTGRES_URL_ENV)
+    if not server_url:
+        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
+    with _fresh_postgres_database(server_url) as url:
+        yield url
+
+
 @pytest.fixture
-def intake_settings(tmp_path: Path) -> OracleSettings:
+def intake_settings(tmp_path: Path, intake_database_url: str) -> OracleSettings:
     return OracleSettings(
-        database_url=f"sqlite:///{tmp_path / 'oracle.db'}",
+        database_url=intake_database_url,
         data_dir=tmp_path / "data",
         chain_id=CHAIN_ID,
         settlement_address=SETTLEMENT,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from oracle.intake.raw_store import store_raw_file
 from oracle.store.migrate import upgrade
 from oracle.store.records import ReportFormat, ReportStatus
 from oracle.store.report_repository import list_reports
-from oracle.store.schema import metadata, usage
+from oracle.store.schema import metadata, reports, usage
 from tests.oracle.conftest import CHAIN_ID, SETTLEMENT, IntakeKit
 
 ROYALTIES = Path(sys.executable).with_name("royalties")
@@ -89,15 +88,14 @@ def test_ingest_killed_mid_way_is_completed_by_sending_the_file_again(kit: Intak
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    database = kit.settings.database_url.removeprefix("sqlite:///")
     seen: tuple[str, str] | None = None
     deadline = time.monotonic() + 120
     try:
         while seen is None and child.poll() is None and time.monotonic() < deadline:
-            with sqlite3.connect(database) as conn:
-                row = conn.execute("SELECT status, raw_path FROM oracle_reports").fetchone()
+            with kit.engine.connect() as conn:
+                row = conn.execute(select(reports.c.status, reports.c.raw_path)).first()
             if row is not None:
-                seen = row
+                seen = (row[0], row[1])
             else:
                 time.sleep(0.002)
     finally:
