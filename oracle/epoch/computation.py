@@ -97,6 +97,7 @@ def compute_epoch(
         inputs.platforms,
         advance.debits,
         advance.held_back,
+        advance.below_settled,
         [(r.platform_id, r.report_id) for r in included],
         leaves,
         proofs,

@@ -45,6 +45,7 @@ def data_file_document(
     platforms: Mapping[int, PlatformState],
     debits: Sequence[tuple[int, int]],
     held_back: Sequence[HeldBack],
+    below_settled: Sequence[tuple[tuple[int, int, int], int, int]],
     report_ids: Iterable[tuple[int, str]],
     leaves: Sequence[LeafEntry],
     proofs: Sequence[Sequence[str]],
@@ -68,6 +69,16 @@ def data_file_document(
         "heldBack": [
             {"platformId": h.platform_id, "debit": str(h.debit), "escrow": str(h.escrow)}
             for h in held_back
+        ],
+        "belowSettled": [
+            {
+                "trackId": track,
+                "platformId": platform_id,
+                "usageClass": usage_class,
+                "settledUnits": str(settled_units),
+                "storeUnits": str(store_units),
+            }
+            for (track, platform_id, usage_class), settled_units, store_units in below_settled
         ],
         "reports": [{"platformId": pid, "reportId": rid} for pid, rid in sorted(set(report_ids))],
         "leaves": [

@@ -5,16 +5,6 @@ from __future__ import annotations
 from oracle.errors import EpochError as EpochError
 
 
-class TotalsWentBackwards(EpochError):
-    """A cumulative total read from the store is below what was already settled: usage was lost."""
-
-    def __init__(self, track_id: int, platform_id: int, usage_class: int, settled: int, now: int):
-        super().__init__(
-            f"cumulative units of track {track_id}, platform {platform_id}, class {usage_class} "
-            f"went backwards: {now} micro-units now, {settled} already settled"
-        )
-
-
 class UnknownPlatform(EpochError):
     """Usage names a platform the settlement contract does not know."""
 

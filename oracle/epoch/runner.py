@@ -117,6 +117,7 @@ class EpochRunner:
                     data_hash=computation.data_hash,
                     data_path=str(path),
                     leaf_count=len(computation.leaves),
+                    note=_note(computation.advance.below_settled),
                 ),
                 computation.advance.changed,
                 computation.advance.debits,
@@ -215,6 +216,7 @@ class EpochRunner:
         with self.engine.connect() as conn:
             debits = tuple(repo.debits_of(conn, epoch))
             held_back = tuple(repo.held_back_of(conn, epoch))
+
         return EpochOutcome(
             "posted",
             epoch,
@@ -225,6 +227,7 @@ class EpochRunner:
             leaf_count=record.leaf_count,
             data_path=record.data_path,
             refusals=refusals,
+            message=record.note,
         )
 
     # ---- signatures -----------------------------------------------------------------
@@ -296,3 +299,12 @@ class EpochRunner:
 
     def _block_time(self, block: int) -> int:
         return int(self.view.w3.eth.get_block(block)["timestamp"]) if block else int(time.time())
+
+
+def _note(below_settled: tuple[object, ...]) -> str:
+    if not below_settled:
+        return ""
+    return (
+        f"{len(below_settled)} totals were corrected below their settled value and stay there "
+        "(listed under belowSettled in the data file)"
+    )

@@ -2,6 +2,11 @@
 
 A platform whose escrow cannot cover its debit is held back whole: all its totals stay at their
 settled values, so its usage rolls into a later epoch.
+
+A correction can bring a store total below what was already settled. Settled cumulative amounts
+never go down on chain (pull pays cumulative minus pulled), so such a total stays at its settled
+value and is reported as `below_settled`; later growth is only paid once it passes that value,
+which nets the over-payment out.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from dataclasses import dataclass
 
 from chain_client.constants import NUM_CLASSES
 from oracle.epoch.amounts import advance_amount
-from oracle.epoch.errors import InvalidUsageClass, TotalsWentBackwards, UnknownPlatform
+from oracle.epoch.errors import InvalidUsageClass, UnknownPlatform
 
 TotalKey = tuple[int, int, int]
 """(track id, platform id, usage class)."""
@@ -53,6 +58,8 @@ class TotalsAdvance:
     held_back: tuple[HeldBack, ...]
     included_platforms: frozenset[int]
     """Platforms whose usage up to the cut is in this epoch (not held back)."""
+    below_settled: tuple[tuple[TotalKey, int, int], ...] = ()
+    """(key, settled micro-units, store micro-units) where a correction went below settled."""
 
 
 _ZERO = Settled(0, 0)
@@ -64,15 +71,17 @@ def advance_totals(
     platforms: Mapping[int, PlatformState],
 ) -> TotalsAdvance:
     """Moves `settled` to `current_units` (cumulative micro-units in the store at the cut)."""
-    for key, total in settled.items():
-        if current_units.get(key, 0) < total.micro_units:
-            raise TotalsWentBackwards(*key, total.micro_units, current_units.get(key, 0))
+    below_settled = tuple(
+        (key, total.micro_units, current_units.get(key, 0))
+        for key, total in sorted(settled.items())
+        if current_units.get(key, 0) < total.micro_units
+    )
 
     changes: dict[int, dict[TotalKey, Settled]] = {}
     debit_of: dict[int, int] = {}
     for key, units in current_units.items():
         previous = settled.get(key, _ZERO)
-        if units == previous.micro_units:
+        if units <= previous.micro_units:
             continue
         track_id, platform_id, usage_class = key
         if not 0 <= usage_class < NUM_CLASSES:
@@ -102,4 +111,4 @@ def advance_totals(
         (pid, debit) for pid, debit in sorted(debit_of.items()) if pid not in held_ids and debit > 0
     )
     included = frozenset(pid for pid in platforms if pid not in held_ids)
-    return TotalsAdvance(totals, changed, debits, held_back, included)
+    return TotalsAdvance(totals, changed, debits, held_back, included, below_settled)

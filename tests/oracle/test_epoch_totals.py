@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oracle.epoch.amounts import advance_amount, class_amount
-from oracle.epoch.errors import TotalsWentBackwards, UnknownPlatform
+from oracle.epoch.errors import UnknownPlatform
 from oracle.epoch.totals import PlatformState, Settled, advance_totals
 
 TOKEN = "0x" + "11" * 20
@@ -60,9 +60,12 @@ def test_rate_change_keeps_settled_amount_and_prices_growth_at_new_rate() -> Non
 
 def test_advance_totals_over_many_epochs_matches_a_single_epoch() -> None:
     rng = random.Random(7)
-    platforms = {1: platform(1, (3_333, 7_777, 1, 999_999, 123_457, 5)), 2: platform(2, (400_001,) * 6)}
+    platforms = {
+        1: platform(1, (3_333, 7_777, 1, 999_999, 123_457, 5)),
+        2: platform(2, (400_001,) * 6),
+    }
     keys = [(t, p, c) for t in range(1, 6) for p in (1, 2) for c in range(6)]
-    cumulative = {k: 0 for k in keys}
+    cumulative = dict.fromkeys(keys, 0)
     settled: dict[tuple[int, int, int], Settled] = {}
     debited = {1: 0, 2: 0}
     for _ in range(300):
@@ -80,7 +83,10 @@ def test_advance_totals_over_many_epochs_matches_a_single_epoch() -> None:
 
 
 def test_underfunded_platform_is_held_back_whole() -> None:
-    platforms = {1: platform(1, (ONE_UNIT,) * 6, escrow=5), 2: platform(2, (ONE_UNIT,) * 6, escrow=100)}
+    platforms = {
+        1: platform(1, (ONE_UNIT,) * 6, escrow=5),
+        2: platform(2, (ONE_UNIT,) * 6, escrow=100),
+    }
     current = {(1, 1, 0): 3 * ONE_UNIT, (2, 1, 4): 3 * ONE_UNIT, (1, 2, 0): 7 * ONE_UNIT}
     step = advance_totals({}, current, platforms)
     assert step.debits == ((2, 7),)
@@ -102,10 +108,17 @@ def test_nothing_new_changes_nothing() -> None:
     assert again.debits == ()
 
 
-def test_shrinking_store_total_is_an_error_naming_the_total() -> None:
+def test_a_correction_below_settled_keeps_the_settled_total_and_nets_later_growth() -> None:
     platforms = {1: platform(1, (ONE_UNIT,) * 6)}
-    with pytest.raises(TotalsWentBackwards, match="track 4, platform 1, class 2"):
-        advance_totals({(4, 1, 2): Settled(5, 0)}, {(4, 1, 2): 4}, platforms)
+    settled = {(4, 1, 2): Settled(5 * ONE_UNIT, 5)}
+    corrected = advance_totals(settled, {(4, 1, 2): 3 * ONE_UNIT}, platforms)
+    assert corrected.changed == {}
+    assert corrected.totals == settled
+    assert corrected.below_settled == (((4, 1, 2), 5 * ONE_UNIT, 3 * ONE_UNIT),)
+    # 3 -> 7 units in the store: only the 2 units past the settled 5 are paid.
+    grown = advance_totals(corrected.totals, {(4, 1, 2): 7 * ONE_UNIT}, platforms)
+    assert grown.debits == ((1, 2),)
+    assert grown.below_settled == ()
 
 
 def test_usage_of_unregistered_platform_is_an_error() -> None:
