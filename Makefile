@@ -46,7 +46,7 @@ bench: deps
 	$(PY) -m bench
 
 up: deps
-	$(PY) -m api.up
+	.venv/bin/royalties up
 
 demo: deps
 	.venv/bin/royalties demo

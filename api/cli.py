@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from oracle.cli import app as oracle_app
@@ -16,3 +18,19 @@ def worker_command() -> None:
     from oracle.worker import main
 
     main()
+
+
+@app.command("up")
+def up_command() -> None:
+    """Start anvil (or use RPC_URL), deploy or reuse the contracts, migrate, and run the API,
+    the oracle worker and the indexer until Ctrl-C. Configured by environment variables."""
+    from api.launcher.settings import LauncherSettings, LauncherSettingsError
+    from api.launcher.up import run_up
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s [up] %(message)s")
+    try:
+        code = run_up(LauncherSettings())
+    except (LauncherSettingsError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    raise typer.Exit(code)

@@ -1,0 +1,65 @@
+"""Entry point of one child of `up`: `python -m api.launcher.child api|worker|indexer`.
+
+Its settings arrive as JSON on stdin, so keys never appear in argv or the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from api.settings import ApiSettings
+from oracle.settings import OracleSettings
+
+KINDS = ("api", "worker", "indexer")
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+def run(kind: str, payload: dict[str, object]) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s [{kind}] %(name)s %(levelname)s %(message)s"
+    )
+    if kind == "api":
+        import uvicorn
+
+        from api.app import create_app
+
+        settings = ApiSettings.model_validate(payload["settings"])
+        app = create_app(settings, run_migrations=False)  # `up` migrated before starting us
+        uvicorn.run(app, host=str(payload["host"]), port=int(str(payload["port"])))
+    elif kind == "worker":
+        from oracle.worker import run_worker
+
+        run_worker(OracleSettings.model_validate(payload["settings"]))
+    elif kind == "indexer":
+        from api.launcher.indexer_loop import run_indexer
+
+        settings = ApiSettings.model_validate(payload["settings"])
+        run_indexer(settings, float(str(payload["interval"])), _stop_event())
+    else:
+        raise SystemExit(f"unknown child {kind!r}: one of {', '.join(KINDS)}")
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 2 or argv[1] not in KINDS:
+        raise SystemExit(f"usage: python -m api.launcher.child {{{'|'.join(KINDS)}}}")
+    payload = json.loads(sys.stdin.read())
+    run(argv[1], payload)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,29 @@
+"""Keeps the API's event index at the chain head: one sync every `interval` seconds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from api.chain.gateway import ChainGateway
+from api.db.engine import make_engine
+from api.indexer.runner import Indexer
+from api.settings import ApiSettings
+
+log = logging.getLogger("royalties.indexer")
+
+
+def run_indexer(settings: ApiSettings, interval: float, stop: threading.Event) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        indexer = Indexer(engine, ChainGateway(settings))
+        while not stop.is_set():
+            try:
+                events = indexer.sync_to_head()
+                if events:
+                    log.info("indexed %s events", events)
+            except Exception as exc:  # noqa: BLE001 - logged and retried at the next tick
+                log.error("sync failed, retrying: %s", exc)
+            stop.wait(interval)
+    finally:
+        engine.dispose()

@@ -1,0 +1,115 @@
+"""`royalties up`: chain, contracts, migrations, then the API, the oracle worker and the indexer
+as supervised child processes until SIGINT/SIGTERM; then children first, anvil (state dump) last."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+from types import FrameType
+
+from api.app import migrate_all
+from api.db.engine import make_engine
+from api.launcher.banner import banner
+from api.launcher.chain import ChainHandle, deploy, match_signers, start_chain
+from api.launcher.keys import resolve_keys
+from api.launcher.settings import LauncherSettings
+from api.launcher.supervisor import Child, Supervisor
+from api.launcher.wiring import api_settings, oracle_settings
+from chain_client.deploy import Deployment
+
+log = logging.getLogger("royalties.up")
+
+
+def _recorded(settings: LauncherSettings) -> Deployment | None:
+    try:
+        return Deployment.load(settings.deployment_file)
+    except Exception:  # noqa: BLE001 - no usable record: a deployment follows
+        return None
+
+
+def wait_for_health(url: str, stop: threading.Event, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not stop.is_set():
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        stop.wait(0.25)
+    return False
+
+
+def build_children(
+    settings: LauncherSettings, handle: ChainHandle, deployment: Deployment
+) -> list[Child]:
+    keys = match_signers(handle, deployment, resolve_keys(settings, handle.rpc_url))
+    api = api_settings(settings, keys, handle.rpc_url, handle.chain_id)
+    oracle = oracle_settings(settings, keys, handle.rpc_url, deployment)
+    api_json = api.model_dump(mode="json")
+    return [
+        Child(
+            "api",
+            _json({"settings": api_json, "host": settings.api_host, "port": settings.api_port}),
+        ),
+        Child("worker", _json({"settings": oracle.model_dump(mode="json")})),
+        Child("indexer", _json({"settings": api_json, "interval": settings.indexer_interval})),
+    ]
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def run_up(settings: LauncherSettings) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    handle = start_chain(settings)
+    supervisor: Supervisor | None = None
+    try:
+        keys = resolve_keys(settings, handle.rpc_url)
+        before = _recorded(settings)
+        log.info(
+            "chain %s (id %s); deploying or reusing contracts", handle.rpc_url, handle.chain_id
+        )
+        deployment = deploy(settings, handle, keys)
+        reused = before == deployment
+        log.info("migrating %s", settings.resolved_database_url)
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            migrate_all(engine)
+        finally:
+            engine.dispose()
+        supervisor = Supervisor(build_children(settings, handle, deployment))
+        supervisor.start_all()
+        if not wait_for_health(settings.api_url, stop):
+            if stop.is_set():
+                return 0
+            log.error("the API did not answer %s/healthz in time", settings.api_url)
+            return 1
+        keys = match_signers(handle, deployment, keys)
+        print(banner(settings, keys, deployment, handle.rpc_url, reused), flush=True)  # noqa: T201
+        while not stop.wait(1.0):
+            supervisor.check()
+            if handle.devchain is not None and not handle.devchain.running:
+                log.error("anvil exited unexpectedly; stopping")
+                return 1
+        return 0
+    finally:
+        if supervisor is not None:
+            supervisor.stop_all()
+        handle.stop()
+        log.info("stopped; chain state in %s", settings.anvil_state_file)
