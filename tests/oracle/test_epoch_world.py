@@ -21,7 +21,6 @@ from hexbytes import HexBytes
 from sqlalchemy import Engine
 from web3 import Web3
 
-from chain_client.compiler import compile_contracts
 from chain_client.constants import NATIVE_TOKEN
 from chain_client.contracts.erc20 import ERC20Client
 from chain_client.contracts.track_registry import TrackRegistryClient
@@ -29,7 +28,6 @@ from chain_client.contracts.track_split import TrackSplitClient
 from chain_client.contracts.usage_settlement import PullLeaf, UsageSettlementClient
 from chain_client.deploy import Deployment
 from chain_client.eip712 import UsageReport, sign_usage_report
-from chain_client.errors import DeploymentError
 from chain_client.merkle import recipients_proof
 from chain_client.sender import TransactionSender
 from oracle.catalog import Consent, upsert_platform, upsert_track
@@ -303,44 +301,6 @@ def make_world(
     return world
 
 
-def _deploy(
-    w3: Web3,
-    deploy_fresh: Callable[..., Deployment],
-    accounts: list[LocalAccount],
-    sender_for: Callable[[LocalAccount], TransactionSender],
-) -> Deployment:
-    try:
-        return deploy_fresh()
-    except DeploymentError as exc:
-        if "TrackEditions" not in str(exc):
-            raise
-    # Until TrackEditions lands: deploy the contracts settlement needs, the same way.
-    artifacts = compile_contracts()
-    sender = sender_for(accounts[0])
-
-    def deploy(name: str, *args: Any) -> str:
-        receipt = sender.deploy(artifacts.abi(name), artifacts.bytecode(name), *args)
-        return str(receipt["contractAddress"])
-
-    factory = deploy("SplitFactory")
-    signers = sorted((accounts[i].address for i in (1, 2, 3)), key=lambda a: int(a, 16))
-    settlement = deploy(
-        "UsageSettlement", accounts[0].address, accounts[4].address, signers, 2, 0, 86_400
-    )
-    first_block = int(w3.eth.block_number)
-    return Deployment(
-        chain_id=int(w3.eth.chain_id),
-        deploy_block=first_block - 1,
-        deployer=accounts[0].address,
-        split_implementation=accounts[0].address,
-        split_factory=Web3.to_checksum_address(factory),
-        track_registry=Web3.to_checksum_address(deploy("TrackRegistry", factory)),
-        usage_settlement=Web3.to_checksum_address(settlement),
-        track_editions=accounts[0].address,
-        mock_stablecoin=Web3.to_checksum_address(deploy("MockStablecoin")),
-    )
-
-
 def build_world(
     w3: Web3,
     deploy_fresh: Callable[..., Deployment],
@@ -349,14 +309,7 @@ def build_world(
     sender_for: Callable[[LocalAccount], TransactionSender],
     tmp_path: Path,
 ) -> Iterable[EpochWorld]:
-    made = make_world(
-        w3,
-        _deploy(w3, deploy_fresh, accounts, sender_for),
-        accounts,
-        dev_keys,
-        sender_for,
-        tmp_path,
-    )
+    made = make_world(w3, deploy_fresh(), accounts, dev_keys, sender_for, tmp_path)
     yield made
     for store in made.stores:
         store.engine.dispose()
