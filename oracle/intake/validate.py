@@ -9,10 +9,11 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import Connection
 
-from chain_client.eip712 import UsageReport, recover_usage_report_signer
+from chain_client.eip712 import UsageReport, recover_digest_signer, usage_report_digest
 from chain_client.errors import ChainClientError
 from oracle.catalog import Platform
 from oracle.errors import ConfigurationError
+from oracle.intake.contract_wallet import contract_wallet_accepts
 from oracle.intake.issues import IssueCollector
 from oracle.intake.model import ReportHeader
 from oracle.settings import OracleSettings
@@ -120,20 +121,41 @@ def check_signature(
         content_hash=bytes(HexBytes(content_hash)),
     )
     contract = verifying_contract(settings)
+    expected = to_checksum_address(platform.signer_address)
+    digest = usage_report_digest(report, chain_id=settings.chain_id, verifying_contract=contract)
     try:
-        signer = recover_usage_report_signer(
-            report, signature, chain_id=settings.chain_id, verifying_contract=contract
-        )
+        signer: str | None = recover_digest_signer(digest, signature)
+        problem = f"the signature recovers to {signer}"
     except (ChainClientError, ValueError) as exc:
-        issues.add(None, "signature", f"unusable signature: {exc}")
+        signer, problem = None, f"unusable as an ECDSA signature ({exc})"
+    if signer is not None and signer.lower() == expected.lower():
+        return signer
+    wallet = _ask_contract_wallet(settings, expected, digest, signature)
+    if wallet is True:
+        return expected
+    if wallet is False:
+        note = f"; the EIP-1271 wallet {expected} refused it"
+    else:
+        note = wallet or ""
+    issues.add(
+        None,
+        "signature",
+        f"wrong signer: {problem}, platform {platform.platform_id} signs with {expected} "
+        f"(other key, or signed for another chain than {settings.chain_id} / contract "
+        f"{contract}, or other content){note}",
+    )
+    return None
+
+
+def _ask_contract_wallet(
+    settings: OracleSettings, wallet: str, digest: bytes, signature: str
+) -> bool | str | None:
+    """The EIP-1271 answer, None for an EOA, or a note why the node could not be asked."""
+    try:
+        raw = bytes(HexBytes(signature))
+    except ValueError:
         return None
-    if signer.lower() != platform.signer_address.lower():
-        issues.add(
-            None,
-            "signature",
-            f"wrong signer: the signature recovers to {signer}, platform {platform.platform_id} "
-            f"signs with {to_checksum_address(platform.signer_address)} (other key, or signed for "
-            f"another chain than {settings.chain_id} / contract {contract}, or other content)",
-        )
-        return None
-    return signer
+    try:
+        return contract_wallet_accepts(settings.rpc_url, wallet, digest, raw)
+    except ConfigurationError as exc:
+        return f"; EIP-1271 check not possible: {exc}"
