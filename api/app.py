@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from api.auth.router import router as auth_router
 from api.chain.gateway import ChainGateway
 from api.contributors.router import router as contributors_router
+from api.dashboard.router import router as dashboard_router
 from api.db.engine import make_engine
 from api.db.migrate import upgrade_engine
 from api.editions.router import router as editions_router
@@ -75,6 +76,7 @@ def create_app(
         editions_router,
         contributors_router,
         reports_router,
+        dashboard_router,
     ):
         app.include_router(router)
     return app

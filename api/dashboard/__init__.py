@@ -1,0 +1,1 @@
+"""Contributor dashboard and editions pages (static HTML, vanilla JS and CSS; no build step)."""
