@@ -74,7 +74,7 @@ def read_csv_report(
     header = ReportHeader()
     agg = Aggregate(issues)
     try:
-        with path.open("r", encoding="utf-8", newline="") as handle:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
             _read(handle, header, agg, refs, issues)
     except UnicodeDecodeError as exc:
         issues.add(None, "encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")

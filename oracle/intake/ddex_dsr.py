@@ -116,7 +116,7 @@ def read_dsr_report(
     run_id = ""
     run_sum = 0
     try:
-        with path.open("r", encoding="utf-8", newline="") as handle:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
             for text in handle:
                 line += 1
                 fields = text.rstrip("\r\n").split("\t")

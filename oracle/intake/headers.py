@@ -22,18 +22,18 @@ def read_header(path: Path, report_format: ReportFormat) -> ReportHeader:
     header = ReportHeader()
     try:
         if report_format is ReportFormat.CSV:
-            with path.open("r", encoding="utf-8", newline="") as handle:
+            with path.open("r", encoding="utf-8-sig", newline="") as handle:
                 for line, text in enumerate(handle, start=1):
                     if not text.startswith("#"):
                         break
                     parse_meta(text, line, header, scratch)
         elif report_format is ReportFormat.DSR:
-            with path.open("r", encoding="utf-8", newline="") as handle:
+            with path.open("r", encoding="utf-8-sig", newline="") as handle:
                 first = handle.readline()
             if first.startswith("HEAD"):
                 read_head(first.rstrip("\r\n").split("\t"), header, scratch)
         else:
-            with path.open("r", encoding="utf-8") as handle:
+            with path.open("r", encoding="utf-8-sig") as handle:
                 doc = json.load(handle)
             if isinstance(doc, dict):
                 if isinstance(doc.get("report_id"), str):

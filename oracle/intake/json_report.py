@@ -79,7 +79,7 @@ def read_json_report(
     header = ReportHeader()
     agg = Aggregate(issues)
     try:
-        with path.open("r", encoding="utf-8") as handle:
+        with path.open("r", encoding="utf-8-sig") as handle:
             doc = json.load(handle)
     except UnicodeDecodeError as exc:
         issues.add(None, "encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")

@@ -168,3 +168,11 @@ def test_rejected_report_is_kept_and_revalidated_when_sent_again(kit: IntakeKit)
     assert result.report.id == version.id
     assert result.report.status is ReportStatus.ACCEPTED
     assert kit.payable() == {(1, 1, 0): 1_000_000, (7, 1, 0): 2_000_000}
+
+
+def test_byte_order_mark_and_crlf_line_ends_are_accepted(kit: IntakeKit) -> None:
+    path = kit.write_csv("r.csv", ["1,0,2,", "2,0,3,"])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    signature = kit.sign(kit.file_hash(path), "r1", ReportFormat.CSV)
+    assert kit.ingest(path, signature).report.status is ReportStatus.ACCEPTED
+    assert kit.payable() == {(1, 1, 0): 2_000_000, (2, 1, 0): 3_000_000}
