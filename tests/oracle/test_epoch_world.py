@@ -9,6 +9,8 @@ and the arithmetic the tests check against, done by hand from the report lines.
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,8 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 from web3 import Web3
 
 from chain_client.constants import NATIVE_TOKEN
@@ -59,6 +62,7 @@ CHAIN_RATES = {
 # The catalog's local copy is deliberately wrong: amounts must come from the chain.
 LOCAL_RATES = [1, 1, 1, 1, 1, 1]
 UsageLine = dict[str, Any]
+POSTGRES_URL_ENV = "ROYALTIES_TEST_POSTGRES_URL"
 
 
 @dataclass
@@ -79,6 +83,7 @@ class EpochWorld:
     tracks: dict[int, tuple[str, list[str], list[int]]] = field(default_factory=dict)
     stores: list[Store] = field(default_factory=list)
     reports: list[tuple[int, list[UsageLine]]] = field(default_factory=list)
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
     _day: int = 0
 
     # ---- chain -------------------------------------------------------------------
@@ -113,8 +118,14 @@ class EpochWorld:
     # ---- stores ------------------------------------------------------------------
 
     def new_store(self, name: str) -> Store:
+        """A migrated store with the catalog: SQLite, or a fresh PostgreSQL database when
+        ROYALTIES_TEST_POSTGRES_URL names a server."""
+        database_url = f"sqlite:///{self.tmp / name / 'oracle.db'}"
+        server = os.environ.get(POSTGRES_URL_ENV)
+        if server:
+            database_url = self._postgres_database(server)
         settings = OracleSettings(
-            database_url=f"sqlite:///{self.tmp / name / 'oracle.db'}",
+            database_url=database_url,
             data_dir=self.tmp / name / "data",
             chain_id=self.deployment.chain_id,
             settlement_address=self.deployment.usage_settlement,
@@ -143,6 +154,15 @@ class EpochWorld:
         store = Store(name, settings, engine)
         self.stores.append(store)
         return store
+
+    def _postgres_database(self, server_url: str) -> str:
+        url = make_url(server_url)
+        name = f"oracle_epoch_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        self.cleanups.append(lambda: _drop_database(admin, name))
+        return url.set(database=name).render_as_string(hide_password=False)
 
     def report(self, platform_id: int, lines: list[UsageLine]) -> Path:
         """Writes a signed JSON report for a new day; returns its path (ingest it per store)."""
@@ -313,6 +333,14 @@ def build_world(
     yield made
     for store in made.stores:
         store.engine.dispose()
+    for cleanup in made.cleanups:
+        cleanup()
+
+
+def _drop_database(admin: Engine, name: str) -> None:
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 world_fixture = pytest.fixture(name="world")(build_world)
