@@ -238,3 +238,39 @@ def test_revoked_root_settles_nothing_and_its_usage_posts_again(world: EpochWorl
     owed = sum(world.expected_leaf_amounts([STABLE]).values())
     assert world.escrow(STABLE) == escrow - owed
     assert sum(world.pull_all(Path(confirmed.data_path)).values()) == owed
+
+
+def test_escrow_withdrawn_between_build_and_post_abandons_and_rebuilds(world: EpochWorld) -> None:
+    world.deposit(STABLE, 10**12)
+    store = world.new_store("solo")
+    owner = world.settlement()
+    owner.set_signers([world.node(store, 0).address], 1)
+    owner.set_withdrawal_delay(0)
+    payer = world.accounts[6]
+    world.settlement(payer).request_withdrawal(STABLE, 10**12)
+    world.submit(STABLE, EPOCH_ONE_STABLE)
+
+    withdrawn: list[str] = []
+
+    def withdraw_after_signing(point: str) -> None:
+        if point == "after_sign" and not withdrawn:
+            withdrawn.append(point)
+            world.settlement(payer).withdraw(STABLE, payer.address)
+
+    runner = world.runner(world.node(store, 0), [], crash=withdraw_after_signing)
+
+    first = runner.run_once()
+
+    assert first.status == "waiting"
+    assert "InsufficientEscrow" in first.message
+    assert world.settlement().last_epoch() == 0
+    with store.engine.connect() as conn:
+        assert repo.get_epoch(conn, 1).status == "abandoned"  # type: ignore[union-attr]
+    held = runner.run_once()
+    assert held.status == "skipped"
+    assert [h.platform_id for h in held.held_back] == [STABLE]
+    world.deposit(STABLE, 10**12)
+    posted = runner.run_once()
+    assert posted.status == "posted"
+    assert posted.epoch == 1
+    assert posted.debits == ((STABLE, sum(world.expected_leaf_amounts([STABLE]).values())),)

@@ -35,7 +35,7 @@ from chain_client.merkle import recipients_proof
 from chain_client.sender import TransactionSender
 from oracle.catalog import Consent, upsert_platform, upsert_track
 from oracle.epoch.chain_view import SettlementView
-from oracle.epoch.crash import no_crash
+from oracle.epoch.crash import CrashHook, no_crash
 from oracle.epoch.node import OracleNode
 from oracle.epoch.poster import Poster
 from oracle.epoch.runner import EpochRunner
@@ -220,10 +220,13 @@ class EpochWorld:
         )
 
     def runner(
-        self, coordinator: OracleNode, peers: list[OracleNode], poster: int = POSTER
+        self,
+        coordinator: OracleNode,
+        peers: list[OracleNode],
+        poster: int = POSTER,
+        crash: CrashHook = no_crash,
     ) -> EpochRunner:
         sender = self.sender_for(self.accounts[poster])
-        crash = no_crash
         return EpochRunner(
             coordinator,
             peers,
