@@ -40,12 +40,23 @@ def describe(outcome: EpochOutcome) -> list[str]:
     return lines
 
 
-def run_epoch_command() -> None:
+def run_epoch_command(
+    abandon_unsent: bool = typer.Option(
+        False,
+        "--abandon-unsent",
+        help="First abandon an unfinished epoch that has no signed transaction yet "
+        "(e.g. it cannot gather k signatures), so this run rebuilds it.",
+    ),
+) -> None:
     """Run one epoch now: build, sign (k of n), post, reconcile; print a summary."""
     settings = OracleSettings()
     try:
         setup = build_runner(settings)
         try:
+            if abandon_unsent:
+                abandoned = setup.runner.abandon_unsent("abandoned by the operator")
+                if abandoned is not None:
+                    typer.echo(f"abandoned unsent epoch {abandoned}")
             outcome = setup.runner.run_once()
         finally:
             setup.close()

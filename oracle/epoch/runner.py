@@ -74,6 +74,25 @@ class EpochRunner:
             return self._drive(unfinished.epoch)
         return self._start()
 
+    def abandon_unsent(self, reason: str) -> int | None:
+        """Abandons an unfinished epoch whose post was never signed as a transaction.
+
+        For an operator whose epoch cannot gather k signatures: the next run rebuilds it from
+        the current store and chain. An epoch with a signed transaction is never abandoned,
+        because that transaction may still be mined.
+        """
+        with self.engine.begin() as conn:
+            unfinished = repo.unfinished_epoch(conn)
+            if unfinished is None:
+                return None
+            if unfinished.status not in ("built", "signed"):
+                raise EpochError(
+                    f"epoch {unfinished.epoch} is {unfinished.status}: its transaction may "
+                    "still be mined, so it cannot be abandoned; run the epoch to finish it"
+                )
+            repo.update_epoch(conn, unfinished.epoch, status="abandoned", note=reason)
+        return unfinished.epoch
+
     # ---- a new epoch ----------------------------------------------------------------
 
     def _start(self) -> EpochOutcome:

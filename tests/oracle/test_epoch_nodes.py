@@ -101,3 +101,13 @@ def test_too_few_honest_nodes_post_nothing_and_keep_the_epoch(world: EpochWorld)
         record = repo.get_epoch(conn, 1)
     assert record is not None
     assert record.status == "built"
+    with pytest.raises(NotEnoughSignatures):  # a retry recomputes nothing new: still refused
+        runner.run_once()
+
+    # The operator drops the compromised node from the signer set and abandons the epoch.
+    world.settlement().set_signers([world.node(stores[0], 0).address], 1)
+    assert runner.abandon_unsent("node2 compromised") == 1
+    outcome = runner.run_once()
+    assert outcome.status == "posted"
+    assert outcome.epoch == 1
+    assert runner.abandon_unsent("nothing unfinished") is None
