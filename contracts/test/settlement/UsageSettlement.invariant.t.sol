@@ -315,8 +315,7 @@ contract UsageSettlementInvariantTest is Test {
     }
 
     /// @dev Across the settlement, what was pulled never exceeds what was debited, per token.
-    /// forge-config: default.invariant.runs = 32
-    function invariant_PulledNeverExceedsDebited() public view {
+    function _checkPulledNeverExceedsDebited() internal view {
         for (uint256 i; i < tokens.length; ++i) {
             address t = tokens[i];
             assertLe(settlement.totalPulled(t), settlement.totalDebited(t));
@@ -326,8 +325,7 @@ contract UsageSettlementInvariantTest is Test {
     }
 
     /// @dev deposits - debits - withdrawals + refunds == sum of escrows == totalEscrow, per token.
-    /// forge-config: default.invariant.runs = 32
-    function invariant_EscrowAccounting() public view {
+    function _checkEscrowAccounting() internal view {
         for (uint256 i; i < tokens.length; ++i) {
             address t = tokens[i];
             uint256 expected = handler.ghostDeposited(t) + handler.ghostRefunded(t) - handler.ghostDebited(t)
@@ -340,8 +338,7 @@ contract UsageSettlementInvariantTest is Test {
 
     /// @dev The contract holds at least the escrows plus what was debited and not yet pulled (exactly, here, since
     /// nothing else sends it tokens).
-    /// forge-config: default.invariant.runs = 32
-    function invariant_Solvency() public view {
+    function _checkSolvency() internal view {
         for (uint256 i; i < tokens.length; ++i) {
             address t = tokens[i];
             uint256 owed = settlement.totalEscrow(t) + settlement.totalDebited(t) - settlement.totalPulled(t);
@@ -351,8 +348,7 @@ contract UsageSettlementInvariantTest is Test {
     }
 
     /// @dev Every pulled unit reached a split.
-    /// forge-config: default.invariant.runs = 32
-    function invariant_SplitsReceivedWhatWasPulled() public view {
+    function _checkSplitsReceivedWhatWasPulled() internal view {
         uint256 usdSum;
         uint256 ethSum;
         for (uint256 i; i < 3; ++i) {
@@ -364,6 +360,15 @@ contract UsageSettlementInvariantTest is Test {
         }
         assertEq(usdSum, handler.ghostPulled(address(usd)));
         assertEq(ethSum, handler.ghostPulled(NATIVE));
+    }
+
+    /// @dev One campaign checks every property after every call (cheaper than one campaign per property).
+    /// forge-config: default.invariant.runs = 48
+    function invariant_SolvencyAndAccounting() public view {
+        _checkPulledNeverExceedsDebited();
+        _checkEscrowAccounting();
+        _checkSolvency();
+        _checkSplitsReceivedWhatWasPulled();
     }
 
     function afterInvariant() external {
