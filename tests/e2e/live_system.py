@@ -1,0 +1,212 @@
+"""The whole system as real processes, for the end-to-end and browser tests.
+
+anvil (chain_client.devchain starts the binary), contracts compiled from source and deployed,
+the API under uvicorn (`api.asgi:create_app_from_env`, configured by environment) and the oracle
+epoch worker (`royalties worker`), each a subprocess on a free loopback port, with its own
+SQLite file and data directory. `running_system()` always stops every process it started.
+
+Account roles (anvil's dev keys by index): 0 deployer, owner and API operator; 1 oracle signer
+(threshold 1) and epoch poster; 4 guardian; 5 minter; 19 claim relayer; the rest are free.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eth_account import Account
+from web3 import Web3
+
+from chain_client.deploy import Deployment, deploy_all
+from chain_client.devchain import DevChain, free_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+ADMIN_TOKEN = "e2e-admin-token-not-a-secret"
+OPERATOR, ORACLE_NODE, GUARDIAN, MINTER, RELAYER = 0, 1, 4, 5, 19
+START_TIMEOUT = 60.0
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test process dies, so nothing is orphaned."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def check_alive(self) -> None:
+        code = self.process.poll()
+        if code is not None:
+            raise RuntimeError(f"{self.name} exited with {code}:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@dataclass
+class LiveSystem:
+    rpc_url: str
+    chain_id: int
+    api_url: str
+    keys: list[str]
+    deployment: Deployment
+    w3: Web3
+    api: Service
+    worker: Service
+    work_dir: Path
+
+    def address(self, index: int) -> str:
+        return str(Account.from_key(self.keys[index]).address)
+
+    def check_alive(self) -> None:
+        self.api.check_alive()
+        self.worker.check_alive()
+
+
+def _spawn(name: str, argv: list[str], env: dict[str, str], work_dir: Path) -> Service:
+    log_path = work_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            argv,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets the death signal
+        )
+    return Service(name, process, log_path)
+
+
+def _wait_healthy(service: Service, url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        service.check_alive()
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"{service.name} did not answer {url} in {START_TIMEOUT} s:\n{service.log_tail()}"
+    )
+
+
+def api_environment(work_dir: Path, chain: DevChain, port: int, keys: list[str]) -> dict[str, str]:
+    host = f"127.0.0.1:{port}"
+    return {
+        "ROYALTIES_API_ENVIRONMENT": "test",
+        "ROYALTIES_API_DATABASE_URL": f"sqlite:///{work_dir / 'royalties.db'}",
+        "ROYALTIES_API_DATA_DIR": str(work_dir / "data"),
+        "ROYALTIES_API_RPC_URL": chain.rpc_url,
+        "ROYALTIES_API_CHAIN_ID": str(chain.chain_id),
+        "ROYALTIES_API_DEPLOYMENT_FILE": str(work_dir / "deployment.json"),
+        "ROYALTIES_API_ADMIN_TOKEN": ADMIN_TOKEN,
+        "ROYALTIES_API_SIWE_DOMAIN": host,
+        "ROYALTIES_API_SIWE_URI": f"http://{host}",
+        "ROYALTIES_API_OPERATOR_KEY": keys[OPERATOR],
+        "ROYALTIES_API_MINTER_KEY": keys[MINTER],
+        "ROYALTIES_API_RELAYER_KEY": keys[RELAYER],
+        "ROYALTIES_API_CONFIRMATIONS": "0",
+    }
+
+
+def worker_environment(work_dir: Path, chain: DevChain, keys: list[str]) -> dict[str, str]:
+    return {
+        "ROYALTIES_DATABASE_URL": f"sqlite:///{work_dir / 'royalties.db'}",
+        "ROYALTIES_DATA_DIR": str(work_dir / "data"),
+        "ROYALTIES_RPC_URL": chain.rpc_url,
+        "ROYALTIES_CHAIN_ID": str(chain.chain_id),
+        "ROYALTIES_DEPLOYMENT_FILE": str(work_dir / "deployment.json"),
+        "ROYALTIES_NODE_KEY": keys[ORACLE_NODE],
+        "ROYALTIES_CONFIRMATIONS": "0",
+        "ROYALTIES_EPOCH_INTERVAL_SECONDS": "1",
+    }
+
+
+@contextmanager
+def running_system(work_dir: Path) -> Iterator[LiveSystem]:
+    """anvil, a fresh deployment, the API and the epoch worker; all stopped on exit."""
+    with ExitStack() as stack:
+        chain = stack.enter_context(DevChain(accounts_count=20))
+        keys = list(chain.private_keys)
+        w3 = Web3(Web3.HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 30}))
+        deployer = Account.from_key(keys[OPERATOR])
+        deployment = deploy_all(
+            w3,
+            deployer,
+            guardian=Account.from_key(keys[GUARDIAN]).address,
+            oracle_signers=[Account.from_key(keys[ORACLE_NODE]).address],
+            threshold=1,
+            root_delay=0,
+            minter=Account.from_key(keys[MINTER]).address,
+        )
+        deployment.save(work_dir / "deployment.json")
+        port = free_port()
+        api = _spawn(
+            "api",
+            [
+                str(VENV_BIN / "python"),
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api.asgi:create_app_from_env",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            api_environment(work_dir, chain, port, keys),
+            work_dir,
+        )
+        stack.callback(api.stop)
+        api_url = f"http://127.0.0.1:{port}"
+        _wait_healthy(api, f"{api_url}/healthz")  # migrations ran at startup
+        worker = _spawn(
+            "worker",
+            [str(VENV_BIN / "royalties"), "worker"],
+            worker_environment(work_dir, chain, keys),
+            work_dir,
+        )
+        stack.callback(worker.stop)
+        yield LiveSystem(
+            chain.rpc_url, chain.chain_id, api_url, keys, deployment, w3, api, worker, work_dir
+        )
+
+
+def describe(system: LiveSystem) -> dict[str, Any]:
+    """What to print when a journey fails: where things ran and the logs' tails."""
+    return {
+        "api": system.api_url,
+        "rpc": system.rpc_url,
+        "api_log": system.api.log_tail(),
+        "worker_log": system.worker.log_tail(),
+    }
