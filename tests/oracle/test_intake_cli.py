@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_intake_kit import CHAIN_ID, SETTLEMENT, IntakeKit
 from typer.testing import CliRunner
 
 from oracle.cli import app
 from oracle.settings import OracleSettings
-from tests.oracle.conftest import CHAIN_ID, SETTLEMENT, IntakeKit
 
 runner = CliRunner()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hexbytes import HexBytes
+from test_intake_kit import CHAIN_ID, PERIOD, SETTLEMENT, IntakeKit
 from web3 import Web3
 
 from chain_client.devchain import DevChain
@@ -11,7 +12,6 @@ from chain_client.eip712 import UsageReport, usage_report_digest
 from oracle.catalog import upsert_platform
 from oracle.errors import ReportRejectedError
 from oracle.store.records import ReportFormat, ReportStatus
-from tests.oracle.conftest import CHAIN_ID, PERIOD, SETTLEMENT, IntakeKit
 
 WALLET = "0x00000000000000000000000000000000001271aa"
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from test_intake_kit import CHAIN_ID, OTHER_KEY, IntakeKit
 
 from oracle.errors import ReportRejectedError
 from oracle.store.records import ReportFormat, ReportStatus
 from oracle.store.report_repository import list_reports, report_errors
 from oracle.store.schema import ai_generations, usage
-from tests.oracle.conftest import CHAIN_ID, OTHER_KEY, IntakeKit
 
 FIRST_ROW = 6  # 4 metadata lines and the header come first
 

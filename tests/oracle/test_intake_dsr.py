@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_intake_kit import ISRC_1, IntakeKit
 
 from oracle.errors import DuplicateMessageError, ReportRejectedError
 from oracle.store.records import ReportStatus
 from oracle.store.report_repository import list_reports
-from tests.oracle.conftest import ISRC_1, IntakeKit
 
 ISRC_2 = "GBAYE2300002"
 ISRC_3 = "FR-Z03-23-00003"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_intake_kit import OTHER_KEY, IntakeKit
 
 from oracle.errors import ReportRejectedError
 from oracle.intake.json_report import canonical_lines_hash
 from oracle.store.records import ReportStatus
-from tests.oracle.conftest import OTHER_KEY, IntakeKit
 
 LINES: list[dict[str, object]] = [
     {"track": 1, "usage_class": 0, "units": 7},

@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from Crypto.Hash import keccak
 from sqlalchemy import func, select
+from test_intake_kit import CHAIN_ID, SETTLEMENT, IntakeKit
 
 from oracle.intake.headers import read_header
 from oracle.intake.ingest import record_received, recover_pending
@@ -21,7 +22,6 @@ from oracle.store.migrate import upgrade
 from oracle.store.records import ReportFormat, ReportStatus
 from oracle.store.report_repository import list_reports
 from oracle.store.schema import metadata, reports, usage
-from tests.oracle.conftest import CHAIN_ID, SETTLEMENT, IntakeKit
 
 ROYALTIES = Path(sys.executable).with_name("royalties")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_intake_kit import PERIOD, IntakeKit
 
 from oracle.catalog import Consent
 from oracle.errors import QuarantineError
@@ -10,7 +11,6 @@ from oracle.intake.ingest import IngestResult
 from oracle.store.counters import latest_intake_seq
 from oracle.store.quarantine_repository import list_quarantine, reject, release
 from oracle.store.records import QuarantineReason, QuarantineStatus
-from tests.oracle.conftest import PERIOD, IntakeKit
 
 WEEK = 7 * 86_400
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from test_intake_kit import PERIOD, IntakeKit
 
 from oracle.errors import ReportRejectedError
 from oracle.store.counters import latest_intake_seq
 from oracle.store.records import ReportStatus
 from oracle.store.report_repository import mark_settled, report_history
 from oracle.store.usage_repository import effective_report_version_ids
-from tests.oracle.conftest import PERIOD, IntakeKit
 
 WEEK = 7 * 86_400
 
