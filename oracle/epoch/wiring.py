@@ -66,8 +66,9 @@ def connect(settings: OracleSettings) -> Web3:
 def build_runner(settings: OracleSettings) -> EpochSetup:
     if not settings.node_key:
         raise MissingConfiguration("no node key: set ROYALTIES_NODE_KEY to this node's signing key")
+    address = settlement_address(settings)
     w3 = connect(settings)
-    view = SettlementView(w3, settlement_address(settings))
+    view = SettlementView(w3, address)
     engines: list[Engine] = []
 
     def node(name: str, key: str, database_url: str) -> OracleNode:
