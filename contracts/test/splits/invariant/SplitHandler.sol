@@ -23,6 +23,8 @@ contract SplitHandler is Test {
     TrackSplit[] public splits;
     mapping(uint256 index => address[]) internal _recipients;
     mapping(uint256 index => uint256[]) internal _shares;
+    /// @dev Proofs built once with the reference tree (rebuilding them on every call made the suite slow).
+    mapping(uint256 index => mapping(uint256 recipient => bytes32[])) internal _proofs;
 
     /// @notice The tally: what each split received per token (deposits and nested releases into it).
     mapping(address split => mapping(address token => uint256)) public received;
@@ -100,7 +102,7 @@ contract SplitHandler is Test {
             uint256 i = _indexOf(s, common);
             address split = address(splits[s]);
             uint256 share = _shares[s][i];
-            requests[k] = ISplitFactory.ReleaseRequest(split, tok, share, Ref.proof(_recipients[s], _shares[s], i));
+            requests[k] = ISplitFactory.ReleaseRequest(split, tok, share, _proofs[s][i]);
             expected[k] = _entitled(split, tok, share) - paid[split][tok][common];
             k++;
         }
@@ -121,7 +123,7 @@ contract SplitHandler is Test {
     }
 
     function proofOf(uint256 s, uint256 i) external view returns (bytes32[] memory) {
-        return Ref.proof(_recipients[s], _shares[s], i);
+        return _proofs[s][i];
     }
 
     function isSplitRecipient(address account) public view returns (bool) {
@@ -138,8 +140,7 @@ contract SplitHandler is Test {
         address account = _recipients[s][i];
         uint256 share = _shares[s][i];
         uint256 expected = _entitled(address(split), tok, share) - paid[address(split)][tok][account];
-        bytes32[] memory proof = Ref.proof(_recipients[s], _shares[s], i);
-        uint256 got = split.release(tok, account, share, proof);
+        uint256 got = split.release(tok, account, share, _proofs[s][i]);
         assertEq(got, expected, "release paid other than the tally expects");
         paid[address(split)][tok][account] += got;
         if (isSplitRecipient(account)) received[account][tok] += got; // nested split: a deposit into it
@@ -190,6 +191,7 @@ contract SplitHandler is Test {
         for (uint256 i = 0; i < n; i++) {
             _recipients[index].push(r[i]);
             _shares[index].push(s[i]);
+            _proofs[index][i] = Ref.proof(r, s, i);
         }
     }
 }
