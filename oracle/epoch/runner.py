@@ -26,6 +26,7 @@ from oracle.epoch.errors import (
 from oracle.epoch.node import OracleNode
 from oracle.epoch.poster import Poster
 from oracle.epoch.reconcile import reconcile_epoch
+from oracle.epoch.run_lock import epoch_run_lock
 from oracle.epoch.signing import ordered_signatures, settlement_report
 from oracle.epoch.totals import HeldBack
 from oracle.store import epoch_repository as repo
@@ -68,11 +69,14 @@ class EpochRunner:
         self.view: SettlementView = node.view
 
     def run_once(self) -> EpochOutcome:
-        with self.engine.connect() as conn:
-            unfinished = repo.unfinished_epoch(conn)
-        if unfinished is not None:
-            return self._drive(unfinished.epoch)
-        return self._start()
+        with epoch_run_lock(self.data_dir) as held:
+            if not held:
+                return EpochOutcome("waiting", 0, message="another epoch run holds the lock")
+            with self.engine.connect() as conn:
+                unfinished = repo.unfinished_epoch(conn)
+            if unfinished is not None:
+                return self._drive(unfinished.epoch)
+            return self._start()
 
     def abandon_unsent(self, reason: str) -> int | None:
         """Abandons an unfinished epoch whose post was never signed as a transaction.

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from oracle.cli import app
+from oracle.epoch.run_lock import epoch_run_lock
 
 runner = CliRunner()
 
@@ -46,3 +47,12 @@ def test_status_on_an_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "epochs: none yet" in result.output
     assert "pending reports (accepted, not settled): 0" in result.output
     assert "quarantine: empty" in result.output
+
+
+def test_a_second_epoch_run_waits_while_the_first_holds_the_lock(tmp_path: Path) -> None:
+    with epoch_run_lock(tmp_path) as first:
+        assert first
+        with epoch_run_lock(tmp_path) as second:
+            assert not second
+    with epoch_run_lock(tmp_path) as again:
+        assert again
