@@ -333,7 +333,9 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
             Platform storage p = _platforms[platformId]; // existed at post time: ids are never removed
             address token = p.token;
             TokenTotals memory t = _totals[token];
-            if (amount > uint256(t.debited) - t.pulled) revert RefundExceedsUnpulled(token, amount, t.debited, t.pulled);
+            if (amount > uint256(t.debited) - t.pulled) {
+                revert RefundExceedsUnpulled(token, amount, t.debited, t.pulled);
+            }
             // unchecked: amount <= debited - pulled <= debited (checked just above).
             unchecked {
                 // casting to 'uint128' is safe because amount <= debited - pulled < 2^128
@@ -362,8 +364,7 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         bytes32 root = _currentRoot;
         if (root == bytes32(0) || !MerkleProof.verifyCalldata(proof, root, leaf)) {
             Epochs memory e = _epochs;
-            bytes32 matured =
-                (e.pendingValidAt != 0 && block.timestamp >= e.pendingValidAt) ? _pendingRoot : bytes32(0);
+            bytes32 matured = (e.pendingValidAt != 0 && block.timestamp >= e.pendingValidAt) ? _pendingRoot : bytes32(0);
             if (matured == bytes32(0) || !MerkleProof.verifyCalldata(proof, matured, leaf)) {
                 if (root == bytes32(0) && matured == bytes32(0)) revert NoRoot();
                 revert InvalidProof(matured != bytes32(0) ? matured : root);

@@ -130,7 +130,9 @@ interface IUsageSettlement {
     // ------------------------------------------------------------------ events
 
     /// @notice Platform `platformId` was registered with payer `payer`, token `token` and rate card `rates`.
-    event PlatformRegistered(uint256 indexed platformId, address indexed payer, address indexed token, uint256[6] rates);
+    event PlatformRegistered(
+        uint256 indexed platformId, address indexed payer, address indexed token, uint256[6] rates
+    );
     /// @notice The rate card of platform `platformId` was changed to `rates`.
     event RatesChanged(uint256 indexed platformId, uint256[6] rates);
     /// @notice `from` deposited `amount` into the escrow of platform `platformId`.

@@ -10,10 +10,14 @@ contract UsageSettlementFuzzTest is SettlementBase {
     address internal constant SPLIT = address(0x5001);
     address internal constant OTHER = address(0x5002);
 
-    function _postTwoLeaves(uint64 epoch, address token, uint256 amountSplit, uint256 amountOther, uint256 debit, uint256 pid)
-        internal
-        returns (bytes32[] memory tree, bytes32 leaf)
-    {
+    function _postTwoLeaves(
+        uint64 epoch,
+        address token,
+        uint256 amountSplit,
+        uint256 amountOther,
+        uint256 debit,
+        uint256 pid
+    ) internal returns (bytes32[] memory tree, bytes32 leaf) {
         bytes32[] memory leaves = new bytes32[](2);
         leaf = MerkleHelper.settlementLeaf(SPLIT, token, amountSplit, _units(1));
         leaves[0] = leaf;

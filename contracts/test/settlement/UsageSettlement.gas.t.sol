@@ -88,8 +88,7 @@ contract UsageSettlementGasTest is SettlementBase {
     }
 
     function test_gas_pull_erc20() public {
-        bytes memory data =
-            abi.encodeCall(IUsageSettlement.pull, (split, address(usd), 250e6, unitsUsd, proofUsd));
+        bytes memory data = abi.encodeCall(IUsageSettlement.pull, (split, address(usd), 250e6, unitsUsd, proofUsd));
         _cool();
         uint256 paid = settlement.pull(split, address(usd), 250e6, unitsUsd, proofUsd);
         uint256 txGas = _txGas(data);
@@ -130,7 +129,8 @@ contract UsageSettlementGasTest is SettlementBase {
 
     /// @dev post with 3 signatures and 2 platform debits; the same for any number of tracks (only the root is stored).
     function test_gas_post_3signers() public {
-        IUsageSettlement.Report memory r = _report(3, keccak256("root of 1,000,000 tracks"), _debits2(pidUsd, 5e6, pidEth, 0.1 ether));
+        IUsageSettlement.Report memory r =
+            _report(3, keccak256("root of 1,000,000 tracks"), _debits2(pidUsd, 5e6, pidEth, 0.1 ether));
         bytes[] memory sigs = _sigs(_digest(r), 3);
         bytes memory data = abi.encodeCall(IUsageSettlement.post, (r, sigs));
         vm.cool(address(settlement));

@@ -41,7 +41,14 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
     // ---------------------------------------------------------------- call counters (for the log)
     mapping(bytes32 action => uint256) public calls;
 
-    constructor(UsageSettlement settlement_, MockStablecoin usd_, address owner_, address guardian_, uint256[] memory keys_, uint256[] memory pids_) {
+    constructor(
+        UsageSettlement settlement_,
+        MockStablecoin usd_,
+        address owner_,
+        address guardian_,
+        uint256[] memory keys_,
+        uint256[] memory pids_
+    ) {
         settlement = settlement_;
         usd = usd_;
         owner = owner_;
@@ -126,7 +133,7 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
     /// @dev Posts the next epoch: per platform a debit within its escrow, the token's debits spread over the
     /// token's leaves; one post in four over-allocates (a faulty oracle) by up to 1,000 base units.
     function post(uint256 seed, bool overAllocate) external {
-        (, , uint64 validAt,) = settlement.pendingRoot();
+        (,, uint64 validAt,) = settlement.pendingRoot();
         if (validAt != 0) vm.warp(validAt); // a pending root blocks posting until it matures
 
         IUsageSettlement.Debit[] memory debits = new IUsageSettlement.Debit[](pids.length);

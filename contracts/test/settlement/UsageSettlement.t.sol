@@ -77,7 +77,8 @@ contract UsageSettlementTest is SettlementBase {
         bytes32[] memory leaves = new bytes32[](3);
         leaves[0] = MerkleHelper.settlementLeaf(address(0x5001), NATIVE, 1000, [uint256(1), 2, 3, 4, 5, 6]);
         leaves[1] = MerkleHelper.settlementLeaf(address(0x5002), NATIVE, 2500, [uint256(0), 0, 0, 0, 7_000_000, 0]);
-        leaves[2] = MerkleHelper.settlementLeaf(address(0x5003), address(0xaBc), 999_999, [uint256(1_000_000), 0, 0, 0, 0, 0]);
+        leaves[2] =
+            MerkleHelper.settlementLeaf(address(0x5003), address(0xaBc), 999_999, [uint256(1_000_000), 0, 0, 0, 0, 0]);
         bytes32[] memory tree = MerkleHelper.build(leaves);
         assertEq(MerkleHelper.root(tree), 0xb28edbfc38741586e713818df55ebbb3ae378f95a973ee68729ec28e460562bd);
         bytes32[] memory p = MerkleHelper.proof(tree, leaves[0]);
@@ -385,9 +386,7 @@ contract UsageSettlementTest is SettlementBase {
     }
 
     function test_RevertWhen_RequestWithdrawalNotPayer() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageSettlement.NotPayer.selector, pidUsd, address(this), payerUsd)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NotPayer.selector, pidUsd, address(this), payerUsd));
         settlement.requestWithdrawal(pidUsd, 1);
     }
 
@@ -398,9 +397,7 @@ contract UsageSettlementTest is SettlementBase {
     }
 
     function test_RevertWhen_WithdrawNotPayer() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageSettlement.NotPayer.selector, pidUsd, address(this), payerUsd)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NotPayer.selector, pidUsd, address(this), payerUsd));
         settlement.withdraw(pidUsd, address(this));
     }
 
@@ -535,7 +532,8 @@ contract UsageSettlementTest is SettlementBase {
         bytes[] memory sigs = _sigs(_digest(r), 2);
         r.debits[0].amount = 1;
         _fundUsd(1);
-        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(signerKeys[0], _digest(_report(1, keccak256("r"), _debits1(pidUsd, 0))));
+        (uint8 v, bytes32 rr, bytes32 s) =
+            vm.sign(signerKeys[0], _digest(_report(1, keccak256("r"), _debits1(pidUsd, 0))));
         address recovered = ecrecover(_digest(r), v, rr, s);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownSigner.selector, 0, recovered));
         settlement.post(r, sigs);
@@ -929,9 +927,7 @@ contract UsageSettlementTest is SettlementBase {
         assertEq(settlement.pull(splitB, address(usd), 200, _units(1), MerkleHelper.proof(t1, l1[1])), 200);
         assertEq(settlement.pull(splitB, address(usd), 700, _units(1), MerkleHelper.proof(t2, l2[1])), 500);
         bytes32[] memory p1 = MerkleHelper.proof(t1, l1[1]);
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitB, address(usd), 200, 700)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitB, address(usd), 200, 700));
         settlement.pull(splitB, address(usd), 200, _units(1), p1);
         assertEq(usd.balanceOf(splitB), 700);
         // after the next post promotes epoch 2, the epoch-1 leaf no longer verifies
@@ -1011,9 +1007,7 @@ contract UsageSettlementTest is SettlementBase {
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
         bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
         settlement.pull(splitA, address(usd), 300, _units(0), p);
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitA, address(usd), 300, 300)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitA, address(usd), 300, 300));
         settlement.pull(splitA, address(usd), 300, _units(0), p);
     }
 
