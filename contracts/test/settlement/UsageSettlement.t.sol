@@ -213,6 +213,11 @@ contract UsageSettlementTest is SettlementBase {
         settlement.setRootDelay(1);
     }
 
+    function test_RevertWhen_SetWithdrawalDelayNotOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+        settlement.setWithdrawalDelay(1);
+    }
+
     function test_RevertWhen_SetGuardianNotOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
         settlement.setGuardian(address(1));
