@@ -1,9 +1,10 @@
 """The whole system as real processes, for the end-to-end and browser tests.
 
 anvil (chain_client.devchain starts the binary), contracts compiled from source and deployed,
-the API under uvicorn (`api.asgi:create_app_from_env`, configured by environment) and the oracle
-epoch worker (`royalties worker`), each a subprocess on a free loopback port, with its own
-SQLite file and data directory. `running_system()` always stops every process it started.
+the API under uvicorn (`api.asgi:create_app_from_env`, configured by environment), the oracle
+epoch worker (`royalties worker`) and the API's event indexer, each a subprocess on a free
+loopback port, with its own SQLite file and data directory. `running_system()` always stops
+every process it started.
 
 Account roles (anvil's dev keys by index): 0 deployer, owner and API operator; 1 oracle signer
 (threshold 1) and epoch poster; 4 guardian; 5 minter; 19 claim relayer; the rest are free.
@@ -78,6 +79,7 @@ class LiveSystem:
     w3: Web3
     api: Service
     worker: Service
+    indexer: Service
     work_dir: Path
 
     def address(self, index: int) -> str:
@@ -86,6 +88,7 @@ class LiveSystem:
     def check_alive(self) -> None:
         self.api.check_alive()
         self.worker.check_alive()
+        self.indexer.check_alive()
 
 
 def _spawn(name: str, argv: list[str], env: dict[str, str], work_dir: Path) -> Service:
@@ -197,8 +200,24 @@ def running_system(work_dir: Path) -> Iterator[LiveSystem]:
             work_dir,
         )
         stack.callback(worker.stop)
+        indexer = _spawn(
+            "indexer",
+            [str(VENV_BIN / "python"), str(Path(__file__).with_name("indexer_process.py"))],
+            api_environment(work_dir, chain, port, keys),
+            work_dir,
+        )
+        stack.callback(indexer.stop)
         yield LiveSystem(
-            chain.rpc_url, chain.chain_id, api_url, keys, deployment, w3, api, worker, work_dir
+            chain.rpc_url,
+            chain.chain_id,
+            api_url,
+            keys,
+            deployment,
+            w3,
+            api,
+            worker,
+            indexer,
+            work_dir,
         )
 
 
@@ -209,4 +228,5 @@ def describe(system: LiveSystem) -> dict[str, Any]:
         "rpc": system.rpc_url,
         "api_log": system.api.log_tail(),
         "worker_log": system.worker.log_tail(),
+        "indexer_log": system.indexer.log_tail(),
     }

@@ -18,6 +18,7 @@ from journey_helpers import (
     share_of,
     sign_in,
     signed_report,
+    wait_for,
     wait_settled,
 )
 from live_system import LiveSystem
@@ -180,5 +181,14 @@ def test_platform_report_epoch_and_gasless_claim(system: LiveSystem, client: htt
         assert w3.eth.get_balance(address) == eth_before  # gasless
         after = ok(client.get(f"/v1/contributors/{address}/claimable", headers=bearer(session)))
         assert all(v == "0" for v in after["per_token"].values()), after
+
+        def paid(address: str = address, session: str = session) -> int | None:
+            path = f"/v1/contributors/{address}/dashboard"
+            tracks = ok(client.get(path, headers=bearer(session)))["tracks"]
+            total = sum(int(e["released_to_you"]) for t in tracks for e in t["earnings"])
+            return total or None
+
+        # The indexer process follows the Released events into the dashboard.
+        assert wait_for(f"{address}'s payout to be indexed", paid, system) == expected
     # Both splits were pulled in full: nothing of the escrow debit is stranded in settlement.
     assert settlement.functions.totalPulled(musd).call() == owed_1 + owed_2
