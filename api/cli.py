@@ -34,3 +34,21 @@ def up_command() -> None:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     raise typer.Exit(code)
+
+
+@app.command("demo")
+def demo_command(
+    api_url: str = typer.Option(None, help="API base URL (default http://127.0.0.1:$API_PORT)."),
+    epoch_timeout: float = typer.Option(180.0, help="Seconds to wait for the oracle's epoch."),
+) -> None:
+    """Seed a real story against the running system and print the money trail."""
+    from api.demo.http import DemoError
+    from api.demo.run import run_demo
+    from api.launcher.settings import LauncherSettings
+    from chain_client.errors import ChainClientError
+
+    try:
+        run_demo(LauncherSettings(), api_url=api_url, epoch_timeout=epoch_timeout, echo=typer.echo)
+    except (DemoError, ChainClientError, ValueError) as exc:
+        typer.echo(f"demo failed: {exc}", err=True)
+        raise typer.Exit(1) from exc

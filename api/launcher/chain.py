@@ -3,6 +3,7 @@ contracts or reuse the deployment recorded for that chain id."""
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, replace
 
 from eth_account import Account
@@ -12,7 +13,35 @@ from api.launcher.keys import Keys, dev_account_count
 from api.launcher.settings import LauncherSettings, LauncherSettingsError
 from chain_client.deploy import Deployment, load_or_deploy
 from chain_client.devchain import DevChain
-from chain_client.errors import ChainClientError
+from chain_client.errors import ChainClientError, DevChainError
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
+
+
+class PersistentDevChain(DevChain):
+    """DevChain on a fixed port that tolerates the port's TIME_WAIT after a previous run.
+
+    DevChain refuses a fixed port it cannot bind without SO_REUSEADDR, which is the case for a
+    minute after the last anvil on it stopped; anvil itself binds it fine. Only a listener that
+    answers means the port is really taken.
+    """
+
+    def start(self) -> DevChain:
+        if self.running:
+            return self
+        if self.port is None or _listening(self.host, self.port):
+            raise DevChainError(f"port {self.port} on {self.host} is already in use")
+        try:
+            self._spawn()
+            self._wait_until_ready()
+        except DevChainError:
+            self.stop()
+            raise
+        return self
 
 
 @dataclass
@@ -41,7 +70,7 @@ def start_chain(settings: LauncherSettings) -> ChainHandle:
     if settings.rpc_url:
         w3 = connect(settings.rpc_url)
         return ChainHandle(settings.rpc_url, int(w3.eth.chain_id), w3, None)
-    chain = DevChain(
+    chain = PersistentDevChain(
         port=settings.anvil_port,
         accounts_count=dev_account_count(settings),
         state_path=settings.anvil_state_file,

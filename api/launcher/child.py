@@ -12,6 +12,7 @@ import sys
 import threading
 from types import FrameType
 
+from api.launcher.db_lock import install_shared_lock
 from api.settings import ApiSettings
 from oracle.settings import OracleSettings
 
@@ -39,16 +40,20 @@ def run(kind: str, payload: dict[str, object]) -> None:
         from api.app import create_app
 
         settings = ApiSettings.model_validate(payload["settings"])
+        install_shared_lock(settings.database_url, settings.data_dir)
         app = create_app(settings, run_migrations=False)  # `up` migrated before starting us
         uvicorn.run(app, host=str(payload["host"]), port=int(str(payload["port"])))
     elif kind == "worker":
         from oracle.worker import run_worker
 
-        run_worker(OracleSettings.model_validate(payload["settings"]))
+        oracle = OracleSettings.model_validate(payload["settings"])
+        install_shared_lock(oracle.database_url, oracle.data_dir)
+        run_worker(oracle)
     elif kind == "indexer":
         from api.launcher.indexer_loop import run_indexer
 
         settings = ApiSettings.model_validate(payload["settings"])
+        install_shared_lock(settings.database_url, settings.data_dir)
         run_indexer(settings, float(str(payload["interval"])), _stop_event())
     else:
         raise SystemExit(f"unknown child {kind!r}: one of {', '.join(KINDS)}")

@@ -23,7 +23,8 @@ def run_indexer(settings: ApiSettings, interval: float, stop: threading.Event) -
                 if events:
                     log.info("indexed %s events", events)
             except Exception as exc:  # noqa: BLE001 - logged and retried at the next tick
-                log.error("sync failed, retrying: %s", exc)
+                first_line = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
+                log.warning("sync failed, retrying next tick: %s", first_line[:300])
             stop.wait(interval)
     finally:
         engine.dispose()

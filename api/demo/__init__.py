@@ -1,0 +1,1 @@
+"""`royalties demo`: seeds a real story against the running system and prints the money trail."""
