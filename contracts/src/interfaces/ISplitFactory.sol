@@ -58,7 +58,7 @@ interface ISplitFactory {
     /// @notice {releaseMany} was called with no requests.
     error NoReleaseRequests();
 
-    /// @notice `split` was not created by this factory.
+    /// @notice `split` is not a split: in {releaseMany}, an address without a TrackSplit clone's code (141 bytes).
     /// @param split The offending address.
     error NotASplit(address split);
 
@@ -100,6 +100,8 @@ interface ISplitFactory {
 
     /// @notice Pays `account` from every split in `requests` (each a full {ITrackSplit-release}); a request with
     /// nothing due pays 0. Permissionless: the money always goes to `account`.
+    /// @dev Each address must have a split clone's code (else {NotASplit}); the full {isSplit} proof is not run,
+    /// since the factory holds nothing a look-alike could take. Use {isSplit} off chain to vet addresses.
     /// @param requests The splits, tokens, shares and proofs.
     /// @param account The account to pay.
     /// @return amounts The amount paid by each request, in order.
