@@ -127,6 +127,38 @@ contract UsageSettlementGasTest is SettlementBase {
         assertLt(txGas, 125_000);
     }
 
+    /// @dev O(1) in tracks: posting the root of a 10-track tree costs exactly what posting any other root costs
+    /// (the root of a 1,000,000-track tree is just another 32 bytes).
+    function test_gas_post_sameForAnyNumberOfTracks() public {
+        address[] memory splits = new address[](10);
+        address[] memory tokens = new address[](10);
+        uint256[] memory amounts = new uint256[](10);
+        for (uint256 i; i < 10; ++i) {
+            (splits[i], tokens[i], amounts[i]) = (address(uint160(0x7000 + i)), address(usd), 1000 * (i + 1));
+        }
+        (bytes32[] memory tree,) = _tree(splits, tokens, amounts);
+        bytes32 smallRoot = MerkleHelper.root(tree);
+        bytes32 bigRoot = keccak256("root of a 1,000,000-track tree");
+
+        uint256 snap = vm.snapshotState();
+        IUsageSettlement.Report memory r = _report(3, smallRoot, _debits1(pidUsd, 55_000));
+        bytes[] memory sigs = _sigs(_digest(r), 3);
+        vm.cool(address(settlement));
+        settlement.post(r, sigs);
+        uint256 small = vm.lastCallGas().gasTotalUsed;
+
+        vm.revertToState(snap);
+        r = _report(3, bigRoot, _debits1(pidUsd, 55_000));
+        sigs = _sigs(_digest(r), 3);
+        vm.cool(address(settlement));
+        settlement.post(r, sigs);
+        uint256 big = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("post execution gas, 10-track root", small);
+        emit log_named_uint("post execution gas, 1,000,000-track root", big);
+        // only the 32-byte root differs (ecrecover costs a flat 3,000 per signature): identical gas
+        assertEq(small, big);
+    }
+
     /// @dev post with 3 signatures and 2 platform debits; the same for any number of tracks (only the root is stored).
     function test_gas_post_3signers() public {
         IUsageSettlement.Report memory r =
