@@ -37,7 +37,7 @@ class EpochHeader:
 
 
 def _units(values: Iterable[int]) -> list[str]:
-    return [str(v) for v in values]
+    return list(map(str, values))
 
 
 def data_file_document(

@@ -45,33 +45,35 @@ def leaves_from_totals(
         token = token_of_platform.get(platform_id)
         if token is None:
             raise UnknownPlatform(platform_id)
-        per_platform = grouped.setdefault((track_id, token), {})
-        units, amounts = per_platform.setdefault(
-            platform_id, ([0] * NUM_CLASSES, [0] * NUM_CLASSES)
-        )
-        units[usage_class] = total.micro_units
-        amounts[usage_class] = total.amount
+        per_platform = grouped.get((track_id, token))
+        if per_platform is None:
+            per_platform = grouped[(track_id, token)] = {}
+        slot = per_platform.get(platform_id)
+        if slot is None:
+            slot = per_platform[platform_id] = ([0] * NUM_CLASSES, [0] * NUM_CLASSES)
+        slot[0][usage_class] = total.micro_units
+        slot[1][usage_class] = total.amount
 
     leaves: list[LeafEntry] = []
     for (track_id, token), per_platform in sorted(grouped.items()):
         split = split_of_track.get(track_id)
         if split is None:
             raise UnknownTrack(track_id)
-        cumulative_units = [0] * NUM_CLASSES
-        cumulative_amount = 0
-        usages: list[PlatformUsage] = []
-        for platform_id, (units, amounts) in sorted(per_platform.items()):
-            for usage_class in range(NUM_CLASSES):
-                cumulative_units[usage_class] += units[usage_class]
-            cumulative_amount += sum(amounts)
-            usages.append(PlatformUsage(platform_id, tuple(units), tuple(amounts)))
+        usages = [
+            PlatformUsage(platform_id, tuple(units), tuple(amounts))
+            for platform_id, (units, amounts) in sorted(per_platform.items())
+        ]
+        if len(usages) == 1:
+            cumulative_units = usages[0].units
+        else:
+            cumulative_units = tuple(map(sum, zip(*(u.units for u in usages), strict=True)))
         leaves.append(
             LeafEntry(
                 track_id=track_id,
                 split=split,
                 token=token,
-                cumulative_amount=cumulative_amount,
-                cumulative_units=tuple(cumulative_units),
+                cumulative_amount=sum(sum(u.amounts) for u in usages),
+                cumulative_units=cumulative_units,
                 platforms=tuple(usages),
             )
         )
