@@ -102,8 +102,8 @@ def read_dsr_report(
     summaries: dict[str, tuple[int, int | None]] = {}  # id -> (line, declared total)
     sums: dict[str, int] = {}  # summary id -> sum of NumberOfUsages
     first_ref: dict[str, int] = {}  # summary id -> first usage line naming it
-    processor = LineProcessor(refs, agg)
-    by_text = refs.by_text
+    processor = LineProcessor(refs, agg, isrc_only=True)
+    by_isrc = refs.by_isrc
     micro = agg.micro
     first = agg.first_line
     last = agg.last_line
@@ -131,7 +131,7 @@ def read_dsr_report(
                         if summary_id not in first_ref:
                             first_ref[summary_id] = line
                     units = fields[4]
-                    track_id = by_text.get(fields[2])
+                    track_id = by_isrc.get(fields[2])
                     usage_class = use_types.get(fields[3])
                     if track_id is None or usage_class is None or not units.isdecimal():
                         processor.process(line, fields[2], fields[3], units, None, _FIELDS)

@@ -18,9 +18,10 @@ MAX_ROW_MICRO_UNITS = 2**63 - 1
 
 
 class LineProcessor:
-    def __init__(self, refs: TrackRefs, aggregate: Aggregate) -> None:
+    def __init__(self, refs: TrackRefs, aggregate: Aggregate, isrc_only: bool = False) -> None:
         self.refs = refs
         self.agg = aggregate
+        self.isrc_only = isrc_only
 
     def process(
         self,
@@ -46,7 +47,7 @@ class LineProcessor:
             issues.add(line, fields[2], why)
         track_id: int | None = None
         if track_text is not None and track_text.strip():
-            track_id, why = self.refs.resolve(track_text)
+            track_id, why = self.refs.resolve(track_text, self.isrc_only)
             if why is not None:
                 issues.add(line, fields[0], why)
         elif not attribution:

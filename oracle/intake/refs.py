@@ -42,26 +42,30 @@ class TrackRefs:
 
     def __init__(self, conn: Connection) -> None:
         self.by_text: dict[str, int] = {}
+        self.by_isrc: dict[str, int] = {}
         self.known_ids: set[int] = set()
         for track_id, isrc in conn.execute(select(tracks.c.track_id, tracks.c.isrc)):
             track_id = int(track_id)
             self.known_ids.add(track_id)
             self.by_text[str(track_id)] = track_id
             if isrc:
-                self.by_text[isrc] = track_id
-                self.by_text[f"{isrc[:2]}-{isrc[2:5]}-{isrc[5:7]}-{isrc[7:]}"] = track_id
+                self.by_isrc[isrc] = track_id
+                self.by_isrc[f"{isrc[:2]}-{isrc[2:5]}-{isrc[5:7]}-{isrc[7:]}"] = track_id
+        self.by_text.update(self.by_isrc)
 
-    def resolve(self, text: str) -> tuple[int | None, str | None]:
+    def resolve(self, text: str, isrc_only: bool = False) -> tuple[int | None, str | None]:
         """(track id, None) or (None, why not). The slow path behind the `by_text` fast lookup."""
         value = text.strip()
         if not value:
             return None, "is empty"
-        if value.isdigit():
+        if value.isdigit() and not isrc_only:
             track_id = int(value)
             if track_id in self.known_ids:
                 return track_id, None
             return None, f"unknown track id {value}"
         isrc = normalize_isrc(value)
+        if isrc is None and isrc_only:
+            return None, f"{value!r} is not an ISRC (12 characters, CC-XXX-YY-NNNNN)"
         if isrc is None:
             return None, f"{value!r} is neither a track id nor an ISRC (CC-XXX-YY-NNNNN)"
         found = self.by_text.get(isrc)

@@ -112,7 +112,11 @@ def test_truncated_file_without_foot(dsr_kit: IntakeKit) -> None:
 
 @pytest.mark.parametrize(
     ("isrc", "text"),
-    [("US-RC1-76-0783", "neither a track id nor an ISRC"), ("USRC17600000", "unknown ISRC")],
+    [
+        ("US-RC1-76-0783", "is not an ISRC"),
+        ("1", "is not an ISRC"),
+        ("USRC17600000", "unknown ISRC"),
+    ],
 )
 def test_bad_or_unknown_isrc(dsr_kit: IntakeKit, isrc: str, text: str) -> None:
     path = dsr_kit.write_dsr("r.dsr", [*USAGE, ("S1", isrc, "Stream", 1)])
