@@ -15,8 +15,8 @@ async function allEditions() {
   }
 }
 
-function when(seconds) {
-  return seconds === 0 ? "no end" : new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+function when(seconds, zero) {
+  return seconds === 0 ? zero : new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 }
 
 function saleState(e, now) {
@@ -44,7 +44,7 @@ async function main() {
         el("td", {}, `#${e.track_id} ${titles.get(e.track_id)}`),
         el("td", { class: "amount", "data-testid": "price", "data-raw": e.price, "data-token": e.token }, `${formatUnits(e.price, meta.decimals)} ${meta.symbol}`),
         el("td", { class: "amount", "data-testid": "supply-left", "data-raw": e.supply_left ?? "" }, e.supply_left === null ? "unknown" : `${e.supply_left} of ${e.max_supply}`),
-        el("td", {}, `${when(e.sale_start)} → ${when(e.sale_end)}`),
+        el("td", {}, `${when(e.sale_start, "open")} → ${when(e.sale_end, "no end")}`),
         el("td", {}, e.per_wallet_cap === 0 ? "no cap" : String(e.per_wallet_cap)),
         el("td", {}, `${formatUnits(String(e.royalty_bps), 2)}%`),
         el("td", { "data-testid": "sale-state" }, saleState(e, now)),

@@ -42,7 +42,7 @@ export async function renderSummary(dashboard, claimable) {
     el("h2", {}, "Summary"),
     el("p", {}, `Last settled epoch: `, el("strong", { "data-testid": "last-epoch" }, String(dashboard.last_settled_epoch))),
     rows.length
-      ? table("summary", ["Token", "Accrued (your share)", "Paid to your wallet", "Claimable now"], rows)
+      ? table("summary", ["Token", "Accrued from usage (your share)", "Paid to your wallet", "Claimable now (usage and sales)"], rows)
       : el("p", { class: "muted" }, "Nothing settled for this address yet."),
   ];
 }
