@@ -16,7 +16,7 @@ from chain_client.errors import ContractRevert, TransactionTimeout
 from oracle.epoch.chain_view import SettlementView
 from oracle.epoch.computation import EpochProposal
 from oracle.epoch.crash import CrashHook
-from oracle.epoch.data_file import data_file_path, write_data_file
+from oracle.epoch.data_file import data_file_path, data_hash, write_data_file
 from oracle.epoch.errors import (
     EpochError,
     EpochOutOfStep,
@@ -160,6 +160,7 @@ class EpochRunner:
         if record.status in ("tx_signed", "sent") or self.view.last_epoch() >= epoch:
             return self._recover_sent(epoch)
         if record.status == "built":
+            self._check_published_file(record)
             refusals = self._collect_signatures(record)
             self.crash("after_sign")
             record = self._record(epoch)
@@ -305,6 +306,15 @@ class EpochRunner:
         )
 
     # ---- helpers --------------------------------------------------------------------
+
+    def _check_published_file(self, record: repo.EpochRecord) -> None:
+        """Nobody signs a dataHash whose file is not there to be published."""
+        path = Path(record.data_path)
+        if not path.is_file() or data_hash(path.read_bytes()) != record.data_hash:
+            raise EpochError(
+                f"epoch {record.epoch}'s data file {path} is missing or changed since it was "
+                f"built (dataHash {record.data_hash}); abandon the epoch with --abandon-unsent"
+            )
 
     def _record(self, epoch: int) -> repo.EpochRecord:
         with self.engine.connect() as conn:

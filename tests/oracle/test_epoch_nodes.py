@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 from test_epoch_world import ETH, STABLE, EpochWorld, build_world
 
 from chain_client.eip712 import recover_settlement_report_signer
-from oracle.epoch.errors import NodeDisagreement, NotEnoughSignatures
+from oracle.epoch.errors import EpochError, NodeDisagreement, NotEnoughSignatures
 from oracle.store import epoch_repository as repo
 
 LINES = [
@@ -111,3 +113,25 @@ def test_too_few_honest_nodes_post_nothing_and_keep_the_epoch(world: EpochWorld)
     assert outcome.status == "posted"
     assert outcome.epoch == 1
     assert runner.abandon_unsent("nothing unfinished") is None
+
+
+def test_a_changed_data_file_is_never_signed(world: EpochWorld) -> None:
+    world.deposit(STABLE, 10**12)
+    store = world.new_store("node1")
+    world.submit(STABLE, LINES)
+
+    def corrupt_file(point: str) -> None:
+        if point == "after_build":
+            with store.engine.connect() as conn:
+                record = repo.get_epoch(conn, 1)
+            assert record is not None
+            Path(record.data_path).write_bytes(b"{}")
+            raise RuntimeError("crash after build")
+
+    runner = world.runner(world.node(store, 0), [world.node(world.new_store("node2"), 1)])
+    crashing = world.runner(world.node(store, 0), [], crash=corrupt_file)
+    with pytest.raises(RuntimeError, match="crash after build"):
+        crashing.run_once()
+    with pytest.raises(EpochError, match="data file .* is missing or changed"):
+        runner.run_once()
+    assert world.settlement().last_epoch() == 0
