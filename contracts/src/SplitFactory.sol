@@ -61,11 +61,7 @@ contract SplitFactory is ISplitFactory {
     }
 
     /// @inheritdoc ISplitFactory
-    function recipientsRoot(address[] calldata recipients, uint256[] calldata shares)
-        external
-        pure
-        returns (bytes32)
-    {
+    function recipientsRoot(address[] calldata recipients, uint256[] calldata shares) external pure returns (bytes32) {
         return RecipientsTree.validateAndRoot(recipients, shares);
     }
 

@@ -17,8 +17,8 @@ import {UsageClasses} from "./libraries/UsageClasses.sol";
 /// writes it out. Registration therefore costs no per-class storage.
 contract TrackRegistry is ITrackRegistry {
     /// @dev The classes consented from registration without opting in: STREAM, DOWNLOAD, UGC_VIDEO, SYNC.
-    // forge-lint: disable-next-line(incorrect-shift)
-    uint8 private constant NON_AI_CLASSES_MASK = uint8((1 << UsageClasses.NUM_CLASSES) - 1) & ~UsageClasses.AI_CLASSES_MASK;
+    /// All six classes (0x3F) minus the AI classes (0x30).
+    uint8 private constant NON_AI_CLASSES_MASK = 0x3F & ~UsageClasses.AI_CLASSES_MASK;
 
     struct Track {
         // slot 0

@@ -93,10 +93,7 @@ interface ISplitFactory {
     ) external view returns (address);
 
     /// @notice The recipients-tree root for these recipients. Validates like {createSplit}.
-    function recipientsRoot(address[] calldata recipients, uint256[] calldata shares)
-        external
-        pure
-        returns (bytes32);
+    function recipientsRoot(address[] calldata recipients, uint256[] calldata shares) external pure returns (bytes32);
 
     /// @notice Pays `account` from every split in `requests` (each a full {ITrackSplit-release}); a request with
     /// nothing due pays 0. Permissionless: the money always goes to `account`.

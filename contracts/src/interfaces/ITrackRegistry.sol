@@ -79,7 +79,9 @@ interface ITrackRegistry {
     event MetadataHashChanged(uint256 indexed trackId, bytes32 metadataHash);
 
     /// @notice Control of `trackId` passed from `previousController` to `newController`.
-    event ControlTransferred(uint256 indexed trackId, address indexed previousController, address indexed newController);
+    event ControlTransferred(
+        uint256 indexed trackId, address indexed previousController, address indexed newController
+    );
 
     /// @notice Registers a track and creates its split (salt `bytes32(trackId)`, creator this registry).
     /// @param controller The account that will control the track (not zero).

@@ -42,11 +42,7 @@ library RecipientsTree {
     /// @param recipients The recipients, strictly ascending by address.
     /// @param shares Their shares out of SCALE.
     /// @return The recipients-tree root.
-    function validateAndRoot(address[] calldata recipients, uint256[] calldata shares)
-        internal
-        pure
-        returns (bytes32)
-    {
+    function validateAndRoot(address[] calldata recipients, uint256[] calldata shares) internal pure returns (bytes32) {
         uint256 n = recipients.length;
         if (n == 0) revert ISplitFactory.NoRecipients();
         if (n > MAX_RECIPIENTS) revert ISplitFactory.TooManyRecipients(n, MAX_RECIPIENTS);
@@ -117,7 +113,10 @@ library RecipientsTree {
             for {} gt(n, 1) {} {
                 let pairs := shr(1, n)
                 let out := data
-                for { let p := data let end := add(data, shl(6, pairs)) } lt(p, end) { p := add(p, 0x40) } {
+                for {
+                    let p := data
+                    let end := add(data, shl(6, pairs))
+                } lt(p, end) { p := add(p, 0x40) } {
                     let a := mload(p)
                     let b := mload(add(p, 0x20))
                     // commutative pairing: hash the smaller value first (scratch space only)

@@ -160,7 +160,9 @@ contract TrackSplitTest is SplitTestBase {
             if (three[i] == address(bad)) {
                 badShare = s[i];
                 bytes32[] memory proof = _proof(three, s, i);
-                vm.expectRevert(abi.encodeWithSelector(ITrackSplit.EthTransferFailed.selector, address(bad), 3 ether * s[i] / SCALE));
+                vm.expectRevert(
+                    abi.encodeWithSelector(ITrackSplit.EthTransferFailed.selector, address(bad), 3 ether * s[i] / SCALE)
+                );
                 t.release(ETH, address(bad), s[i], proof);
                 continue;
             }

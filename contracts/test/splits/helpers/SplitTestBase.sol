@@ -68,10 +68,7 @@ abstract contract SplitTestBase is Test {
         out[0] += SCALE % n;
     }
 
-    function _create(address[] memory recipients, uint256[] memory shares, bytes32 salt)
-        internal
-        returns (TrackSplit)
-    {
+    function _create(address[] memory recipients, uint256[] memory shares, bytes32 salt) internal returns (TrackSplit) {
         return TrackSplit(payable(factory.createSplit(recipients, shares, salt)));
     }
 

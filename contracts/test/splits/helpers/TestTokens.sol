@@ -33,9 +33,7 @@ contract RevertingReceiver {
 }
 
 interface IReleasable {
-    function release(address token, address account, uint256 share, bytes32[] calldata proof)
-        external
-        returns (uint256);
+    function release(address token, address account, uint256 share, bytes32[] calldata proof) external returns (uint256);
 }
 
 /// @notice A recipient that tries to release itself again from inside its receive hook.
@@ -55,7 +53,8 @@ contract ReentrantReceiver {
     receive() external payable {
         if (reentries == 0) {
             reentries = 1;
-            reentryPaid = IReleasable(split).release(0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE, address(this), share, proof);
+            reentryPaid =
+                IReleasable(split).release(0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE, address(this), share, proof);
         }
     }
 }

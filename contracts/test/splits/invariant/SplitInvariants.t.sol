@@ -95,9 +95,7 @@ contract SplitInvariantsTest is Test {
                 assertEq(r[i].balance, handler.gotTotal(r[i], ETH));
                 assertEq(TestToken(tokens[1]).balanceOf(r[i]), handler.gotTotal(r[i], tokens[1]));
             }
-            assertEq(
-                address(split).balance, handler.received(address(split), ETH) - split.totalReleased(ETH)
-            );
+            assertEq(address(split).balance, handler.received(address(split), ETH) - split.totalReleased(ETH));
             assertEq(
                 TestToken(tokens[1]).balanceOf(address(split)),
                 handler.received(address(split), tokens[1]) - split.totalReleased(tokens[1])
