@@ -25,7 +25,11 @@ def class_amount(cumulative_micro_units: int, rate: int) -> int:
 
 
 def advance_amount(settled_units: int, settled_amount: int, units: int, rate: int) -> int:
-    """Cumulative amount after growing from `settled_units` (worth `settled_amount`) to `units`."""
-    if units < settled_units:
-        raise ValueError(f"cumulative units cannot shrink: {settled_units} -> {units}")
+    """Cumulative amount after growing from `settled_units` (worth `settled_amount`) to `units`.
+
+    Units corrected below what was settled keep the settled amount: a settled cumulative amount
+    never goes down (see oracle.epoch.totals).
+    """
+    if units <= settled_units:
+        return settled_amount
     return settled_amount + class_amount(units, rate) - class_amount(settled_units, rate)

@@ -56,6 +56,7 @@ def test_rate_change_keeps_settled_amount_and_prices_growth_at_new_rate() -> Non
     assert settled == 20
     after = advance_amount(10 * ONE_UNIT, settled, 15 * ONE_UNIT, 5_000_000)  # +5 units at 5
     assert after == 45
+    assert advance_amount(10 * ONE_UNIT, settled, 8 * ONE_UNIT, 5_000_000) == settled
 
 
 def test_advance_totals_over_many_epochs_matches_a_single_epoch() -> None:
