@@ -203,3 +203,32 @@ def test_editions_page_shows_price_and_supply_left(
     assert edition["supply_left"] == 23
     assert cell(row, "sale-state").text == "on sale"
     driver.save_screenshot(str(tmp_path / "editions.png"))
+
+
+def test_without_a_wallet_the_page_offers_the_public_subset_or_a_token(
+    driver: Any, browser_system: LiveSystem, seeded: Seeded
+) -> None:
+    from live_system import ADMIN_TOKEN
+
+    driver.get(f"{browser_system.api_url}/dashboard?address={seeded.contributor}")
+    wait_css(driver, "[data-testid=public-tracks]")
+    button = wait_css(driver, "#signin-button")
+    assert button.get_attribute("disabled") is not None
+    assert "No wallet found" in driver.find_element(By.ID, "signin").text
+    assert driver.find_element(By.ID, "use-wallet").get_attribute("hidden") is not None
+    assert driver.find_element(By.ID, "private").get_attribute("hidden") is not None
+
+    driver.find_element(By.CSS_SELECTOR, "details summary").click()
+    driver.find_element(By.ID, "token").send_keys("not-a-token-we-issued")
+    driver.find_element(By.CSS_SELECTOR, "#token-form button").click()
+    WebDriverWait(driver, WAIT).until(
+        lambda d: "unrecognised bearer token" in d.find_element(By.ID, "status").text
+    )
+    token_input = driver.find_element(By.ID, "token")
+    token_input.clear()
+    token_input.send_keys(ADMIN_TOKEN)  # the operator may read any contributor
+    driver.find_element(By.CSS_SELECTOR, "#token-form button").click()
+    summary = wait_css(driver, "[data-testid=summary]")
+    musd = browser_system.deployment.mock_stablecoin
+    row = summary.find_element(By.CSS_SELECTOR, f"tbody tr[data-token='{musd}']")
+    assert_amount(cell(row, "total-accrued"), seeded.accrued_musd, 6, "mUSD")

@@ -93,6 +93,7 @@ async function loadPrivate(address) {
   } catch (error) {
     if (error instanceof ApiCallError && (error.status === 401 || error.status === 403)) {
       sessionStorage.removeItem(sessionKey(address));
+      sessionStorage.removeItem("royalties.token");
       askToSignIn(address, `Sign-in needed: ${error.message}`);
       setStatus(error.message, "error");
     } else {
