@@ -1,0 +1,78 @@
+"""`royalties up` as a real process: the demo's whole story against it, Ctrl-C stops every
+child, and a second start serves the same deployment, chain state and data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from launcher_process import BANNER, ROYALTIES, Launcher, alive, launcher_env
+from web3 import Web3
+
+from api.settings import DEVELOPMENT_ADMIN_TOKEN
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def launcher(tmp_path: Path) -> Iterator[Launcher]:
+    process = Launcher(launcher_env(tmp_path / "data"), tmp_path / "up.log")
+    yield process
+    process.kill()
+
+
+def _stop(launcher: Launcher) -> None:
+    code, children = launcher.interrupt()
+    assert code == 0, launcher.log()[-3000:]
+    assert len(children) == 4, children  # anvil, api, worker, indexer
+    assert not [pid for pid in children if alive(pid)]
+
+
+def test_up_demo_stop_and_resume(launcher: Launcher, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    launcher.start()
+    launcher.wait_healthy()
+    assert "deployed, recorded in" in launcher.log()
+    deployment = json.loads((data / "deployment.json").read_text())
+
+    demo = subprocess.run(
+        [ROYALTIES, "demo", "--epoch-timeout", "180"],
+        env=launcher.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stdout[-4000:] + demo.stderr[-4000:]
+    assert "every balance matches" in demo.stdout
+    assert "QUARANTINED" in demo.stdout  # the track without AI consent
+    tracks = launcher.get("/v1/tracks")
+    platforms = launcher.get("/v1/platforms", DEVELOPMENT_ADMIN_TOKEN)
+
+    _stop(launcher)
+    assert (data / "anvil-state.json").stat().st_size > 0
+
+    launcher.start()
+    launcher.wait_healthy()
+    assert "reused from" in launcher.log().rsplit(BANNER, 1)[1]
+    assert json.loads((data / "deployment.json").read_text()) == deployment
+    assert launcher.get("/v1/tracks") == tracks
+    assert launcher.get("/v1/platforms", DEVELOPMENT_ADMIN_TOKEN) == platforms
+    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{launcher.env['ANVIL_PORT']}"))
+    registry = w3.eth.contract(
+        address=deployment["track_registry"],
+        abi=[
+            {
+                "name": "trackCount",
+                "type": "function",
+                "stateMutability": "view",
+                "inputs": [],
+                "outputs": [{"name": "", "type": "uint256"}],
+            }
+        ],
+    )
+    assert registry.functions.trackCount().call() == 5  # the chain state came back too
+    _stop(launcher)
