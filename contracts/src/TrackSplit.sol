@@ -60,8 +60,9 @@ contract TrackSplit is ITrackSplit {
         amount = _pending(_balance(token) + alreadyTotal, share, alreadyPaid);
         if (amount == 0) return 0;
 
-        // Cannot overflow: alreadyTotal + amount <= totalReceived (amount <= balance, see _pending) and
-        // alreadyPaid <= alreadyTotal.
+        // Cannot overflow where it persists: alreadyPaid + amount is the entitlement, <= received; and
+        // alreadyTotal + amount <= balance + alreadyTotal = received whenever amount <= balance, which the transfer
+        // below requires (otherwise it reverts and these writes are undone).
         unchecked {
             released[token][account] = alreadyPaid + amount;
             totalReleased[token] = alreadyTotal + amount;
@@ -113,8 +114,9 @@ contract TrackSplit is ITrackSplit {
         }
     }
 
-    /// @dev floor(received * share / SCALE) - paid, or 0 if the balance fell below what was accounted
-    /// (unsupported rebasing tokens). Never more than the balance: the shares of all recipients sum to SCALE.
+    /// @dev floor(received * share / SCALE) - paid, or 0 when paid is already above that (only possible with
+    /// unsupported tokens whose balance shrinks on its own; their releases that the balance cannot cover revert in
+    /// the token). For every supported token it never exceeds the balance: the shares sum to SCALE.
     function _pending(uint256 received, uint256 share, uint256 paid) private pure returns (uint256) {
         uint256 entitled = Math.mulDiv(received, share, SCALE);
         // Cannot underflow: checked just before.

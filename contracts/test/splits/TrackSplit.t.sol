@@ -127,6 +127,21 @@ contract TrackSplitTest is SplitTestBase {
         assertEq(token.balanceOf(address(split)), 0);
     }
 
+    /// @dev Unsupported tokens whose balance shrinks on its own (rebasing down): an account already paid beyond
+    /// its recomputed entitlement gets 0 (no underflow), and a release the balance cannot cover fails loudly in the
+    /// token rather than paying anyone out of turn.
+    function test_Release_WhenTheBalanceFellBelowWhatWasAccounted() public {
+        _fund(split, address(token), 1000);
+        assertEq(_release(split, address(token), recipients, shares, 0), 500);
+        deal(address(token), address(split), 0); // the remaining 500 vanish
+        assertEq(_release(split, address(token), recipients, shares, 0), 0);
+        bytes32[] memory proof = _proof(recipients, shares, 1);
+        assertEq(split.releasable(address(token), recipients[1], shares[1], proof), 150); // floor(500 * 30 %)
+        vm.expectRevert(); // the token's own insufficient-balance error
+        split.release(address(token), recipients[1], shares[1], proof);
+        assertEq(split.released(address(token), recipients[1]), 0);
+    }
+
     function test_Release_OneRecipientSplitUsesAnEmptyProof() public {
         address[] memory solo = _accounts(1, 7);
         uint256[] memory all = new uint256[](1);
