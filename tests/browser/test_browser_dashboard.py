@@ -23,7 +23,7 @@ from chain_client.constants import NATIVE_TOKEN
 
 pytestmark = pytest.mark.slow
 
-WAIT = 60
+WAIT = 120
 
 
 def fmt(raw: int, decimals: int) -> str:
@@ -51,7 +51,7 @@ def assert_amount(element: WebElement, raw: int | str, decimals: int, symbol: st
 
 @pytest.fixture(scope="module")
 def seeded(browser_system: LiveSystem) -> Seeded:
-    with httpx.Client(base_url=browser_system.api_url, timeout=60) as client:
+    with httpx.Client(base_url=browser_system.api_url, timeout=120) as client:
         return seed(client, browser_system)
 
 
@@ -64,7 +64,7 @@ def _install_wallet(driver: Any, system: LiveSystem, account: str) -> None:
 def _api_json(system: LiveSystem, seeded: Seeded) -> dict[str, Any]:
     headers = bearer(seeded.session)
     base = f"{system.api_url}/v1/contributors/{seeded.contributor}"
-    with httpx.Client(timeout=60, headers=headers) as client:
+    with httpx.Client(timeout=120, headers=headers) as client:
         return {
             "dashboard": ok(client.get(f"{base}/dashboard")),
             "claimable": ok(client.get(f"{base}/claimable")),
@@ -193,7 +193,7 @@ def test_dashboard_shows_the_api_figures(
 def test_editions_page_shows_price_and_supply_left(
     driver: Any, browser_system: LiveSystem, seeded: Seeded, tmp_path: Path
 ) -> None:
-    api = ok(httpx.get(f"{browser_system.api_url}/v1/editions", timeout=60))
+    api = ok(httpx.get(f"{browser_system.api_url}/v1/editions", timeout=120))
     (edition,) = api["items"]
     driver.get(f"{browser_system.api_url}/dashboard/editions")
     row = wait_css(driver, f"[data-testid=editions] tr[data-edition='{seeded.edition_id}']")

@@ -17,5 +17,5 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSystem]:
 
 @pytest.fixture
 def client(system: LiveSystem) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=system.api_url, timeout=60) as http:
+    with httpx.Client(base_url=system.api_url, timeout=120) as http:
         yield http

@@ -143,7 +143,7 @@ def signed_report(
 
 
 def wait_for(
-    what: str, probe: Callable[[], T | None], system: LiveSystem, timeout: float = 60
+    what: str, probe: Callable[[], T | None], system: LiveSystem, timeout: float = 120
 ) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

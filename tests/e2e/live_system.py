@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 from eth_account import Account
+from eth_typing import ChecksumAddress
 from web3 import Web3
 
 from chain_client.deploy import Deployment, deploy_all
@@ -82,8 +83,9 @@ class LiveSystem:
     indexer: Service
     work_dir: Path
 
-    def address(self, index: int) -> str:
-        return str(Account.from_key(self.keys[index]).address)
+    def address(self, index: int) -> ChecksumAddress:
+        address: ChecksumAddress = Account.from_key(self.keys[index]).address
+        return address
 
     def check_alive(self) -> None:
         self.api.check_alive()
@@ -193,6 +195,12 @@ def running_system(work_dir: Path) -> Iterator[LiveSystem]:
         stack.callback(api.stop)
         api_url = f"http://127.0.0.1:{port}"
         _wait_healthy(api, f"{api_url}/healthz")  # migrations ran at startup
+        # The API compiles the contracts for their ABIs on first use (cached by source hash);
+        # do it now, with room for a cold compile on a busy machine, not in a journey's request.
+        warm = httpx.get(
+            f"{api_url}/dashboard/data/tokens/{deployment.mock_stablecoin}", timeout=300
+        )
+        assert warm.status_code == 200, warm.text
         worker = _spawn(
             "worker",
             [str(VENV_BIN / "royalties"), "worker"],
