@@ -24,8 +24,7 @@ $(NODE_STAMP): package.json package-lock.json
 test: deps test-forge test-python
 
 test-forge: $(NODE_STAMP)
-	$(FORGE) test
-	$(FORGE) snapshot --check --tolerance 5
+	tools/forge-check
 
 test-python: deps
 	$(PY) -m pytest -q
