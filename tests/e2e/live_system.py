@@ -1,9 +1,11 @@
 """The whole system as real processes, for the end-to-end and browser tests.
 
 anvil (chain_client.devchain starts the binary), contracts compiled from source and deployed,
-the API under uvicorn (`api.asgi:create_app_from_env`, configured by environment), the oracle
-epoch worker (`royalties worker`) and the API's event indexer, each a subprocess on a free
-loopback port, with its own SQLite file and data directory. `running_system()` always stops
+the API under the uvicorn command line (`api.asgi:create_app_from_env`, configured by
+environment), and the oracle epoch worker and the event indexer as `make up` runs them
+(`python -m api.launcher.child worker|indexer`, settings as JSON on stdin); each a subprocess,
+the API on a free loopback port, all on one SQLite file and data directory. Every process holds
+`make up`'s cross-process SQLite transaction lock. `running_system()` always stops
 every process it started.
 
 Account roles (anvil's dev keys by index): 0 deployer, owner and API operator; 1 oracle signer
@@ -13,6 +15,7 @@ Account roles (anvil's dev keys by index): 0 deployer, owner and API operator; 1
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -93,18 +96,29 @@ class LiveSystem:
         self.indexer.check_alive()
 
 
-def _spawn(name: str, argv: list[str], env: dict[str, str], work_dir: Path) -> Service:
+def _spawn(
+    name: str,
+    argv: list[str],
+    work_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    stdin_json: dict[str, Any] | None = None,
+) -> Service:
     log_path = work_dir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             argv,
             cwd=PROJECT_ROOT,
-            env={**os.environ, **env},
+            env={**os.environ, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin_json is not None else subprocess.DEVNULL,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets the death signal
         )
+    if stdin_json is not None:
+        assert process.stdin is not None
+        process.stdin.write(json.dumps(stdin_json).encode())
+        process.stdin.close()
     return Service(name, process, log_path)
 
 
@@ -142,17 +156,24 @@ def api_environment(work_dir: Path, chain: DevChain, port: int, keys: list[str])
     }
 
 
-def worker_environment(work_dir: Path, chain: DevChain, keys: list[str]) -> dict[str, str]:
+def oracle_settings(work_dir: Path, chain: DevChain, keys: list[str]) -> dict[str, Any]:
+    """The worker's settings, as `up` hands them to its worker child (JSON on stdin)."""
     return {
-        "ROYALTIES_DATABASE_URL": f"sqlite:///{work_dir / 'royalties.db'}",
-        "ROYALTIES_DATA_DIR": str(work_dir / "data"),
-        "ROYALTIES_RPC_URL": chain.rpc_url,
-        "ROYALTIES_CHAIN_ID": str(chain.chain_id),
-        "ROYALTIES_DEPLOYMENT_FILE": str(work_dir / "deployment.json"),
-        "ROYALTIES_NODE_KEY": keys[ORACLE_NODE],
-        "ROYALTIES_CONFIRMATIONS": "0",
-        "ROYALTIES_EPOCH_INTERVAL_SECONDS": "1",
+        "database_url": f"sqlite:///{work_dir / 'royalties.db'}",
+        "data_dir": str(work_dir / "data"),
+        "rpc_url": chain.rpc_url,
+        "chain_id": chain.chain_id,
+        "deployment_file": str(work_dir / "deployment.json"),
+        "node_key": keys[ORACLE_NODE],
+        "confirmations": 0,
+        "epoch_interval_seconds": 1,
     }
+
+
+def api_settings(environment: dict[str, str]) -> dict[str, Any]:
+    """The API's environment as the settings dict `up` hands to its indexer child."""
+    prefix = "ROYALTIES_API_"
+    return {k.removeprefix(prefix).lower(): v for k, v in environment.items()}
 
 
 @contextmanager
@@ -174,12 +195,12 @@ def running_system(work_dir: Path) -> Iterator[LiveSystem]:
         )
         deployment.save(work_dir / "deployment.json")
         port = free_port()
+        environment = api_environment(work_dir, chain, port, keys)
         api = _spawn(
             "api",
             [
                 str(VENV_BIN / "python"),
-                "-m",
-                "uvicorn",
+                str(Path(__file__).with_name("uvicorn_locked.py")),
                 "--factory",
                 "api.asgi:create_app_from_env",
                 "--host",
@@ -189,8 +210,8 @@ def running_system(work_dir: Path) -> Iterator[LiveSystem]:
                 "--log-level",
                 "warning",
             ],
-            api_environment(work_dir, chain, port, keys),
             work_dir,
+            env=environment,
         )
         stack.callback(api.stop)
         api_url = f"http://127.0.0.1:{port}"
@@ -201,18 +222,20 @@ def running_system(work_dir: Path) -> Iterator[LiveSystem]:
             f"{api_url}/dashboard/data/tokens/{deployment.mock_stablecoin}", timeout=300
         )
         assert warm.status_code == 200, warm.text
+        # The worker and the indexer run as `make up` runs them: its child entry point.
+        child = [str(VENV_BIN / "python"), "-m", "api.launcher.child"]
         worker = _spawn(
             "worker",
-            [str(VENV_BIN / "royalties"), "worker"],
-            worker_environment(work_dir, chain, keys),
+            [*child, "worker"],
             work_dir,
+            stdin_json={"settings": oracle_settings(work_dir, chain, keys)},
         )
         stack.callback(worker.stop)
         indexer = _spawn(
             "indexer",
-            [str(VENV_BIN / "python"), str(Path(__file__).with_name("indexer_process.py"))],
-            api_environment(work_dir, chain, port, keys),
+            [*child, "indexer"],
             work_dir,
+            stdin_json={"settings": api_settings(environment), "interval": 0.5},
         )
         stack.callback(indexer.stop)
         yield LiveSystem(
