@@ -232,3 +232,46 @@ def test_without_a_wallet_the_page_offers_the_public_subset_or_a_token(
     musd = browser_system.deployment.mock_stablecoin
     row = summary.find_element(By.CSS_SELECTOR, f"tbody tr[data-token='{musd}']")
     assert_amount(cell(row, "total-accrued"), seeded.accrued_musd, 6, "mUSD")
+
+
+def test_claim_from_the_page_pays_the_wallet_gasless(
+    driver: Any, browser_system: LiveSystem, seeded: Seeded, tmp_path: Path
+) -> None:
+    from chain_client.compiler import compile_contracts
+
+    system = browser_system
+    w3 = system.w3
+    musd = w3.eth.contract(
+        address=system.deployment.mock_stablecoin, abi=compile_contracts().abi("MockStablecoin")
+    )
+    account = w3.to_checksum_address(seeded.contributor)
+    eth_before, musd_before = w3.eth.get_balance(account), musd.functions.balanceOf(account).call()
+    _install_wallet(driver, system, seeded.contributor)
+    driver.get(f"{system.api_url}/dashboard?address={seeded.contributor}")
+    wait_css(driver, "#signin-button").click()
+    wait_css(driver, "#claim-button").click()
+    WebDriverWait(driver, WAIT).until(
+        lambda d: (
+            d.find_element(By.ID, "status").text.startswith("Claimed: transaction 0x")
+            and "waiting" not in d.find_element(By.ID, "status").text
+        )
+    )
+    assert musd.functions.balanceOf(account).call() - musd_before == seeded.accrued_musd
+    assert w3.eth.get_balance(account) - eth_before == seeded.claimable_eth  # the relayer paid gas
+    # Once indexed, the page shows the payouts as paid and nothing left to claim.
+    summary = wait_css(driver, "[data-testid=summary]")
+    rows = {
+        r.get_attribute("data-token"): r for r in summary.find_elements(By.CSS_SELECTOR, "tbody tr")
+    }
+    assert set(rows) == {system.deployment.mock_stablecoin, NATIVE_TOKEN}
+    assert_amount(
+        cell(rows[system.deployment.mock_stablecoin], "total-released"),
+        seeded.accrued_musd,
+        6,
+        "mUSD",
+    )
+    assert_amount(cell(rows[NATIVE_TOKEN], "total-released"), seeded.claimable_eth, 18, "ETH")
+    for row in rows.values():
+        assert cell(row, "claimable").get_attribute("data-raw") == "0"
+    assert driver.find_elements(By.ID, "claim-button") == []
+    driver.save_screenshot(str(tmp_path / "after-claim.png"))

@@ -8,8 +8,8 @@ export class ApiCallError extends Error {
   }
 }
 
-export async function apiFetch(path, { method = "GET", body, token, raw = false } = {}) {
-  const headers = {};
+export async function apiFetch(path, { method = "GET", body, token, raw = false, headers: extra = {} } = {}) {
+  const headers = { ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(path, {

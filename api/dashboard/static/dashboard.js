@@ -60,12 +60,58 @@ async function renderPrivate(address, token) {
     await renderTracks(dashboard),
     await renderUsage(dashboard),
     renderAi(dashboard),
-    await renderClaimable(claimable),
+    await renderClaimable(claimable, () => claim(address, token)),
     renderQuarantine(quarantine),
     reportLinks(address, token),
   ];
   show("private", ...sections.map((nodes) => el("section", {}, nodes)));
   show("signin");
+}
+
+function randomKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function releasedTotals(dashboard) {
+  const totals = {};
+  for (const t of dashboard.tracks) {
+    for (const e of t.earnings) totals[e.token] = (BigInt(totals[e.token] ?? 0) + BigInt(e.released_to_you)).toString();
+  }
+  return JSON.stringify(Object.entries(totals).sort());
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function claim(address, token) {
+  const button = document.getElementById("claim-button");
+  button.disabled = true;
+  try {
+    setStatus("Claiming: the API sends the pulls and the release…");
+    const dashboardPath = `/v1/contributors/${address}/dashboard`;
+    const before = releasedTotals(await apiFetch(dashboardPath, { token }));
+    const result = await apiFetch(`/v1/contributors/${address}/claims`, {
+      method: "POST",
+      body: {},
+      token,
+      headers: { "Idempotency-Key": randomKey() },
+    });
+    if (result.status !== "sent") {
+      setStatus("Nothing to claim.", "ok");
+      return;
+    }
+    const claimed = `Claimed: transaction ${result.tx_hash}`;
+    setStatus(`${claimed}; waiting for the payout to be indexed…`, "ok");
+    await renderPrivate(address, token);
+    for (let i = 0; i < 30; i++) {
+      await sleep(1000);
+      if (releasedTotals(await apiFetch(dashboardPath, { token })) !== before) break;
+    }
+    await renderPrivate(address, token);
+    setStatus(claimed, "ok");
+  } catch (error) {
+    button.disabled = false;
+    setStatus(`Claim failed: ${error.message}`, "error");
+  }
 }
 
 function askToSignIn(address, reason) {

@@ -47,7 +47,13 @@ export async function renderSummary(dashboard, claimable) {
   ];
 }
 
-export async function renderClaimable(claimable) {
+function claimButton(claimable, onClaim) {
+  const due = Object.values(claimable.per_token).some((v) => BigInt(v) > 0n);
+  if (!due || !onClaim) return null;
+  return el("p", {}, el("button", { type: "button", id: "claim-button", onclick: onClaim }, "Claim everything, gasless"), el("span", { class: "muted" }, " The API relays the pulls and one releaseMany to your wallet and pays the gas."));
+}
+
+export async function renderClaimable(claimable, onClaim) {
   const rows = [];
   for (const line of claimable.lines) {
     rows.push(
@@ -66,6 +72,7 @@ export async function renderClaimable(claimable) {
     el("h2", {}, "Claimable per track"),
     el("p", { class: "muted" }, `Pulls use the root of epoch ${claimable.epoch}. Claim from your wallet, or gasless through the API (POST /v1/contributors/{address}/claims).`),
     rows.length ? table("claimable-lines", ["Track", "Split", "In the split", "To pull", "Total"], rows) : el("p", { class: "muted" }, "Nothing to claim."),
+    claimButton(claimable, onClaim),
   ];
 }
 
