@@ -9,9 +9,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.launcher.db_lock import install_shared_lock
 from api.settings import ApiSettings
 
 
 def create_app_from_env() -> FastAPI:
-    """Builds `ApiSettings` from the environment and the application from them."""
-    return create_app(ApiSettings())
+    """Builds `ApiSettings` from the environment and the application from them.
+
+    On SQLite, transactions take the lock shared with the oracle worker and the indexer
+    (api.launcher.db_lock), so the processes on one database file never fail each other.
+    """
+    settings = ApiSettings()
+    install_shared_lock(settings.database_url)
+    return create_app(settings)

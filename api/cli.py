@@ -15,9 +15,14 @@ app.add_typer(oracle_app, name="oracle")
 @app.command("worker")
 def worker_command() -> None:
     """Run the oracle epoch worker until SIGINT/SIGTERM (settings from ROYALTIES_* env)."""
-    from oracle.worker import main
+    from api.launcher.db_lock import install_shared_lock
+    from oracle.settings import OracleSettings
+    from oracle.worker import run_worker
 
-    main()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = OracleSettings()
+    install_shared_lock(settings.database_url)  # shared with the API on one SQLite file
+    run_worker(settings)
 
 
 @app.command("up")

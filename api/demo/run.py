@@ -38,7 +38,7 @@ def run_demo(
         deployment = Deployment.load(settings.deployment_file)
     except DeploymentError as exc:
         raise DemoError(f"{exc}; start the system first with `royalties up`") from exc
-    install_shared_lock(settings.resolved_database_url, settings.data_path)
+    install_shared_lock(settings.resolved_database_url)
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
     from api.demo.wallets import Wallets
 

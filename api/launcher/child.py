@@ -40,20 +40,20 @@ def run(kind: str, payload: dict[str, object]) -> None:
         from api.app import create_app
 
         settings = ApiSettings.model_validate(payload["settings"])
-        install_shared_lock(settings.database_url, settings.data_dir)
+        install_shared_lock(settings.database_url)
         app = create_app(settings, run_migrations=False)  # `up` migrated before starting us
         uvicorn.run(app, host=str(payload["host"]), port=int(str(payload["port"])))
     elif kind == "worker":
         from oracle.worker import run_worker
 
         oracle = OracleSettings.model_validate(payload["settings"])
-        install_shared_lock(oracle.database_url, oracle.data_dir)
+        install_shared_lock(oracle.database_url)
         run_worker(oracle)
     elif kind == "indexer":
         from api.launcher.indexer_loop import run_indexer
 
         settings = ApiSettings.model_validate(payload["settings"])
-        install_shared_lock(settings.database_url, settings.data_dir)
+        install_shared_lock(settings.database_url)
         run_indexer(settings, float(str(payload["interval"])), _stop_event())
     else:
         raise SystemExit(f"unknown child {kind!r}: one of {', '.join(KINDS)}")

@@ -83,11 +83,21 @@ class SharedTransactionLock:
         event.listen(Engine, "rollback", self.on_end)
 
 
-def install_shared_lock(database_url: str, data_dir: Path) -> SharedTransactionLock | None:
-    """Installs the lock when `database_url` is an SQLite file; returns it (None otherwise)."""
+_installed: dict[str, SharedTransactionLock] = {}
+
+
+def install_shared_lock(database_url: str) -> SharedTransactionLock | None:
+    """Installs the lock when `database_url` is an SQLite file (once per file and process).
+
+    The lock file sits next to the database (`<file>.txlock`), so every process that opens the
+    same database, however it was configured, takes the same lock.
+    """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    lock = SharedTransactionLock(data_dir / ".db-transaction.lock", str(url.database))
-    lock.install()
-    return lock
+    database = os.path.realpath(str(url.database))
+    if database not in _installed:
+        lock = SharedTransactionLock(Path(database + ".txlock"), database)
+        lock.install()
+        _installed[database] = lock
+    return _installed[database]

@@ -4,12 +4,15 @@ child, and a second start serves the same deployment, chain state and data."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from launcher_process import BANNER, ROYALTIES, Launcher, alive, launcher_env
+from launcher_process import BANNER, ROYALTIES, Launcher, alive, children_of, launcher_env
 from web3 import Web3
 
 from api.settings import DEVELOPMENT_ADMIN_TOKEN
@@ -31,12 +34,29 @@ def _stop(launcher: Launcher) -> None:
     assert not [pid for pid in children if alive(pid)]
 
 
+def _crashed_child_is_restarted(launcher: Launcher) -> None:
+    assert launcher.process is not None
+    before = set(children_of(launcher.process.pid))
+    (indexer,) = [pid for pid in before if "indexer" in Path(f"/proc/{pid}/cmdline").read_text()]
+    os.kill(indexer, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = set(children_of(launcher.process.pid))
+        if len(now) == len(before) and indexer not in now:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"the indexer was not restarted:\n{launcher.log()[-3000:]}")
+    assert "indexer exited with -9; restarting" in launcher.log()
+
+
 def test_up_demo_stop_and_resume(launcher: Launcher, tmp_path: Path) -> None:
     data = tmp_path / "data"
     launcher.start()
     launcher.wait_healthy()
     assert "deployed, recorded in" in launcher.log()
     deployment = json.loads((data / "deployment.json").read_text())
+    _crashed_child_is_restarted(launcher)
 
     demo = subprocess.run(
         [ROYALTIES, "demo", "--epoch-timeout", "180"],
