@@ -234,6 +234,25 @@ def test_without_a_wallet_the_page_offers_the_public_subset_or_a_token(
     assert_amount(cell(row, "total-accrued"), seeded.accrued_musd, 6, "mUSD")
 
 
+def test_sign_in_is_refused_from_another_domain(
+    driver: Any, browser_system: LiveSystem, seeded: Seeded
+) -> None:
+    """The API's SIWE domain is 127.0.0.1:port; the same page opened as localhost:port must not
+    ask the wallet to sign a message naming another site."""
+    system = browser_system
+    _install_wallet(driver, system, seeded.contributor)
+    port = system.api_url.rsplit(":", 1)[1]
+    driver.get(f"http://localhost:{port}/dashboard?address={seeded.contributor}")
+    wait_css(driver, "#signin-button").click()
+    WebDriverWait(driver, WAIT).until(
+        lambda d: "Sign-in failed" in d.find_element(By.ID, "status").text
+    )
+    status = driver.find_element(By.ID, "status").text
+    assert f"this API signs in for 127.0.0.1:{port}" in status
+    assert "personal_sign" not in driver.execute_script("return window.__walletCalls")
+    assert driver.find_element(By.ID, "private").get_attribute("hidden") is not None
+
+
 def test_claim_from_the_page_pays_the_wallet_gasless(
     driver: Any, browser_system: LiveSystem, seeded: Seeded, tmp_path: Path
 ) -> None:

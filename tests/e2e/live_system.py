@@ -4,8 +4,9 @@ anvil (chain_client.devchain starts the binary), contracts compiled from source 
 the API under the uvicorn command line (`api.asgi:create_app_from_env`, configured by
 environment), and the oracle epoch worker and the event indexer as `make up` runs them
 (`python -m api.launcher.child worker|indexer`, settings as JSON on stdin); each a subprocess,
-the API on a free loopback port, all on one SQLite file and data directory. Every process holds
-`make up`'s cross-process SQLite transaction lock. `running_system()` always stops
+the API on a free loopback port, all on one SQLite file and data directory. Each process takes
+the cross-process SQLite transaction lock (api.launcher.db_lock) that the factory and the
+children install. `running_system()` always stops
 every process it started.
 
 Account roles (anvil's dev keys by index): 0 deployer, owner and API operator; 1 oracle signer
@@ -200,7 +201,8 @@ def running_system(work_dir: Path) -> Iterator[LiveSystem]:
             "api",
             [
                 str(VENV_BIN / "python"),
-                str(Path(__file__).with_name("uvicorn_locked.py")),
+                "-m",
+                "uvicorn",
                 "--factory",
                 "api.asgi:create_app_from_env",
                 "--host",

@@ -42,6 +42,10 @@ export async function signIn(address) {
     throw new Error(`the wallet's account ${account} is not the address looked up (${address})`);
   }
   const nonce = await apiFetch("/v1/auth/nonce", { method: "POST" });
+  if (nonce.domain !== window.location.host) {
+    // EIP-4361: the message names the site asking; wallets refuse or warn on a mismatch.
+    throw new Error(`this API signs in for ${nonce.domain}: open the dashboard at ${nonce.uri}/dashboard`);
+  }
   const walletChain = parseInt(await window.ethereum.request({ method: "eth_chainId" }), 16);
   if (walletChain !== nonce.chain_id) {
     throw new Error(`the wallet is on chain ${walletChain}; this API settles on chain ${nonce.chain_id}`);
