@@ -77,6 +77,8 @@ def run_up(settings: LauncherSettings) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     settings.data_path.mkdir(parents=True, exist_ok=True)
+    # Keys first: a refused configuration starts nothing.
+    resolve_keys(settings, settings.rpc_url or f"http://127.0.0.1:{settings.anvil_port}")
     handle = start_chain(settings)
     supervisor: Supervisor | None = None
     try:
