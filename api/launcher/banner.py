@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.engine import make_url
+
 from api.launcher.keys import DEMO_ACCOUNTS, GUARDIAN, MINTER, OPERATOR, RELAYER, Keys, address
 from api.launcher.settings import LauncherSettings
 from chain_client.deploy import Deployment
@@ -20,7 +22,7 @@ def banner(
         f"  Dashboard  {api}/dashboard",
         f"  Health     {api}/healthz",
         f"  Chain      {rpc_url}  (chain id {deployment.chain_id})",
-        f"  Database   {settings.resolved_database_url}",
+        f"  Database   {make_url(settings.resolved_database_url).render_as_string()}",
         f"  Data       {settings.data_path}",
         "",
         f"Contracts ({'reused from' if reused else 'deployed, recorded in'} "

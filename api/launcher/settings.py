@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.db.engine import normalize_url
+
 
 class LauncherSettingsError(ValueError):
     """The launcher configuration is inconsistent."""
@@ -79,8 +81,9 @@ class LauncherSettings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
+        """The URL both the API and the oracle use (postgresql:// means psycopg 3)."""
         if self.database_url:
-            return self.database_url
+            return normalize_url(self.database_url)
         return f"sqlite:///{self.data_path / 'royalties.db'}"
 
     @property

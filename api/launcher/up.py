@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from types import FrameType
 
+from sqlalchemy.engine import make_url
+
 from api.app import migrate_all
 from api.db.engine import make_engine
 from api.launcher.banner import banner
@@ -89,7 +91,7 @@ def run_up(settings: LauncherSettings) -> int:
         )
         deployment = deploy(settings, handle, keys)
         reused = before == deployment
-        log.info("migrating %s", settings.resolved_database_url)
+        log.info("migrating %s", make_url(settings.resolved_database_url).render_as_string())
         engine = make_engine(settings.resolved_database_url)
         try:
             migrate_all(engine)
