@@ -210,6 +210,14 @@ def test_without_a_wallet_the_page_offers_the_public_subset_or_a_token(
 ) -> None:
     from live_system import ADMIN_TOKEN
 
+    driver.get(f"{browser_system.api_url}/dashboard")
+    driver.find_element(By.ID, "address").send_keys("0x12345")
+    driver.find_element(By.ID, "lookup-button").click()
+    WebDriverWait(driver, WAIT).until(
+        lambda d: "not an Ethereum address" in d.find_element(By.ID, "status").text
+    )
+    assert driver.find_element(By.ID, "status").get_attribute("data-kind") == "error"
+
     driver.get(f"{browser_system.api_url}/dashboard?address={seeded.contributor}")
     wait_css(driver, "[data-testid=public-tracks]")
     button = wait_css(driver, "#signin-button")
