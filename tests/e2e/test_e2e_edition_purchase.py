@@ -22,7 +22,9 @@ COLLECTOR, FIRST, SECOND = 12, 13, 14
 SHARE_FIRST, SHARE_SECOND = 250_001, 749_999
 PRICE = 12_345_678_901_234_567  # wei
 QUANTITY, MAX_SUPPLY = 3, 10
-CAST = PROJECT_ROOT / "node_modules/.bin/cast"
+# Foundry's own cast binary (from npm) through the project's wrapper: npm's node shim in
+# node_modules/.bin drops the exit status, so a failed send would look like a success.
+CAST = PROJECT_ROOT / "tools/bin/cast"
 
 
 def _cast_send(system: LiveSystem, key: str, to: str, data: str) -> dict[str, object]:
