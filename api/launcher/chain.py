@@ -16,7 +16,8 @@ from chain_client.devchain import DevChain
 from chain_client.errors import ChainClientError, DevChainError
 
 
-def _listening(host: str, port: int) -> bool:
+def listening(host: str, port: int) -> bool:
+    """Whether something accepts connections on host:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(1.0)
         return sock.connect_ex((host, port)) == 0
@@ -33,7 +34,7 @@ class PersistentDevChain(DevChain):
     def start(self) -> DevChain:
         if self.running:
             return self
-        if self.port is None or _listening(self.host, self.port):
+        if self.port is None or listening(self.host, self.port):
             raise DevChainError(f"port {self.port} on {self.host} is already in use")
         try:
             self._spawn()

@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 from api.app import migrate_all
 from api.db.engine import make_engine
 from api.launcher.banner import banner
-from api.launcher.chain import ChainHandle, deploy, match_signers, start_chain
+from api.launcher.chain import ChainHandle, deploy, listening, match_signers, start_chain
 from api.launcher.keys import resolve_keys
-from api.launcher.settings import LauncherSettings
+from api.launcher.settings import LauncherSettings, LauncherSettingsError
 from api.launcher.supervisor import Child, Supervisor
 from api.launcher.wiring import api_settings, oracle_settings
 from chain_client.deploy import Deployment
@@ -79,8 +79,13 @@ def run_up(settings: LauncherSettings) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     settings.data_path.mkdir(parents=True, exist_ok=True)
-    # Keys first: a refused configuration starts nothing.
+    # Keys and the API port first: a refused configuration starts nothing.
     resolve_keys(settings, settings.rpc_url or f"http://127.0.0.1:{settings.anvil_port}")
+    if listening(settings.api_host, settings.api_port):
+        raise LauncherSettingsError(
+            f"API_PORT: {settings.api_host}:{settings.api_port} is already in use "
+            "(another `royalties up`?); set API_PORT to a free port"
+        )
     handle = start_chain(settings)
     supervisor: Supervisor | None = None
     try:

@@ -1,0 +1,41 @@
+"""`royalties up` refuses a bad configuration with a clear message and starts nothing."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+from launcher_process import ROYALTIES, launcher_env
+
+
+def _up(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ROYALTIES, "up"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_development_keys_on_a_remote_chain_are_refused(tmp_path: Path) -> None:
+    env = {**launcher_env(tmp_path / "data"), "RPC_URL": "https://rpc.example.org"}
+    result = _up(env)
+    assert result.returncode == 2
+    assert "is not a local chain" in result.stderr
+    assert not (tmp_path / "data" / "deployment.json").exists()
+
+
+def test_production_without_keystores_is_refused(tmp_path: Path) -> None:
+    env = {**launcher_env(tmp_path / "data"), "ENVIRONMENT": "production"}
+    result = _up(env)
+    assert result.returncode == 2
+    assert "KEYSTORE_PASSWORD" in result.stderr
+
+
+def test_a_taken_api_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    env = launcher_env(tmp_path / "data")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(env["API_PORT"])))
+        taken.listen()
+        result = _up(env)
+    assert result.returncode == 2
+    assert f"127.0.0.1:{env['API_PORT']} is already in use" in result.stderr
+    assert not (tmp_path / "data" / "anvil-state.json").exists()
