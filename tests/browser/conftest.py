@@ -11,10 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
-from live_system import LiveSystem, running_system  # noqa: E402
+from live_system import LiveSystem, StopWhenLeaving  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
+_systems = StopWhenLeaving(Path(__file__).resolve().parent)
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +33,12 @@ def browser_paths() -> tuple[Path, Path]:
 def browser_system(
     browser_paths: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveSystem]:
-    with running_system(tmp_path_factory.mktemp("browser-system")) as live:
+    with _systems.start(tmp_path_factory.mktemp("browser-system")) as live:
         yield live
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    _systems.after_test(Path(nextitem.path).resolve() if nextitem is not None else None)
 
 
 @pytest.fixture

@@ -1,17 +1,21 @@
-"""One running system (anvil, deployment, API under uvicorn, epoch worker) for the journeys."""
+"""One running system (anvil, deployment, API under uvicorn, epoch worker, indexer) shared by
+the journeys, stopped as soon as the run leaves this folder."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
-from live_system import LiveSystem, running_system
+from live_system import LiveSystem, StopWhenLeaving
+
+_systems = StopWhenLeaving(Path(__file__).resolve().parent)
 
 
 @pytest.fixture(scope="session")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSystem]:
-    with running_system(tmp_path_factory.mktemp("e2e")) as live:
+    with _systems.start(tmp_path_factory.mktemp("e2e")) as live:
         yield live
 
 
@@ -19,3 +23,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSystem]:
 def client(system: LiveSystem) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=system.api_url, timeout=120) as http:
         yield http
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    _systems.after_test(Path(nextitem.path).resolve() if nextitem is not None else None)

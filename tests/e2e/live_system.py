@@ -263,3 +263,24 @@ def describe(system: LiveSystem) -> dict[str, Any]:
         "worker_log": system.worker.log_tail(),
         "indexer_log": system.indexer.log_tail(),
     }
+
+
+class StopWhenLeaving:
+    """Stops a session-scoped system as soon as the run leaves the folder that uses it (the
+    rest of the suite should not share 2 cores with an idle chain, worker and indexer)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.stacks: list[ExitStack] = []
+
+    @contextmanager
+    def start(self, work_dir: Path) -> Iterator[LiveSystem]:
+        with ExitStack() as stack:
+            live = stack.enter_context(running_system(work_dir))
+            self.stacks.append(stack)
+            yield live
+
+    def after_test(self, next_path: Path | None) -> None:
+        if next_path is None or self.folder not in next_path.parents:
+            while self.stacks:
+                self.stacks.pop().close()
