@@ -68,6 +68,10 @@ class LauncherSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> LauncherSettings:
+        if self.environment == "production" and not self.admin_token:
+            raise LauncherSettingsError(
+                "ADMIN_TOKEN: required outside development (a long random value)"
+            )
         if self.environment == "development" and self.oracle_threshold > self.oracle_signers:
             raise LauncherSettingsError(
                 f"ORACLE_THRESHOLD={self.oracle_threshold} exceeds "

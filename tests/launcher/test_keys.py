@@ -27,6 +27,7 @@ def _production(tmp_path: Path, keys: dict[str, str], **extra: object) -> Launch
     values: dict[str, object] = {
         "environment": "production",
         "keystore_password": "correct horse",
+        "admin_token": "a-long-random-operator-token",
         "guardian_address": "0x000000000000000000000000000000000000dEaD",
         **{
             f"{name}_keystore": _keystore(tmp_path, name, key, "correct horse")

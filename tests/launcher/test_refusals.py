@@ -23,9 +23,12 @@ def test_development_keys_on_a_remote_chain_are_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "deployment.json").exists()
 
 
-def test_production_without_keystores_is_refused(tmp_path: Path) -> None:
+def test_production_without_admin_token_or_keystores_is_refused(tmp_path: Path) -> None:
     env = {**launcher_env(tmp_path / "data"), "ENVIRONMENT": "production"}
     result = _up(env)
+    assert result.returncode == 2
+    assert "ADMIN_TOKEN: required outside development" in result.stderr
+    result = _up({**env, "ADMIN_TOKEN": "a-long-random-operator-token"})
     assert result.returncode == 2
     assert "KEYSTORE_PASSWORD" in result.stderr
 
