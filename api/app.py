@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.auth.principal_cache import PrincipalCache
 from api.auth.router import router as auth_router
 from api.chain.gateway import ChainGateway
+from api.contributors.dashboard_cache import DashboardCache
 from api.contributors.router import router as contributors_router
 from api.dashboard.router import router as dashboard_router
 from api.db.engine import make_engine
@@ -32,11 +34,14 @@ admin token, a wallet session from `/v1/auth/siwe`, or a platform API key from o
 
 
 def migrate_all(engine: Engine) -> None:
-    """Brings the API's and the oracle's schemas (same database, separate trees) to head."""
-    upgrade_engine(engine)
+    """Brings the oracle's and the API's schemas (same database, separate trees) to head.
+
+    The oracle's go first: the API's read indexes are created on some of its tables.
+    """
     from oracle.store.migrate import upgrade as upgrade_oracle
 
     upgrade_oracle(engine.url.render_as_string(hide_password=False))
+    upgrade_engine(engine)
 
 
 def create_app(
@@ -66,6 +71,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = app_engine
     app.state.chain = chain if chain is not None else ChainGateway(settings)
+    app.state.dashboard_cache = DashboardCache()
+    app.state.principal_cache = PrincipalCache()
     install_error_handlers(app)
     for router in (
         health_router,

@@ -6,9 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.auth.principal import Principal, Role
+from api.auth.principal_cache import PrincipalCache
 from api.auth.service import AuthService
+from api.auth.tokens import hash_token
 from api.db.session import DbSession
 from api.errors import Forbidden, Unauthorized
 from api.settings import ApiSettings
@@ -20,7 +24,7 @@ bearer_scheme = HTTPBearer(
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.settings
     return settings
 
@@ -28,16 +32,28 @@ def get_settings(request: Request) -> ApiSettings:
 Settings = Annotated[ApiSettings, Depends(get_settings)]
 
 
-def bearer_token(credentials: BearerCredentials) -> str | None:
+async def bearer_token(credentials: BearerCredentials) -> str | None:
     return credentials.credentials if credentials is not None else None
 
 
-def optional_principal(
-    credentials: BearerCredentials, session: DbSession, settings: Settings
+def _resolve(session: Session, settings: ApiSettings, token: str) -> Principal:
+    principal = AuthService(session, settings).resolve(token)
+    session.commit()  # ends the read so the connection goes back to the pool meanwhile
+    return principal
+
+
+async def optional_principal(
+    credentials: BearerCredentials, session: DbSession, settings: Settings, request: Request
 ) -> Principal | None:
     if credentials is None:
         return None
-    return AuthService(session, settings).resolve(credentials.credentials)
+    cache: PrincipalCache = request.app.state.principal_cache
+    key = hash_token(credentials.credentials)
+    principal = cache.get(key)
+    if principal is None:
+        principal = await run_in_threadpool(_resolve, session, settings, credentials.credentials)
+        cache.put(key, principal)
+    return principal
 
 
 def _require(principal: Principal | None, *roles: Role) -> Principal:
@@ -52,27 +68,27 @@ def _require(principal: Principal | None, *roles: Role) -> Principal:
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def any_principal(principal: OptionalPrincipal) -> Principal:
+async def any_principal(principal: OptionalPrincipal) -> Principal:
     return _require(principal, Role.OPERATOR, Role.WALLET, Role.PLATFORM)
 
 
-def operator_only(principal: OptionalPrincipal) -> Principal:
+async def operator_only(principal: OptionalPrincipal) -> Principal:
     return _require(principal, Role.OPERATOR)
 
 
-def wallet_only(principal: OptionalPrincipal) -> Principal:
+async def wallet_only(principal: OptionalPrincipal) -> Principal:
     return _require(principal, Role.WALLET)
 
 
-def platform_only(principal: OptionalPrincipal) -> Principal:
+async def platform_only(principal: OptionalPrincipal) -> Principal:
     return _require(principal, Role.PLATFORM)
 
 
-def operator_or_wallet(principal: OptionalPrincipal) -> Principal:
+async def operator_or_wallet(principal: OptionalPrincipal) -> Principal:
     return _require(principal, Role.OPERATOR, Role.WALLET)
 
 
-def operator_or_platform(principal: OptionalPrincipal) -> Principal:
+async def operator_or_platform(principal: OptionalPrincipal) -> Principal:
     return _require(principal, Role.OPERATOR, Role.PLATFORM)
 
 
@@ -99,7 +115,7 @@ def ensure_platform_or_operator(principal: Principal, platform_id: int) -> None:
     raise Forbidden(f"platform_id: you may only access platform {principal.platform_id}")
 
 
-def wallet_self_or_operator(
+async def wallet_self_or_operator(
     address: Annotated[str, Path(description="A wallet address.")], principal: OptionalPrincipal
 ) -> Principal:
     """For /{address}/... routes: that wallet's session, or the operator."""
@@ -108,7 +124,7 @@ def wallet_self_or_operator(
     return caller
 
 
-def platform_self_or_operator(
+async def platform_self_or_operator(
     platform_id: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: OptionalPrincipal
 ) -> Principal:
     """For /platforms/{platform_id}/... routes: that platform's API key, or the operator."""

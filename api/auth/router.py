@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from api.auth.dependencies import AnyCaller, BearerCredentials, Settings, Wallet
 from api.auth.schemas import NonceOut, SessionOut, SiweSignIn, WhoAmI
 from api.auth.service import AuthService
+from api.auth.tokens import hash_token
 from api.db.session import DbSession
 from api.openapi import error_responses
 
@@ -41,10 +42,15 @@ def sign_in(body: SiweSignIn, session: DbSession, settings: Settings) -> Session
     responses=error_responses(401, 403),
 )
 def sign_out(
-    _: Wallet, credentials: BearerCredentials, session: DbSession, settings: Settings
+    _: Wallet,
+    credentials: BearerCredentials,
+    session: DbSession,
+    settings: Settings,
+    request: Request,
 ) -> None:
     assert credentials is not None
     AuthService(session, settings).sign_out(credentials.credentials)
+    request.app.state.principal_cache.evict(hash_token(credentials.credentials))
 
 
 @router.get(

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from api.chain.gateway import ChainGateway
 
 
-def get_chain(request: Request) -> ChainGateway:
+async def get_chain(request: Request) -> ChainGateway:
     chain: ChainGateway = request.app.state.chain
     return chain
 

@@ -14,6 +14,7 @@ from web3 import Web3
 from api.contributors.models import RelayedClaim
 from api.indexer.models import ChainEvent
 from api.platforms.models import PlatformAccount
+from api.tracks.models import TrackContributor
 from oracle.epoch.tables import epoch_totals, epochs, settled_totals
 from oracle.store.schema import platforms as oracle_platforms
 
@@ -86,6 +87,23 @@ class ContributorRepository:
             EpochMovement(int(e), str(r), tx, int(t), int(p), int(c), int(u), int(a))
             for e, r, tx, t, p, c, u, a in rows
         ]
+
+    def data_version(self) -> tuple[int, int, int]:
+        """(last confirmed epoch, last indexed event id, last track id) in one statement."""
+        row = (
+            self.session.connection()
+            .execute(
+                select(
+                    select(func.max(epochs.c.epoch))
+                    .where(epochs.c.status == "confirmed")
+                    .scalar_subquery(),
+                    select(func.max(ChainEvent.id)).scalar_subquery(),
+                    select(func.max(TrackContributor.track_id)).scalar_subquery(),
+                )
+            )
+            .one()
+        )
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def last_confirmed_epoch(self) -> int:
         value = (

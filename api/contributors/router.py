@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Header, Path, Request, Response
 
 from api.auth.dependencies import SelfOrOperator
 from api.chain.dependencies import Chain
+from api.contributors.dashboard_cache import DashboardCache
 from api.contributors.schemas import (
     Claimable,
     ClaimCalldata,
@@ -41,9 +42,11 @@ IdempotencyKey = Annotated[
     responses=error_responses(401, 403),
 )
 def dashboard(
-    address: Address, principal: SelfOrOperator, session: DbSession, chain: Chain
-) -> ContributorDashboard:
-    return ContributorService(session, chain).dashboard(address, principal)
+    address: Address, principal: SelfOrOperator, session: DbSession, chain: Chain, request: Request
+) -> Response:
+    cache: DashboardCache = request.app.state.dashboard_cache
+    body = ContributorService(session, chain).dashboard_json(address, principal, cache)
+    return Response(content=body, media_type="application/json")
 
 
 @router.get(

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import create_engine
 
+POOL_SIZE = 48
+
 
 def normalize_url(url: str) -> str:
     """postgresql:// and postgres:// mean psycopg 3 here."""
@@ -24,11 +26,18 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # At least as many connections as the request threadpool (40): a request holds its
+        # connection between its auth and route steps, which run on different threads.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=POOL_SIZE,
+            max_overflow=0,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=POOL_SIZE - 10)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
