@@ -18,7 +18,9 @@ $(VENV_STAMP): pyproject.toml
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	@# npm ci refuses this lock: the registry serves only the linux-x64 Foundry packages, so the other
+	@# platforms' optional packages cannot be recorded in it. npm install keeps to the lock all the same.
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 test: deps test-forge test-python
