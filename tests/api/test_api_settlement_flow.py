@@ -197,6 +197,8 @@ def test_usage_to_claim(world: World) -> None:
     assert limited.json()["code"] == "rate_limited"
 
     token_b = sign_in(client, artist_b)
+    cached = client.get(f"/v1/contributors/{b}/dashboard", headers=bearer(token_b)).json()
+    assert cached["tracks"][0]["earnings"][0]["released_to_you"] == "0"
     calldata = client.post(
         f"/v1/contributors/{b}/claims/calldata", json={}, headers=bearer(token_b)
     ).json()
