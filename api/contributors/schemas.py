@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
 from api.tracks.schemas import PreparedTransaction
@@ -77,7 +79,7 @@ class Claimable(BaseModel):
 
 class ClaimRequest(BaseModel):
     token: EthAddress | None = Field(default=None, description="Claim only this token.")
-    track_ids: list[int] | None = Field(
+    track_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
         default=None, min_length=1, max_length=200, description="Claim only these tracks."
     )
 

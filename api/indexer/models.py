@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 class IndexedBlock(SQLModel, table=True):
     __tablename__ = "api_indexed_block"
 
-    block_number: int = Field(primary_key=True)
+    block_number: int = Field(primary_key=True, sa_type=BigInteger)
     block_hash: str = Field(max_length=66)
 
 
@@ -20,7 +20,7 @@ class ChainEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("block_number", "log_index", name="uq_api_chain_event_pos"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    block_number: int = Field(index=True)
+    block_number: int = Field(index=True, sa_type=BigInteger)
     block_hash: str = Field(max_length=66)
     log_index: int
     tx_hash: str = Field(max_length=66)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 
 class Track(SQLModel, table=True):
     __tablename__ = "api_track"
 
-    track_id: int = Field(primary_key=True)
+    track_id: int = Field(primary_key=True, sa_type=BigInteger)
     split_address: str = Field(index=True, max_length=42)
     controller: str = Field(index=True, max_length=42)
     title: str = Field(max_length=300)
@@ -30,7 +31,7 @@ class Track(SQLModel, table=True):
 class TrackContributor(SQLModel, table=True):
     __tablename__ = "api_track_contributor"
 
-    track_id: int = Field(primary_key=True, foreign_key="api_track.track_id")
+    track_id: int = Field(primary_key=True, foreign_key="api_track.track_id", sa_type=BigInteger)
     address: str = Field(primary_key=True, index=True, max_length=42)
     share: int
     role: str = Field(max_length=50)
