@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class PeerNode(BaseModel):
-    """Another oracle node the epoch coordinator asks to recompute and sign (in-process, own store)."""
+    """Another oracle node that the epoch coordinator asks to recompute and sign (own store)."""
 
     name: str
     key: str
@@ -17,7 +17,7 @@ class PeerNode(BaseModel):
 
 
 class OracleSettings(BaseSettings):
-    """Everything an oracle node needs. Environment variables are prefixed ``ROYALTIES_``."""
+    """Everything an oracle node needs. Environment variables have the prefix ``ROYALTIES_``."""
 
     model_config = SettingsConfigDict(env_prefix="ROYALTIES_", extra="ignore")
 
@@ -39,7 +39,7 @@ class OracleSettings(BaseSettings):
     )
     node_key: str | None = Field(
         default=None,
-        description="This oracle node's signing key (hex). Development only; use a keystore elsewhere.",
+        description="This oracle node's signing key (hex). Development only; keystores elsewhere.",
     )
     poster_key: str | None = Field(
         default=None, description="Key that sends post() transactions (any funded account)."

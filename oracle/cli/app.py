@@ -6,6 +6,8 @@ import typer
 
 from oracle.cli import epoch_commands, intake_commands
 
-app = typer.Typer(help="Usage oracle: ingest platform reports, settle epochs on chain.", no_args_is_help=True)
+app = typer.Typer(
+    help="Usage oracle: ingest platform reports, settle epochs on chain.", no_args_is_help=True
+)
 intake_commands.register(app)
 epoch_commands.register(app)

@@ -35,7 +35,7 @@ def test_the_readme_journeys_run_as_written(launcher: Launcher, tmp_path: Path) 
     launcher.wait_healthy()
     env = {
         **launcher.env,
-        "PATH": f"{ROOT / 'node_modules/.bin'}:{launcher.env['PATH']}",
+        "PATH": f"{ROOT / 'tools/bin'}:{launcher.env['PATH']}",
         "API": launcher.api_url,
         "RPC": f"http://127.0.0.1:{launcher.env['ANVIL_PORT']}",
         "DATA": launcher.env["DATA_DIR"],
