@@ -99,6 +99,16 @@ class ContractClient:
             self._decoder = self.sender.decoder if self.sender else project_revert_decoder()
         return self._decoder
 
+    def decode_call(self, tx_hash: str | bytes, function_name: str) -> dict[str, Any]:
+        """The arguments of a transaction that called `function_name` on this contract directly."""
+        tx = self.w3.eth.get_transaction(HexBytes(tx_hash))
+        if tx.get("to") is None or Web3.to_checksum_address(str(tx["to"])) != self.address:
+            raise ChainClientError(f"the transaction was not sent to this {self.CONTRACT_NAME}")
+        function, params = self.contract.decode_function_input(tx["input"])
+        if function.fn_name != function_name:
+            raise ChainClientError(f"the transaction calls {function.fn_name}, not {function_name}")
+        return dict(params)
+
     def function(self, name: str, *args: Any) -> ContractFunction:
         return self.contract.functions[name](*args)
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_typing import ChecksumAddress
-from hexbytes import HexBytes
 from web3.types import TxReceipt
 
 from chain_client.contracts._base import (
@@ -104,12 +103,7 @@ class SplitFactoryClient(ContractClient):
         """The recipients and shares of a direct createSplit transaction, from its calldata.
 
         Check them against the split's recipientsRoot before building proofs from them."""
-        tx = self.w3.eth.get_transaction(HexBytes(tx_hash))
-        if tx.get("to") is None or checksum(str(tx["to"])) != self.address:
-            raise ChainClientError("the transaction was not sent to this factory")
-        function, params = self.contract.decode_function_input(tx["input"])
-        if function.fn_name != "createSplit":
-            raise ChainClientError(f"the transaction calls {function.fn_name}, not createSplit")
+        params = self.decode_call(tx_hash, "createSplit")
         return SplitRecipients(
             tuple(checksum(a) for a in params["recipients"]),
             tuple(int(x) for x in params["shares"]),

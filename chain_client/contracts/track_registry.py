@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_typing import ChecksumAddress
-from hexbytes import HexBytes
 from web3.types import TxReceipt
 
 from chain_client.contracts._base import (
@@ -155,12 +154,7 @@ class TrackRegistryClient(ContractClient):
 
     def recipients_from_tx(self, tx_hash: str | bytes) -> SplitRecipients:
         """The split recipients and shares of a direct registerTrack transaction, from calldata."""
-        tx = self.w3.eth.get_transaction(HexBytes(tx_hash))
-        if tx.get("to") is None or checksum(str(tx["to"])) != self.address:
-            raise ChainClientError("the transaction was not sent to this registry")
-        function, params = self.contract.decode_function_input(tx["input"])
-        if function.fn_name != "registerTrack":
-            raise ChainClientError(f"the transaction calls {function.fn_name}, not registerTrack")
+        params = self.decode_call(tx_hash, "registerTrack")
         return SplitRecipients(
             tuple(checksum(a) for a in params["recipients"]),
             tuple(int(x) for x in params["shares"]),
