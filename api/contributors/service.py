@@ -14,7 +14,7 @@ from api.auth.principal import Principal
 from api.chain.gateway import ChainGateway
 from api.contributors.claim_plan import ClaimPlan, build_claim_plan
 from api.contributors.dashboard import build_dashboard
-from api.contributors.dashboard_cache import DashboardCache
+from api.contributors.dashboard_cache import DashboardCache, DataVersion
 from api.contributors.models import RelayedClaim
 from api.contributors.repository import ContributorRepository
 from api.contributors.schemas import (
@@ -47,14 +47,21 @@ class ContributorService:
         ensure_self_or_operator(principal, address)
         return build_dashboard(address, self.tracks.tracks_of_contributor(address), self.repo)
 
-    def dashboard_json(self, address: str, principal: Principal, cache: DashboardCache) -> bytes:
-        """The dashboard as JSON bytes, from the cache while the underlying data is unchanged."""
+    def cached_dashboard_json(
+        self, address: str, principal: Principal, cache: DashboardCache
+    ) -> tuple[bytes | None, DataVersion]:
+        """The cached dashboard while the underlying data is unchanged (one indexed query).
+
+        Also returns the data version, so that a miss is built and cached against it."""
         ensure_self_or_operator(principal, address)
         version = self.repo.data_version()
-        body = cache.get(address, version)
-        if body is None:
-            body = self.dashboard(address, principal).model_dump_json().encode()
-            cache.put(address, version, body)
+        return cache.get(address, version), version
+
+    def build_dashboard_json(
+        self, address: str, principal: Principal, cache: DashboardCache, version: DataVersion
+    ) -> bytes:
+        body = self.dashboard(address, principal).model_dump_json().encode()
+        cache.put(address, version, body)
         return body
 
     def _plan(self, address: str, request: ClaimRequest | None) -> ClaimPlan:
