@@ -13,6 +13,7 @@ from api.auth.router import router as auth_router
 from api.chain.gateway import ChainGateway
 from api.contributors.dashboard_cache import DashboardCache
 from api.contributors.router import router as contributors_router
+from api.contributors.single_flight import SingleFlight
 from api.dashboard.router import router as dashboard_router
 from api.db.engine import make_engine
 from api.db.migrate import upgrade_engine
@@ -72,6 +73,7 @@ def create_app(
     app.state.engine = app_engine
     app.state.chain = chain if chain is not None else ChainGateway(settings)
     app.state.dashboard_cache = DashboardCache()
+    app.state.dashboard_builds = SingleFlight()
     app.state.principal_cache = PrincipalCache()
     install_error_handlers(app)
     for router in (

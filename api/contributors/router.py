@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, Response
@@ -18,6 +19,7 @@ from api.contributors.schemas import (
     ContributorDashboard,
 )
 from api.contributors.service import ContributorService
+from api.contributors.single_flight import SingleFlight
 from api.db.session import DbSession
 from api.openapi import error_responses
 from api.types import EthAddress
@@ -51,9 +53,14 @@ async def dashboard(
     service = ContributorService(session, chain)
     body, version = service.cached_dashboard_json(address, principal, cache)
     if body is None:
-        body = await run_in_threadpool(
-            service.build_dashboard_json, address, principal, cache, version
-        )
+        builds: SingleFlight = request.app.state.dashboard_builds
+
+        def build() -> Awaitable[bytes]:
+            return run_in_threadpool(
+                service.build_dashboard_json, address, principal, cache, version
+            )
+
+        body = await builds.run((address.lower(), version), build)
     return Response(content=body, media_type="application/json")
 
 

@@ -55,12 +55,16 @@ class ContributorService:
         Also returns the data version, so that a miss is built and cached against it."""
         ensure_self_or_operator(principal, address)
         version = self.repo.data_version()
+        # Ends the read so no connection is held while the route awaits a build: a pool
+        # drained by suspended requests would block the event loop on checkout.
+        self.session.commit()
         return cache.get(address, version), version
 
     def build_dashboard_json(
         self, address: str, principal: Principal, cache: DashboardCache, version: DataVersion
     ) -> bytes:
         body = self.dashboard(address, principal).model_dump_json().encode()
+        self.session.commit()  # gives the connection back from this worker thread
         cache.put(address, version, body)
         return body
 
