@@ -40,8 +40,16 @@ class PendingRoot:
 
 @dataclass(frozen=True)
 class PendingWithdrawal:
+    """A withdrawal request: `amount` (0 = none, capped at the escrow when requested), executable
+    from `available_at` until `expires_at` (the escrow stays debitable until `available_at`)."""
+
     amount: int
     available_at: int
+    expires_at: int = 0
+
+    def matured(self, timestamp: int) -> bool:
+        """Whether the payer can withdraw at `timestamp` (the oracle treats it as withdrawn)."""
+        return self.amount > 0 and self.available_at <= timestamp < self.expires_at
 
 
 #: anvil's chain id: the only chain where the instant `set_*` helpers move time forward.
@@ -117,7 +125,9 @@ class UsageSettlementClient(ContractClient):
 
     def pending_withdrawal(self, platform_id: int) -> PendingWithdrawal:
         amount, available_at = self._call("pendingWithdrawal", platform_id)
-        return PendingWithdrawal(int(amount), int(available_at))
+        window = int(self._call("WITHDRAWAL_WINDOW"))
+        expires_at = int(available_at) + window if int(amount) else 0
+        return PendingWithdrawal(int(amount), int(available_at), expires_at)
 
     # ---- signer config reads ----
     def signers(self) -> list[ChecksumAddress]:

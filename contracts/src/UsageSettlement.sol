@@ -730,8 +730,7 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         }
     }
 
-    /// @notice Test hook for the differential test of `_processProof` against OpenZeppelin MerkleProof.
-    /// @dev Pure; exposes the contract's own proof processing (the root a proof leads to from a leaf).
+    /// @inheritdoc IUsageSettlement
     function processProof(bytes32[] calldata proof, bytes32 leaf) external pure returns (bytes32) {
         return _processProof(proof, leaf);
     }

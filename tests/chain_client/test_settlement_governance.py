@@ -12,6 +12,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
+from chain_client.constants import NATIVE_TOKEN
 from chain_client.contracts import ChangeKind, UsageSettlementClient
 from chain_client.deploy import Deployment
 from chain_client.errors import ContractRevert
@@ -83,3 +84,26 @@ def test_rates_take_effect_from_a_timestamp(
     assert [e.args["effectiveFrom"] for e in owner.rates_changed_events(fresh.deploy_block)] == [
         cards[1].effective_from
     ]
+
+
+def test_withdrawal_request_is_capped_and_expires(
+    w3: Web3,
+    fresh: Deployment,
+    deployer: LocalAccount,
+    accounts: list[LocalAccount],
+    sender_for: Callable[[LocalAccount], TransactionSender],
+) -> None:
+    owner = UsageSettlementClient(w3, fresh.usage_settlement, sender_for(deployer))
+    payer_account = accounts[FIRST_FREE_ACCOUNT + 13]
+    platform_id = owner.registered_platform_id(
+        owner.register_platform(payer_account.address, NATIVE_TOKEN, [1] * 6)
+    )
+    payer = UsageSettlementClient(w3, fresh.usage_settlement, sender_for(payer_account))
+    payer.deposit(platform_id, 1_000, token=NATIVE_TOKEN)
+    payer.request_withdrawal(platform_id, 5_000)
+    request = payer.pending_withdrawal(platform_id)
+    assert request.amount == 1_000  # capped at the escrow when requested
+    assert request.expires_at == request.available_at + 7 * 24 * 3600
+    assert not request.matured(request.available_at - 1)
+    assert request.matured(request.available_at)
+    assert not request.matured(request.expires_at)

@@ -384,6 +384,10 @@ interface IUsageSettlement {
     /// @return totalPaid The sum of the amounts paid (summed across tokens: meaningful only for a one-token batch).
     function claimMany(Claim[] calldata claims) external returns (uint256 totalPaid);
 
+    /// @notice The root that `proof` leads to from `leaf`, exactly as OpenZeppelin MerkleProof.processProof (sorted
+    /// pairs); exposed for tools and the differential test of the contract's assembly proof loop.
+    function processProof(bytes32[] calldata proof, bytes32 leaf) external pure returns (bytes32);
+
     /// @notice The EIP-712 digest that signers sign for `report` (domain "UsageSettlement", version "1").
     function reportDigest(Report calldata report) external view returns (bytes32);
 
