@@ -559,6 +559,8 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
                 abi.decode(data, (uint256, uint256[6], uint64));
             _platform(platformId);
             if (apply_) {
+                // Applied after its effective time: in force from now, never from a moment already past.
+                if (effectiveFrom < block.timestamp) effectiveFrom = uint64(block.timestamp);
                 RateCard[] storage cards = _rateCards[platformId];
                 uint64 last = cards[cards.length - 1].effectiveFrom;
                 if (effectiveFrom < last) revert RatesOutOfOrder(platformId, effectiveFrom, last);

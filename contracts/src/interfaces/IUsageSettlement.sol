@@ -293,7 +293,8 @@ interface IUsageSettlement {
     function queueChange(ChangeKind kind, bytes calldata data) external returns (uint256 changeId, uint64 eta);
 
     /// @notice Applies queued change `changeId` (anyone, from its eta); `kind` and `data` must be exactly as queued.
-    /// @dev A Signers change bumps `configVersion`; reports signed for the old config stop verifying.
+    /// @dev A Signers change bumps `configVersion`; reports signed for the old config stop verifying. A Rates change
+    /// applied after its effectiveFrom is in force from the application time instead (never retroactive).
     function applyChange(uint256 changeId, ChangeKind kind, bytes calldata data) external;
 
     /// @notice Cancels queued change `changeId` (the guardian or the owner).

@@ -167,6 +167,21 @@ contract UsageSettlementTrustTest is SettlementBase {
         assertEq(settlement.platform(pidUsd).rates[0], rates[0] * 2); // now = earliest
     }
 
+    /// @dev A rate change applied late (after its effectiveFrom) takes effect from the application, not before it:
+    /// usage already priced between effectiveFrom and now keeps its rate.
+    function test_RateChangeAppliedLateIsNotRetroactive() public {
+        uint256[6] memory r;
+        uint64 from = uint64(block.timestamp) + settlement.governanceDelay();
+        bytes memory data = abi.encode(pidUsd, r, from);
+        (uint256 id,) = _queue(IUsageSettlement.ChangeKind.Rates, data);
+        vm.warp(from + 1 days);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RatesChanged(pidUsd, r, from + 1 days);
+        settlement.applyChange(id, IUsageSettlement.ChangeKind.Rates, data);
+        assertEq(settlement.ratesAt(pidUsd, from + 1 days - 1)[0], rates[0]);
+        assertEq(settlement.ratesAt(pidUsd, from + 1 days)[0], 0);
+    }
+
     function test_RevertWhen_RatesOutOfOrder() public {
         uint256[6] memory r;
         uint64 late = uint64(block.timestamp) + 30 days;
