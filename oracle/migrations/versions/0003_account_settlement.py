@@ -116,8 +116,8 @@ def upgrade() -> None:
         "oracle_epoch_nodes",
         _key("epoch"),
         sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
-        _key("position"),
-        sa.Column("hash", sa.LargeBinary(32), nullable=False),
+        _key("chunk"),
+        sa.Column("hashes", sa.LargeBinary, nullable=False),
     )
 
 
