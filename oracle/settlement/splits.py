@@ -164,7 +164,7 @@ def fix_track_paths(
         has_paths = {
             int(t)
             for (t,) in conn.execute(
-                select(track_paths.c.track_id.distinct()).where(track_paths.c.track_id.in_(chunk))
+                select(track_paths.c.track_id).distinct().where(track_paths.c.track_id.in_(chunk))
             )
         }
         for track_id in chunk:

@@ -6,6 +6,8 @@ Revises: 0002_epochs
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -84,7 +86,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Text, nullable=False),
     )
     for name, first in (("oracle_credits", None), ("oracle_epoch_credits", "epoch")):
-        columns = [_key(first)] if first else []
+        columns: list[sa.Column[Any]] = [_key(first)] if first else []
         columns += [
             _key("track_id"),
             _address("token", True),
