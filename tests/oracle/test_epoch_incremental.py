@@ -15,7 +15,7 @@ would hold for these synthetic splits.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -55,7 +55,7 @@ class KnownRoots:
         self.roots = roots
         self.reads = 0
 
-    def recipients_roots(self, splits: list[str], block: int) -> dict[str, str]:
+    def recipients_roots(self, splits: Sequence[str], block: int) -> dict[str, str]:
         self.reads += len(splits)
         return {s: self.roots[s] for s in splits if s in self.roots}
 
