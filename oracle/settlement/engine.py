@@ -27,8 +27,10 @@ The result is exactly what oracle.settlement.reference computes from the whole h
 from __future__ import annotations
 
 import itertools
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +76,11 @@ from oracle.store.records import QuarantineStatus
 from oracle.store.schema import platforms as platforms_table
 from oracle.store.schema import quarantine, reports, tracks, usage
 
+log = logging.getLogger("oracle.settlement.engine")
 BATCH = 10_000
 STREAM = {"stream_results": True, "max_row_buffer": BATCH}
 RELEASED = QuarantineStatus.RELEASED.value
+_RELEASED_ROW = func.coalesce(quarantine.c.status, "") == RELEASED
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,8 @@ class EngineResult:
     below_settled: tuple[tuple[TotalKey, int, int], ...]
     platforms: Mapping[int, PlatformState]
     included_reports: tuple[PendingReport, ...]
+    timings: Mapping[str, float] = field(default_factory=dict)
+    """Wall seconds per step (for the scale bench and the logs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,15 +170,17 @@ def _effective_at(version: Any, cut: Any) -> Any:
 def delta_query(platform_id: int, since: int, cut: int) -> Any:
     """Payable micro-units per (track, class) that platform's store totals moved by between
     cut `since` and `cut`, joined with the settled totals (sorted by track, class)."""
+    # `x + 0` / coalesce(x, '') keep the planner on the intake_seq and decision_seq ranges
+    # (what changed) instead of scanning a platform's or a status's whole history.
     entering_r = aliased(reports)
     entering = select(entering_r.c.id).where(
-        entering_r.c.platform_id == platform_id,
+        entering_r.c.platform_id + 0 == platform_id,
         entering_r.c.intake_seq > since,
         entering_r.c.intake_seq <= cut,
         _effective_at(entering_r, cut),
     )
     changed_ids = select(reports.c.report_id).where(
-        reports.c.platform_id == platform_id,
+        reports.c.platform_id + 0 == platform_id,
         reports.c.intake_seq > since,
         reports.c.intake_seq <= cut,
     )
@@ -192,7 +200,7 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
             quarantine.c.track_id, quarantine.c.usage_class, quarantine.c.micro_units.label("units")
         ).where(
             quarantine.c.report_version_id.in_(entering),
-            quarantine.c.status == RELEASED,
+            _RELEASED_ROW,
             quarantine.c.decision_seq <= cut,
         ),
         select(usage.c.track_id, usage.c.usage_class, (-usage.c.micro_units).label("units")).where(
@@ -204,7 +212,7 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
             (-quarantine.c.micro_units).label("units"),
         ).where(
             quarantine.c.report_version_id.in_(leaving),
-            quarantine.c.status == RELEASED,
+            _RELEASED_ROW,
             quarantine.c.decision_seq <= since,
         ),
         select(
@@ -212,7 +220,7 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
         )
         .join(staying_r, staying_r.c.id == quarantine.c.report_version_id)
         .where(
-            quarantine.c.status == RELEASED,
+            _RELEASED_ROW,
             quarantine.c.decision_seq > since,
             quarantine.c.decision_seq <= cut,
             staying_r.c.platform_id == platform_id,
@@ -680,6 +688,14 @@ def compute(
 ) -> EngineResult:
     """Computes epoch `request.epoch` into the store's epoch tables and a data file in
     `work_dir`. When no leaf changes nothing is kept and the result has changed_leaves 0."""
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     with engine.begin() as conn:
         clear_epoch(conn, request.epoch)
         base, previous_hash = last_confirmed(conn)
@@ -691,13 +707,18 @@ def compute(
     for pid in sorted(cuts):
         if pid not in platforms:
             platforms[pid] = platform_at(pid)
+    step("totals")
     held, debits = _hold_back(engine, request, platforms, debit_of, cuts)
     held_ids = {h.platform_id for h in held}
     token_of = {pid: p.token.lower() for pid, p in platforms.items()}
     touched = _track_amounts(engine, request, token_of)
+    step("track_amounts")
     _fix_paths(engine, request, reader)
+    step("paths")
     _credits(engine, request)
+    step("credits")
     root, leaf_count, changed_leaves = _leaves(engine, request, base)
+    step("leaves")
     if changed_leaves == 0:
         with engine.begin() as conn:
             clear_epoch(conn, request.epoch)
@@ -739,7 +760,10 @@ def compute(
         cuts=tuple(sorted((pid, request.cut_seq) for pid in platforms if pid not in held_ids)),
     )
     path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
+    step("reports")
     data_hash, size = write_file(engine, facts, path, token_of)
+    step("data_file")
+    log.info("epoch %s computed: %s", request.epoch, timings)
     return EngineResult(
         epoch=request.epoch,
         root=facts.root,
@@ -755,6 +779,7 @@ def compute(
         below_settled=below,
         platforms=platforms,
         included_reports=included,
+        timings=timings,
     )
 
 
