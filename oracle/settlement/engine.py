@@ -290,22 +290,27 @@ def pending_reports(conn: Connection, cut: int, held: set[int]) -> list[PendingR
 
 
 class _Inserter:
-    """Batched inserts into one table on one connection."""
+    """Batched inserts of positional rows into one table on one connection (driver executemany:
+    the hot loops skip building a parameter dict per row)."""
 
-    def __init__(self, conn: Connection, table: Any) -> None:
+    def __init__(self, conn: Connection, table: Any, columns: Sequence[str]) -> None:
         self.conn = conn
-        self.table = table
-        self.rows: list[dict[str, Any]] = []
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})"
+        )
+        self.rows: list[tuple[Any, ...]] = []
         self.count = 0
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: tuple[Any, ...]) -> None:
         self.rows.append(row)
         if len(self.rows) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self.rows:
-            self.conn.execute(insert(self.table), self.rows)
+            self.conn.exec_driver_sql(self.sql, self.rows)
             self.count += len(self.rows)
             self.rows = []
 
@@ -324,7 +329,19 @@ def _advance_totals(
     written = 0
     epoch = request.epoch
     with engine.connect() as reader, engine.begin() as conn:
-        out = _Inserter(conn, epoch_totals)
+        out = _Inserter(
+            conn,
+            epoch_totals,
+            (
+                "epoch",
+                "track_id",
+                "platform_id",
+                "usage_class",
+                "micro_units",
+                "amount",
+                "store_units",
+            ),
+        )
         for platform_id in moved:
             rows = reader.execution_options(**STREAM).execute(
                 delta_query(platform_id, cuts.get(platform_id, 0), request.cut_seq)
@@ -360,15 +377,15 @@ def _advance_totals(
                     )
                 debit += amount - amount_old
                 out.add(
-                    {
-                        "epoch": epoch,
-                        "track_id": int(track_id),
-                        "platform_id": platform_id,
-                        "usage_class": int(usage_class),
-                        "micro_units": micro,
-                        "amount": str(amount),
-                        "store_units": None if store_new == micro else store_new,
-                    }
+                    (
+                        epoch,
+                        int(track_id),
+                        platform_id,
+                        int(usage_class),
+                        micro,
+                        str(amount),
+                        None if store_new == micro else store_new,
+                    )
                 )
                 written += 1
             out.flush()
@@ -450,7 +467,7 @@ def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int,
                 )
             )
             pending = next(previous, None)
-            out = _Inserter(writer, epoch_track_amounts)
+            out = _Inserter(writer, epoch_track_amounts, ("epoch", "track_id", "token", "amount"))
             for track_id, group in _grouped(changes, lambda r: int(r[0])):
                 old: dict[str, int] = {}
                 while pending is not None and int(pending[0]) < track_id:
@@ -464,14 +481,7 @@ def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int,
                     moved = int(new_amount) - (int(old_amount) if old_amount is not None else 0)
                     diff[token] = diff.get(token, 0) + moved
                 for token in sorted(diff):
-                    out.add(
-                        {
-                            "epoch": epoch,
-                            "track_id": track_id,
-                            "token": token,
-                            "amount": str(old.get(token, 0) + diff[token]),
-                        }
-                    )
+                    out.add((epoch, track_id, token, str(old.get(token, 0) + diff[token])))
             out.flush()
         finally:
             old_rows.close()
@@ -524,19 +534,14 @@ def _credits(engine: Engine, request: EpochRequest) -> None:
                 epoch_track_amounts.c.track_id, epoch_track_amounts.c.token, track_paths.c.seq
             )
         )
-        out = _Inserter(writer, epoch_credits)
+        out = _Inserter(
+            writer,
+            epoch_credits,
+            ("epoch", "track_id", "token", "seq", "account", "via", "amount"),
+        )
         for track_id, token, amount, seq, account, via, product, depth in rows:
-            out.add(
-                {
-                    "epoch": epoch,
-                    "track_id": track_id,
-                    "token": token,
-                    "seq": seq,
-                    "account": account,
-                    "via": via,
-                    "amount": str(path_credit(int(amount), int(product), int(depth))),
-                }
-            )
+            credit = path_credit(int(amount), int(product), int(depth))
+            out.add((epoch, track_id, token, seq, account, via, str(credit)))
         out.flush()
 
 
@@ -620,29 +625,24 @@ def _leaves(engine: Engine, request: EpochRequest, base: int) -> tuple[bytes, in
             .order_by(epoch_leaves.c.position)
         )
         previous = ((str(a), str(t), int(m), int(s)) for a, t, m, s in previous_rows)
-        nodes = _Inserter(writer, epoch_nodes)
+        nodes = _Inserter(writer, epoch_nodes, ("epoch", "level", "chunk", "hashes"))
 
         def sink(level: int, chunk: int, data: bytes) -> None:
-            nodes.add({"epoch": epoch, "level": level, "chunk": chunk, "hashes": data})
+            nodes.add((epoch, level, chunk, data))
 
         builder = LevelBuilder(sink)
-        leaves = _Inserter(writer, epoch_leaves)
+        leaves = _Inserter(
+            writer,
+            epoch_leaves,
+            ("epoch", "position", "account", "token", "amount", "since_epoch"),
+        )
         position = 0
         for account, token, amount, since, moved in merge_leaves(
             previous, _account_deltas(delta_conn, epoch), epoch
         ):
             changed += moved
             builder.add(account_leaf_hash(account, token, amount))
-            leaves.add(
-                {
-                    "epoch": epoch,
-                    "position": position,
-                    "account": account,
-                    "token": token,
-                    "amount": str(amount),
-                    "since_epoch": since,
-                }
-            )
+            leaves.add((epoch, position, account, token, str(amount), since))
             position += 1
         root = builder.finish()
         leaves.flush()
