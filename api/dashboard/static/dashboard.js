@@ -72,12 +72,18 @@ function randomKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** What reached the wallet per token, as the dashboard shows it: claims and split releases. */
 function paidTotals(dashboard) {
   const totals = {};
-  const add = (token, amount) => (totals[token] = (BigInt(totals[token] ?? 0) + BigInt(amount)).toString());
+  const add = (token, amount) => (totals[token] = (totals[token] ?? 0n) + BigInt(amount));
   for (const s of dashboard.settlement) add(s.token, s.claimed);
   for (const t of dashboard.tracks) for (const e of t.earnings) add(e.token, e.released_to_you);
-  return JSON.stringify(Object.entries(totals).sort());
+  return totals;
+}
+
+/** True once the indexed payouts grew by at least what was due, in every token. */
+function indexedAll(before, after, due) {
+  return Object.entries(due).every(([token, amount]) => (after[token] ?? 0n) - (before[token] ?? 0n) >= BigInt(amount));
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -89,6 +95,7 @@ async function claim(address, token) {
     setStatus("Claiming: the API sends one claim transaction paying your wallet…");
     const dashboardPath = `/v1/contributors/${address}/dashboard`;
     const before = paidTotals(await apiFetch(dashboardPath, { token }));
+    const due = (await apiFetch(`/v1/contributors/${address}/claimable`, { token })).per_token;
     const result = await apiFetch(`/v1/contributors/${address}/claims`, {
       method: "POST",
       body: {},
@@ -104,7 +111,7 @@ async function claim(address, token) {
     await renderPrivate(address, token);
     for (let i = 0; i < 30; i++) {
       await sleep(1000);
-      if (paidTotals(await apiFetch(dashboardPath, { token })) !== before) break;
+      if (indexedAll(before, paidTotals(await apiFetch(dashboardPath, { token })), due)) break;
     }
     await renderPrivate(address, token);
     setStatus(claimed, "ok");
