@@ -23,6 +23,7 @@ from oracle.settlement.tables import (
     epoch_track_amounts,
     track_paths,
 )
+from oracle.settlement.tree import NODE_CHUNK, proof_positions
 from oracle.store.schema import tracks
 
 #: Epoch statuses whose root the chain accepted: posted (pending its delay) or confirmed.
@@ -125,32 +126,30 @@ def proof_at(conn: Connection, epoch: int, position: int, leaf_count: int) -> li
 
     Levels pair neighbours (2i, 2i+1); an odd last node has no sibling and is carried up.
     """
-    wanted: list[tuple[int, int]] = []
-    size, index, level = leaf_count, position, 0
-    while size > 1:
-        sibling = index ^ 1
-        if sibling < size:
-            wanted.append((level, sibling))
-        index //= 2
-        size = (size + 1) // 2
-        level += 1
+    wanted = proof_positions(position, leaf_count)
     if not wanted:
         return []
+    chunks = {(level, index // NODE_CHUNK) for level, index in wanted}
     rows = conn.execute(
-        select(epoch_nodes.c.level, epoch_nodes.c.hash).where(
+        select(epoch_nodes.c.level, epoch_nodes.c.chunk, epoch_nodes.c.hashes).where(
             epoch_nodes.c.epoch == epoch,
             or_(
                 *(
-                    and_(epoch_nodes.c.level == lvl, epoch_nodes.c.position == pos)
-                    for lvl, pos in wanted
+                    and_(epoch_nodes.c.level == level, epoch_nodes.c.chunk == chunk)
+                    for level, chunk in sorted(chunks)
                 )
             ),
         )
     )
-    by_level = {int(lvl): bytes(node) for lvl, node in rows}
-    if len(by_level) != len(wanted):
-        raise LookupError(f"epoch {epoch}'s tree levels are incomplete in this store")
-    return ["0x" + by_level[lvl].hex() for lvl, _ in wanted]
+    found = {(int(level), int(chunk)): bytes(data) for level, chunk, data in rows}
+    proof: list[str] = []
+    for level, index in wanted:
+        data = found.get((level, index // NODE_CHUNK))
+        offset = 32 * (index % NODE_CHUNK)
+        if data is None or len(data) < offset + 32:
+            raise LookupError(f"epoch {epoch}'s tree levels are incomplete in this store")
+        proof.append("0x" + data[offset : offset + 32].hex())
+    return proof
 
 
 def account_leaf(

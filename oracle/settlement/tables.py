@@ -143,11 +143,12 @@ epoch_leaves = Table(
 epoch_nodes = Table(
     "oracle_epoch_nodes",
     metadata,
-    # The tree's levels: level 0 = leaf hashes in leaf order, the last level = the root.
+    # The tree's levels, NODE_CHUNK nodes per row: level 0 = leaf hashes in leaf order, the
+    # last level = the root. Node i of a level: chunk i // NODE_CHUNK, at 32 * (i % NODE_CHUNK).
     Column("epoch", BigInteger, primary_key=True, autoincrement=False),
     Column("level", SmallInteger, primary_key=True, autoincrement=False),
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", LargeBinary(32), nullable=False),
+    Column("chunk", BigInteger, primary_key=True, autoincrement=False),
+    Column("hashes", LargeBinary, nullable=False),
 )
 
 #: Rows an epoch owns (deleted with it when it is rebuilt).

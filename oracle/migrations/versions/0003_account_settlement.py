@@ -6,6 +6,8 @@ Revises: 0002_epochs
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -32,6 +34,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("store_units", sa.BigInteger, nullable=True))
     with op.batch_alter_table("oracle_settled_totals") as batch:
         batch.add_column(sa.Column("store_units", sa.BigInteger, nullable=True))
+    op.create_index(
+        "ix_oracle_settled_totals_below",
+        "oracle_settled_totals",
+        ["store_units"],
+        sqlite_where=sa.text("store_units IS NOT NULL"),
+        postgresql_where=sa.text("store_units IS NOT NULL"),
+    )
     op.create_index("ix_oracle_quarantine_decision_seq", "oracle_quarantine", ["decision_seq"])
     op.create_table(
         "oracle_split_recipients",
@@ -84,7 +93,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Text, nullable=False),
     )
     for name, first in (("oracle_credits", None), ("oracle_epoch_credits", "epoch")):
-        columns = [_key(first)] if first else []
+        columns: list[sa.Column[Any]] = [_key(first)] if first else []
         columns += [
             _key("track_id"),
             _address("token", True),
@@ -116,8 +125,8 @@ def upgrade() -> None:
         "oracle_epoch_nodes",
         _key("epoch"),
         sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
-        _key("position"),
-        sa.Column("hash", sa.LargeBinary(32), nullable=False),
+        _key("chunk"),
+        sa.Column("hashes", sa.LargeBinary, nullable=False),
     )
 
 
@@ -140,6 +149,7 @@ def downgrade() -> None:
     ):
         op.drop_table(table)
     op.drop_index("ix_oracle_quarantine_decision_seq", "oracle_quarantine")
+    op.drop_index("ix_oracle_settled_totals_below", "oracle_settled_totals")
     with op.batch_alter_table("oracle_settled_totals") as batch:
         batch.drop_column("store_units")
     with op.batch_alter_table("oracle_epoch_totals") as batch:
