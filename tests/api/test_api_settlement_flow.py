@@ -30,14 +30,15 @@ from api.chain.gateway import ChainGateway
 from api.db.engine import make_engine
 from api.indexer.runner import Indexer
 from chain_client.constants import NATIVE_TOKEN
-from chain_client.merkle import account_leaf_types, process_proof, standard_leaf_hash
+from chain_client.merkle import process_proof, standard_leaf_hash
 from oracle.epoch.wiring import build_runner
 from oracle.settings import OracleSettings
 
+ACCOUNT_LEAF = ("address", "address", "uint256")  # (account, token, cumulativeAmount)
 RATE = 10**15 + 7  # wei per stream x 1e6 (odd, so the floors show)
 STREAMS, REMIX_STREAMS = 1_000, 333
-OWED = STREAMS * RATE // 10**12
-REMIX_OWED = REMIX_STREAMS * RATE // 10**12
+OWED = STREAMS * 10**6 * RATE // 10**12  # micro-units x rate / 1e12
+REMIX_OWED = REMIX_STREAMS * 10**6 * RATE // 10**12
 SCALE = 1_000_000
 SHARE_A, SHARE_B = 600_001, 399_999
 SHARE_UP = 500_000  # the remix's split pays the original's split half
@@ -102,7 +103,7 @@ def _settle_epoch(world: World) -> Any:
 
 def _leaf_root(proof: dict[str, Any]) -> str:
     value = [proof["account"], proof["token"], int(proof["cumulativeAmount"])]
-    return "0x" + process_proof(standard_leaf_hash(account_leaf_types, value), proof["proof"]).hex()
+    return "0x" + process_proof(standard_leaf_hash(ACCOUNT_LEAF, value), proof["proof"]).hex()
 
 
 def test_usage_to_claim(world: World) -> None:
