@@ -27,6 +27,8 @@ from web3 import Web3
 
 from api.app import create_app
 from api.chain.gateway import ChainGateway
+from api.contributors.earnings import AccountPath, credited, cumulative_by_epoch
+from api.contributors.repository import EpochMovement
 from api.db.engine import make_engine
 from api.indexer.runner import Indexer
 from chain_client.constants import NATIVE_TOKEN
@@ -308,3 +310,23 @@ def test_usage_to_claim(world: World) -> None:
     assert outcome.root in html.text
     foreign = client.get(f"/v1/reports/contributors/{a}", headers=bearer(token_b))
     assert foreign.status_code == 403
+
+
+def test_credit_is_one_floor_per_path_of_the_cumulative_amount() -> None:
+    """The dashboard's and the report's rule: per epoch, the track's cumulative amount per token
+    (summed over platforms and classes in that token), then one floor per account path, so an
+    epoch adds floor(after) - floor(before), never the floor of the increment."""
+    tokens = {1: "0xA", 2: "0xB"}
+    moves = [  # cumulative (platform, class) totals after each epoch that moved them
+        EpochMovement(1, "0x01", None, 7, 1, 0, 10, 5),
+        EpochMovement(1, "0x01", None, 7, 1, 4, 3, 2),
+        EpochMovement(1, "0x01", None, 7, 2, 0, 4, 9),
+        EpochMovement(2, "0x02", None, 7, 1, 0, 12, 6),
+        EpochMovement(3, "0x03", None, 7, 2, 0, 8, 20),
+    ]
+    series = cumulative_by_epoch(moves, tokens)
+    assert series == {(7, "0xA"): [(1, 13, 7), (2, 15, 8)], (7, "0xB"): [(1, 4, 9), (3, 8, 20)]}
+    paths = [AccountPath(("0xS",), 333_333, 1), AccountPath(("0xR", "0xS"), 500_000 * 333_333, 2)]
+    assert credited(7, paths) == 7 * 333_333 // SCALE + 7 * 500_000 * 333_333 // SCALE**2
+    assert credited(8, paths) - credited(7, paths) == 0  # floor(8/3) + floor(8/6) = 2 + 1 = 3
+    assert credited(20, paths) == 6 + 3
