@@ -24,6 +24,7 @@ from royalties_system.launcher.chain import (
     match_signers,
     start_chain,
 )
+from royalties_system.launcher.compat import refuse_old_data_files, refuse_old_deployment
 from royalties_system.launcher.keys import resolve_keys
 from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
 from royalties_system.launcher.supervisor import Child, Supervisor
@@ -92,10 +93,12 @@ def run_up(settings: LauncherSettings) -> int:
             f"API_PORT: {settings.api_host}:{settings.api_port} is already in use "
             "(another `royalties up`?); set API_PORT to a free port"
         )
+    refuse_old_data_files(settings)  # a DATA_DIR of the per-track era: nothing starts
     handle = start_chain(settings)
     supervisor: Supervisor | None = None
     try:
         keys = resolve_keys(settings, handle.rpc_url)
+        refuse_old_deployment(settings, handle.w3)
         before = _recorded(settings)
         log.info(
             "chain %s (id %s); deploying or reusing contracts", handle.rpc_url, handle.chain_id
