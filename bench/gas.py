@@ -172,12 +172,21 @@ def measure_gas() -> dict[str, int]:
         receipt = owner_settlement.register_platform(
             payer.address, deployment.mock_stablecoin, [3_000_000] * 6
         )
+        results["gas.register_platform"] = _gas(receipt)
         platform_id = owner_settlement.registered_platform_id(receipt)
         musd_as_payer.approve(deployment.usage_settlement, 10**15)
         payer_settlement = UsageSettlementClient(
             w3, deployment.usage_settlement, send[payer.address]
         )
         payer_settlement.deposit(platform_id, 10**12, token=deployment.mock_stablecoin)
+        results["gas.request_withdrawal"] = _gas(
+            payer_settlement.request_withdrawal(platform_id, 1)
+        )
+
+        # ---- timelocked governance: queue a rate card, apply it after the governance delay
+        change = owner_settlement.queue_rates(platform_id, [3_000_000] * 6)
+        results["gas.queue_change_rates"] = _gas(w3.eth.get_transaction_receipt(_last_tx(w3)))
+        results["gas.apply_change_rates"] = _gas(owner_settlement.govern(change))
 
         registry = TrackRegistryClient(w3, deployment.track_registry, send[controller.address])
         track = registry.registered_track(
@@ -196,6 +205,11 @@ def measure_gas() -> dict[str, int]:
         buyer_editions = TrackEditionsClient(w3, deployment.track_editions, send[buyer.address])
         results["gas.purchase_edition"] = _gas(buyer_editions.purchase(edition_id, 1))
     return results
+
+
+def _last_tx(w3: Web3) -> bytes:
+    """The hash of the latest block's last transaction (a helper that returned no receipt)."""
+    return bytes(w3.eth.get_block("latest")["transactions"][-1])  # type: ignore[arg-type]
 
 
 def _random_address(rng: random.Random) -> str:
