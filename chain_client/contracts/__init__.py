@@ -17,15 +17,16 @@ from chain_client.contracts.track_registry import (
 )
 from chain_client.contracts.track_split import TrackSplitClient
 from chain_client.contracts.usage_settlement import (
+    ClaimRequest,
     PendingRoot,
     PendingWithdrawal,
     PlatformInfo,
-    PullLeaf,
     UsageSettlementClient,
 )
 
 __all__ = [
     "Calldata",
+    "ClaimRequest",
     "ConsentWindow",
     "ContractClient",
     "CreatedSplit",
@@ -35,7 +36,6 @@ __all__ = [
     "PendingRoot",
     "PendingWithdrawal",
     "PlatformInfo",
-    "PullLeaf",
     "RegisteredTrack",
     "ReleaseRequest",
     "SplitFactoryClient",

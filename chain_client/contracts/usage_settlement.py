@@ -1,4 +1,4 @@
-"""UsageSettlement: platforms and escrows, oracle signers, posting roots, pulling into splits."""
+"""UsageSettlement: platforms and escrows, oracle signers, posting roots, per-account claims."""
 
 from __future__ import annotations
 
@@ -43,16 +43,29 @@ class PendingWithdrawal:
 
 
 @dataclass(frozen=True)
-class PullLeaf:
-    """One settlement leaf: what `pull` needs besides the proof."""
+class ClaimRequest:
+    """One per-account settlement leaf and its proof: what `claim` and a `claimMany` entry need.
 
-    split: str
+    The leaf is `(account, token, cumulativeAmount)` (`chain_client.merkle.account_leaf_types`).
+    """
+
+    account: str
     token: str
     cumulative_amount: int
-    cumulative_units: Sequence[int]
+    proof: Sequence[bytes] = ()
 
-    def as_tree_value(self) -> tuple[str, str, int, list[int]]:
-        return (self.split, self.token, self.cumulative_amount, list(self.cumulative_units))
+    def as_tree_value(self) -> tuple[str, str, int]:
+        return (self.account, self.token, self.cumulative_amount)
+
+    def as_abi_tuple(self) -> tuple[ChecksumAddress, ChecksumAddress, int, list[bytes]]:
+        if self.cumulative_amount < 0:
+            raise ValueError(f"cumulative amount must be >= 0, got {self.cumulative_amount}")
+        return (
+            checksum(self.account),
+            checksum(self.token),
+            int(self.cumulative_amount),
+            [bytes(p) for p in self.proof],
+        )
 
 
 class UsageSettlementClient(ContractClient):
@@ -115,14 +128,15 @@ class UsageSettlementClient(ContractClient):
         root, epoch, valid_at, debits_hash = self._call("pendingRoot")
         return PendingRoot(bytes(root), int(epoch), int(valid_at), bytes(debits_hash))
 
-    def pulled(self, split: str, token: str) -> int:
-        return int(self._call("pulled", checksum(split), checksum(token)))
+    def claimed(self, account: str, token: str) -> int:
+        """The cumulative amount of `token` already paid to `account` by claims."""
+        return int(self._call("claimed", checksum(account), checksum(token)))
 
     def total_debited(self, token: str) -> int:
         return int(self._call("totalDebited", checksum(token)))
 
-    def total_pulled(self, token: str) -> int:
-        return int(self._call("totalPulled", checksum(token)))
+    def total_claimed(self, token: str) -> int:
+        return int(self._call("totalClaimed", checksum(token)))
 
     def total_escrow(self, token: str) -> int:
         return int(self._call("totalEscrow", checksum(token)))
@@ -181,15 +195,23 @@ class UsageSettlementClient(ContractClient):
     def revoke(self, epoch: int, debits: Sequence[Debit]) -> TxReceipt:
         return self._transact("revoke", epoch, [(d.platform_id, d.amount) for d in debits])
 
-    def pull(self, leaf: PullLeaf, proof: Sequence[bytes]) -> TxReceipt:
-        return self._transact("pull", *_pull_args(leaf, proof))
+    def claim(self, request: ClaimRequest) -> TxReceipt:
+        """Pay `request.account` its cumulative amount minus what it claimed (anyone may send)."""
+        return self._transact("claim", *request.as_abi_tuple())
 
-    def pull_calldata(self, leaf: PullLeaf, proof: Sequence[bytes]) -> Calldata:
-        return self.calldata("pull", *_pull_args(leaf, proof))
+    def claim_calldata(self, request: ClaimRequest) -> Calldata:
+        return self.calldata("claim", *request.as_abi_tuple())
 
-    def pulled_amount(self, receipt: TxReceipt) -> int:
-        """The amount a pull transaction paid (0 when nothing was due)."""
-        return sum(int(e.args["amount"]) for e in self.events_in_receipt(receipt, "Pulled"))
+    def claim_many(self, requests: Sequence[ClaimRequest]) -> TxReceipt:
+        """Several leaves (tokens, accounts) in one transaction; entries with nothing left pay 0."""
+        return self._transact("claimMany", [r.as_abi_tuple() for r in requests])
+
+    def claim_many_calldata(self, requests: Sequence[ClaimRequest]) -> Calldata:
+        return self.calldata("claimMany", [r.as_abi_tuple() for r in requests])
+
+    def claimed_amount(self, receipt: TxReceipt) -> int:
+        """The total a claim or claimMany transaction paid (summed over its Claimed events)."""
+        return sum(int(e.args["amount"]) for e in self.events_in_receipt(receipt, "Claimed"))
 
     # ---- events ----
     def root_posted_events(
@@ -197,11 +219,11 @@ class UsageSettlementClient(ContractClient):
     ) -> list[DecodedEvent]:
         return self.events("RootPosted", from_block, to_block)
 
-    def pulled_events(
-        self, from_block: int, to_block: int | str = "latest", *, split: str | None = None
+    def claimed_events(
+        self, from_block: int, to_block: int | str = "latest", *, account: str | None = None
     ) -> list[DecodedEvent]:
-        filters = {"split": checksum(split)} if split else None
-        return self.events("Pulled", from_block, to_block, argument_filters=filters)
+        filters = {"account": checksum(account)} if account else None
+        return self.events("Claimed", from_block, to_block, argument_filters=filters)
 
     def platform_debited_events(
         self, from_block: int, to_block: int | str = "latest"
@@ -219,10 +241,3 @@ def _rates(rates: Sequence[int]) -> list[int]:
     if len(rates) != 6:
         raise ValueError(f"a rate card has 6 rates (one per usage class), got {len(rates)}")
     return [int(r) for r in rates]
-
-
-def _pull_args(leaf: PullLeaf, proof: Sequence[bytes]) -> tuple[object, ...]:
-    units = [int(u) for u in leaf.cumulative_units]
-    if len(units) != 6:
-        raise ValueError(f"cumulative units have 6 classes, got {len(units)}")
-    return (checksum(leaf.split), checksum(leaf.token), leaf.cumulative_amount, units, list(proof))

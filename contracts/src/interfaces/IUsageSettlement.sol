@@ -2,22 +2,30 @@
 pragma solidity ^0.8.28;
 
 /// @title IUsageSettlement
-/// @notice Platform escrows, oracle-signed settlement roots and Merkle pulls of cumulative per-track royalties.
+/// @notice Platform escrows, oracle-signed settlement roots and Merkle claims of cumulative per-account royalties.
 /// @dev Money flow: a platform (payer) funds its escrow in one token; the oracle signers (k of n) sign an EIP-712
-/// `Report` per epoch carrying the Merkle root of cumulative per-track totals and this epoch's per-platform debits;
-/// `post` takes the debits from the escrows and stores only the root (gas O(1) in tracks); anyone may `pull` a
-/// track's cumulative amount minus what was already pulled into the track's split (Morpho URD style).
+/// `Report` per epoch carrying the Merkle root of cumulative per-account totals and this epoch's per-platform debits;
+/// `post` takes the debits from the escrows and stores only the root (gas O(1) in tracks and accounts); anyone may
+/// `claim` an account's cumulative amount minus what the account already claimed, paid to the account itself
+/// (Morpho Universal Rewards Distributor style), so a relayer can pay the gas.
 ///
-/// Amount rule (computed off chain by the oracle, recomputable by anyone from the leaves and the on-chain rate card):
-/// for one (track, platform, class), amount = floor(cumulativeMicroUnits * rate[class] / (UNIT_SCALE * RATE_SCALE))
-/// = floor(cumulativeMicroUnits * rate / 1e12); a leaf's `cumulativeAmount` is the sum of those floors over the
-/// platforms and classes paying in the leaf's token. Because the floor is always taken of cumulative totals, the
-/// rounding loss is at most one base unit per (track, platform, class) over its whole life, and it never compounds.
-/// The contract does not recompute amounts; it enforces signatures and solvency (pulled <= debited per token).
+/// Amount rule (computed off chain by the oracle, recomputable by anyone from the published data file, the on-chain
+/// rate cards and the splits' on-chain recipient roots):
+/// 1. Per (track, platform, class): floor(cumulativeMicroUnits * rate[class] / (UNIT_SCALE * RATE_SCALE))
+///    = floor(cumulativeMicroUnits * rate / 1e12). A track's amount A in a token is the sum of those floors over the
+///    platforms and classes paying in that token.
+/// 2. Per (track, account path): the track's split has recipients with shares out of 1e6; a recipient that is itself a
+///    known split is expanded recursively, up to depth 4 (the track's own split is depth 1; a split met deeper, or one
+///    whose track settles to the split, is itself the account). Along a path p = (s_1, ..., s_d) the account is
+///    credited floor(A * s_1 * ... * s_d / 1e6^d): one floor per (track, account path), always of cumulative totals.
+/// 3. A leaf's `cumulativeAmount` is the sum, over every track and every path by which the account is reached, of
+///    those floors. Because every floor is taken of cumulative totals, rounding never compounds over epochs; the dust
+///    per (track, token) is below the number of the track's terminal paths; it is debited but never claimed.
+/// The contract does not recompute amounts; it enforces signatures and solvency (claimed <= debited per token).
 ///
-/// Leaves: OpenZeppelin StandardMerkleTree with types ["address","address","uint256","uint256[6]"]:
-/// leaf = keccak256(bytes.concat(keccak256(abi.encode(split, token, cumulativeAmount, cumulativeUnits)))),
-/// pairs hashed sorted (commutative keccak256).
+/// Leaves: OpenZeppelin StandardMerkleTree with types ["address","address","uint256"]:
+/// leaf = keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount)))),
+/// pairs hashed sorted (commutative keccak256), proofs verified with OpenZeppelin MerkleProof.
 interface IUsageSettlement {
     /// @notice One platform's escrow debit inside a report: this epoch's increment, in the platform's token base units.
     struct Debit {
@@ -34,6 +42,18 @@ interface IUsageSettlement {
         bytes32 root;
         bytes32 dataHash;
         Debit[] debits;
+    }
+
+    /// @notice One entry of a `claimMany` batch: an account's leaf and its proof against the current root.
+    /// @param account The account paid (always the account itself, whoever sends the transaction).
+    /// @param token The token of the leaf (ERC-7528 0xEeee...EEeE for native ETH).
+    /// @param cumulativeAmount The account's cumulative amount of `token` in the leaf.
+    /// @param proof The Merkle proof of the leaf.
+    struct Claim {
+        address account;
+        address token;
+        uint256 cumulativeAmount;
+        bytes32[] proof;
     }
 
     /// @notice A registered platform.
@@ -115,17 +135,17 @@ interface IUsageSettlement {
     error RootAlreadyValid(uint64 epoch, uint64 validAt);
     /// @notice The debits given hash to `given`, not to the stored hash `expected` of the pending report.
     error DebitsMismatch(bytes32 expected, bytes32 given);
-    /// @notice Refunding `amount` of `token` would bring total debited below total pulled (`debited`, `pulled`).
-    error RefundExceedsUnpulled(address token, uint256 amount, uint256 debited, uint256 pulled);
+    /// @notice Refunding `amount` of `token` would bring total debited below total claimed (`debited`, `claimed`).
+    error RefundExceedsUnclaimed(address token, uint256 amount, uint256 debited, uint256 claimed);
 
     /// @notice No root has been accepted yet.
     error NoRoot();
     /// @notice The proof does not prove the leaf against the current root `root`.
     error InvalidProof(bytes32 root);
-    /// @notice `split` already pulled `pulled` of `token`, not less than the leaf's `cumulativeAmount`.
-    error NothingToPull(address split, address token, uint256 cumulativeAmount, uint256 pulled);
-    /// @notice Paying `amount` of `token` exceeds what was debited and not yet pulled (`available`).
-    error InsolventPull(address token, uint256 amount, uint256 available);
+    /// @notice `account` already claimed `alreadyClaimed` of `token`, not less than the leaf's `cumulativeAmount`.
+    error NothingToClaim(address account, address token, uint256 cumulativeAmount, uint256 alreadyClaimed);
+    /// @notice Paying `amount` of `token` exceeds what was debited and not yet claimed (`available`).
+    error InsolventClaim(address token, uint256 amount, uint256 available);
 
     // ------------------------------------------------------------------ events
 
@@ -149,7 +169,7 @@ interface IUsageSettlement {
     event RootDelayChanged(uint64 rootDelay);
     /// @notice The withdrawal notice period became `withdrawalDelay` seconds.
     event WithdrawalDelayChanged(uint64 withdrawalDelay);
-    /// @notice The root `root` of epoch `epoch` (published data `dataHash`) was posted; pullable from `validAt`.
+    /// @notice The root `root` of epoch `epoch` (published data `dataHash`) was posted; claimable from `validAt`.
     event RootPosted(uint64 indexed epoch, bytes32 root, bytes32 dataHash, uint64 validAt);
     /// @notice Platform `platformId`'s escrow was debited `amount` in epoch `epoch`.
     event PlatformDebited(uint64 indexed epoch, uint256 indexed platformId, uint256 amount);
@@ -157,8 +177,8 @@ interface IUsageSettlement {
     event RootRevoked(uint64 indexed epoch);
     /// @notice Platform `platformId`'s escrow was refunded `amount` from the revoked epoch `epoch`.
     event DebitRefunded(uint64 indexed epoch, uint256 indexed platformId, uint256 amount);
-    /// @notice `split` was paid `amount` of `token`, bringing its pulled total to `cumulativeAmount`.
-    event Pulled(address indexed split, address indexed token, uint256 amount, uint256 cumulativeAmount);
+    /// @notice `account` was paid `amount` of `token`, bringing its claimed total to `cumulativeAmount`.
+    event Claimed(address indexed account, address indexed token, uint256 amount, uint256 cumulativeAmount);
 
     // ------------------------------------------------------------------ platforms and escrow
 
@@ -205,7 +225,7 @@ interface IUsageSettlement {
     /// @notice Sets the guardian allowed to revoke a pending root (owner only; zero disables revocation).
     function setGuardian(address guardian) external;
 
-    /// @notice Sets the delay between posting a root and it becoming pullable (owner only; 0 = immediate).
+    /// @notice Sets the delay between posting a root and it becoming claimable (owner only; 0 = immediate).
     function setRootDelay(uint64 rootDelay) external;
 
     /// @notice Sets the escrow withdrawal notice period (owner only); applies to later requests.
@@ -226,7 +246,7 @@ interface IUsageSettlement {
     /// @notice The guardian.
     function guardian() external view returns (address);
 
-    /// @notice Seconds between posting a root and it becoming pullable.
+    /// @notice Seconds between posting a root and it becoming claimable.
     function rootDelay() external view returns (uint64);
 
     /// @notice Escrow withdrawal notice period in seconds.
@@ -245,20 +265,36 @@ interface IUsageSettlement {
     /// The epoch stays used: the next report needs a higher epoch and, if the usage was right, the same debits again.
     function revoke(uint64 epoch, Debit[] calldata debits) external;
 
-    /// @notice Pays `split` its `cumulativeAmount` of `token` minus what it already pulled, proven against the current root.
-    /// @dev Permissionless. ETH is sent by call, ERC-20 by SafeERC20 transfer. Never pays more than
-    /// totalDebited(token) - totalPulled(token) (reverts InsolventPull). Reverts NothingToPull when nothing is due.
+    /// @notice Pays `account` its `cumulativeAmount` of `token` minus what it already claimed, proven against the
+    /// current root.
+    /// @dev Permissionless: anyone (a relayer) may send it; the payment always goes to `account` itself. ETH is sent by
+    /// call, ERC-20 by SafeERC20 transfer. Never pays more than totalDebited(token) - totalClaimed(token) (reverts
+    /// InsolventClaim). Reverts NothingToClaim when `cumulativeAmount` <= claimed(account, token) (checked before the
+    /// proof), InvalidProof when the leaf is not in the current root, NoRoot before any root is current.
     /// The current root is the last accepted root and, once its delay has passed, the pending root (both verify until
     /// the next post promotes the pending one; cumulative amounts only grow, so an older leaf never pays more).
     /// A revoked root and a root still inside its delay never verify.
-    /// @return paid The amount paid to `split`.
-    function pull(
-        address split,
-        address token,
-        uint256 cumulativeAmount,
-        uint256[6] calldata cumulativeUnits,
-        bytes32[] calldata proof
-    ) external returns (uint256 paid);
+    /// `cumulativeAmount` is the per-account sum over tracks and account paths of floor(A_track * prod(shares) /
+    /// 1e6^depth) (see the amount rule above); the contract pays the difference to what was claimed, so nothing is
+    /// paid twice and an account is never paid more than its latest leaf.
+    /// @param account The account to pay (the leaf's first field).
+    /// @param token The leaf's token (ERC-7528 0xEeee...EEeE for ETH).
+    /// @param cumulativeAmount The leaf's cumulative amount.
+    /// @param proof The Merkle proof of the leaf against the current root.
+    /// @return paid The amount paid to `account` (always > 0).
+    function claim(address account, address token, uint256 cumulativeAmount, bytes32[] calldata proof)
+        external
+        returns (uint256 paid);
+
+    /// @notice Claims several leaves in one transaction (several tokens of one account, or several accounts: a
+    /// relayer batch). Each entry pays its own `account`, exactly as `claim` would.
+    /// @dev An entry with nothing left to claim (`cumulativeAmount` <= claimed) is skipped before its proof is
+    /// checked: it pays 0 and does not revert, so one early claimer does not break a relayer's batch. Any other entry
+    /// reverts the whole batch on a bad proof (InvalidProof), no root (NoRoot), insolvency (InsolventClaim) or a failed
+    /// transfer. Entries are processed in order; an account listed twice for one token pays once.
+    /// @param claims The entries.
+    /// @return totalPaid The sum of the amounts paid (summed across tokens: meaningful only for a one-token batch).
+    function claimMany(Claim[] calldata claims) external returns (uint256 totalPaid);
 
     /// @notice The EIP-712 digest that signers sign for `report` (domain "UsageSettlement", version "1").
     function reportDigest(Report calldata report) external view returns (bytes32);
@@ -269,21 +305,21 @@ interface IUsageSettlement {
     /// @notice The highest epoch posted so far (accepted, pending or revoked); 0 before the first report.
     function lastEpoch() external view returns (uint64);
 
-    /// @notice The root pulls are proven against now, and its epoch (0, 0 before the first accepted root).
+    /// @notice The root claims are proven against now, and its epoch (0, 0 before the first accepted root).
     /// @dev A pending root whose delay has passed is the current root.
     function currentRoot() external view returns (bytes32 root, uint64 epoch);
 
     /// @notice The root still inside its delay (zeros if none): root, epoch, the time it becomes valid, its debits hash.
     function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint64 validAt, bytes32 debitsHash);
 
-    /// @notice The amount of `token` already pulled by `split`.
-    function pulled(address split, address token) external view returns (uint256);
+    /// @notice The cumulative amount of `token` already paid to `account` by claims.
+    function claimed(address account, address token) external view returns (uint256);
 
     /// @notice Total of `token` debited from escrows (net of refunds).
     function totalDebited(address token) external view returns (uint256);
 
-    /// @notice Total of `token` pulled into splits.
-    function totalPulled(address token) external view returns (uint256);
+    /// @notice Total of `token` paid out by claims (never above totalDebited(token)).
+    function totalClaimed(address token) external view returns (uint256);
 
     /// @notice Sum of the escrows of all platforms paying in `token`.
     function totalEscrow(address token) external view returns (uint256);
