@@ -27,7 +27,7 @@ from web3 import Web3
 from chain_client.constants import NATIVE_TOKEN
 from chain_client.contracts.erc20 import ERC20Client
 from chain_client.contracts.track_registry import TrackRegistryClient
-from chain_client.contracts.usage_settlement import UsageSettlementClient
+from chain_client.contracts.usage_settlement import ClaimRequest, UsageSettlementClient
 from chain_client.deploy import Deployment
 from chain_client.eip712 import UsageReport, sign_usage_report
 from chain_client.sender import TransactionSender
