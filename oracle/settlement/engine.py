@@ -545,6 +545,11 @@ def _credits(engine: Engine, request: EpochRequest) -> None:
         out.flush()
 
 
+def byte_order(conn: Connection, column: Any) -> Any:
+    """`column` sorted by its bytes (the tree's order): SQLite's default, "C" on PostgreSQL."""
+    return column.collate("C") if conn.dialect.name == "postgresql" else column
+
+
 def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, int]]:
     """(account, token, new minus old credits) of every account a moved track pays, sorted."""
     moved = select(epoch_track_amounts.c.track_id, epoch_track_amounts.c.token).where(
@@ -562,7 +567,7 @@ def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, in
     both = union_all(new, old).subquery("both_credits")
     rows = conn.execution_options(**STREAM).execute(
         select(both.c.account, both.c.token, both.c.amount, both.c.sign).order_by(
-            both.c.account, both.c.token
+            byte_order(conn, both.c.account), byte_order(conn, both.c.token)
         )
     )
     for (account, token), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):

@@ -11,7 +11,7 @@ import pytest
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine, insert
 
-from chain_client.merkle import process_proof, standard_leaf_hash
+from chain_client.merkle import account_leaf_types, process_proof, standard_leaf_hash
 from oracle.epoch.tables import epochs
 from oracle.settlement.data_file import DataFileWriter, file_hash, leaf_line, read_records
 from oracle.settlement.queries import account_leaf, account_leaves, latest_settled_epoch
@@ -46,6 +46,7 @@ def _leaf(i: int) -> tuple[str, str, int]:
 
 
 def test_leaf_hash_is_the_openzeppelin_standard_leaf() -> None:
+    assert tuple(account_leaf_types) == ACCOUNT_LEAF_TYPES
     account, token, amount = _leaf(3)
     assert account_leaf_hash(account, token, amount) == standard_leaf_hash(
         ACCOUNT_LEAF_TYPES, (account, token, amount)

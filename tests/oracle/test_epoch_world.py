@@ -25,10 +25,9 @@ from sqlalchemy.engine import make_url
 from web3 import Web3
 
 from chain_client.constants import NATIVE_TOKEN
-from chain_client.contracts._base import checksum
 from chain_client.contracts.erc20 import ERC20Client
 from chain_client.contracts.track_registry import TrackRegistryClient
-from chain_client.contracts.usage_settlement import UsageSettlementClient
+from chain_client.contracts.usage_settlement import ClaimRequest, UsageSettlementClient
 from chain_client.deploy import Deployment
 from chain_client.eip712 import UsageReport, sign_usage_report
 from chain_client.sender import TransactionSender
@@ -270,31 +269,40 @@ class EpochWorld:
 
     # ---- claiming ----------------------------------------------------------------------
 
-    def claimed(self, account: str, token: str) -> int:
-        return int(self.settlement()._call("claimed", checksum(account), checksum(token)))
-
-    def claim_all(self, store: Store, data_file: Path) -> dict[tuple[str, str], int]:
+    def claim_all(
+        self, store: Store, data_file: Path, *, batch: bool = False
+    ) -> dict[tuple[str, str], int]:
         """Claims every leaf of a published data file (proofs from the store's tree levels, as the
-        API serves them); returns what each (account, token) was paid."""
-        paid: dict[tuple[str, str], int] = {}
+        API serves them), one `claim` each or all in one relayed `claimMany`; returns what each
+        (account, token) was paid."""
         settlement = self.settlement()
         records = list(read_records(data_file))
         epoch = int(records[0]["epoch"])
+        owed: dict[tuple[str, str], int] = {}
+        requests: list[ClaimRequest] = []
         with store.engine.connect() as conn:
             for record in records:
                 if record["kind"] != "leaf":
                     continue
                 account, token, amount = record["account"], record["token"], int(record["amount"])
-                already = self.claimed(account, token)
+                already = settlement.claimed(account, token)
                 if amount == already:
                     continue
                 leaf = account_leaf(conn, account, token, epoch)
                 assert leaf is not None
                 assert leaf.cumulative_amount == amount
                 proof = [bytes(HexBytes(p)) for p in leaf.proof]
-                settlement._transact("claim", checksum(account), checksum(token), amount, proof)
-                paid[(account, token)] = amount - already
-        return paid
+                requests.append(ClaimRequest(leaf.account, leaf.token, amount, proof))
+                owed[(account, token)] = amount - already
+        if batch and requests:
+            receipt = settlement.claim_many(requests)
+            assert settlement.claimed_amount(receipt) == sum(owed.values())
+        else:
+            for request in requests:
+                receipt = settlement.claim(request)
+                key = (request.account.lower(), request.token.lower())
+                assert settlement.claimed_amount(receipt) == owed[key]
+        return owed
 
 
 def make_world(
