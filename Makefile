@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 FORGE := tools/bin/forge
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: deps test test-forge test-python lint format bench snapshot up demo clean clean-data
+.PHONY: deps test test-forge test-python lint format bench bench-scale snapshot up demo clean clean-data
 
 deps: $(VENV_STAMP) $(NODE_STAMP)
 
@@ -46,6 +46,11 @@ snapshot: $(NODE_STAMP)
 
 bench: deps
 	$(PY) -m bench
+
+# Epochs at platform scale (issue 9); not part of `make test`. Catalog size and legs are flags:
+# make bench-scale SCALE_ARGS="--tracks 1000000 --changed 100000 --repeats 3"
+bench-scale: deps
+	$(PY) -m bench.scale $(SCALE_ARGS)
 
 up: deps
 	.venv/bin/royalties up
