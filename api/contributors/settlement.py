@@ -198,7 +198,7 @@ def split_releases(
                     received = int(chain.call(split.functions.totalReceived(token)))
                     released = int(chain.call(split.functions.released(token, account)))
                     after = (received + claim.claimable) * member.share // SCALE - released
-            if after > 0 or claim is not None:
+            if after > 0:
                 releases.append(
                     SplitRelease(
                         member.track_id,
