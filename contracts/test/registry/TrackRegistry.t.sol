@@ -304,6 +304,7 @@ contract TrackRegistryTest is Test {
     }
 
     /// @dev Random tier changes (now or scheduled) over time: the tier answer for a past second never changes.
+    /// forge-config: default.fuzz.runs = 64
     function testFuzz_Tier_NeverChangesForThePast(uint256 seed) public {
         (uint256 id,) = _register(3, 0);
         uint64 start = T0;
