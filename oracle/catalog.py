@@ -153,6 +153,10 @@ def upsert_track(
         conn.execute(update(tracks).where(tracks.c.track_id == track_id).values(**values))
     for usage_class, consent in (consents or {}).items():
         set_consent(conn, track_id, usage_class, consent)
+    if normalized is not None:
+        from oracle.intake.dsrf.store import resolve_unknown_usage  # (imports rules -> catalog)
+
+        resolve_unknown_usage(conn, track_id)
     found = get_tracks(conn, [track_id])
     return found[track_id]
 
