@@ -104,13 +104,22 @@ def read_dsr(
         issues.add(name, None, "", "", "the file of the set is not in the raw store")
     if missing:
         return DsrResult(), stored
-    reader = DsrReader(classes or ClassTable(), by_isrc, issues)
-    result = reader.read(files)
+    return read_dsr_files(files, by_isrc, issues, classes), stored
+
+
+def read_dsr_files(
+    files: Sequence[tuple[str, Path]],
+    by_isrc: dict[str, int],
+    issues: Issues,
+    classes: ClassTable | None = None,
+) -> DsrResult:
+    """Reads the (name, path) files of one report and checks their DSRF file names."""
+    result = DsrReader(classes or ClassTable(), by_isrc, issues).read(files)
     for stats in result.files:
         why = name_problem(stats.name, stats.file_number, stats.number_of_files, result.sender)
         if why is not None:
             issues.add(stats.name, None, "", "FileName", why)
-    return result, stored
+    return result
 
 
 def read_dsr_report(
@@ -147,7 +156,8 @@ def to_aggregate(
     agg.files = list(stored)
     agg.line_count = result.usage_records
     unknown: dict[tuple[str, int], list[int]] = {}  # -> [micro, first, last]
-    lines: dict[tuple[str, int, str, str, str, str], list[object]] = {}
+    lines: dict[tuple[str, int, str, str, str, str], int] = {}
+    moneys: dict[tuple[str, int, str, str, str, str], Decimal] = {}
     for key, (count, first, last) in result.units.items():
         isrc_index, ctx_index = divmod(key, CONTEXTS)
         isrc = result.isrcs[isrc_index]
@@ -167,15 +177,15 @@ def to_aggregate(
             held[0] += micro
             held[1], held[2] = min(held[1], first), max(held[2], last)
         line_key = (isrc, cls, ctx.use_type, ctx.commercial_model, ctx.territory, ctx.currency)
-        entry = lines.setdefault(line_key, [0, None])
-        entry[0] = int(entry[0]) + count  # type: ignore[call-overload]
+        lines[line_key] = lines.get(line_key, 0) + count
         money = result.revenue.get(key)
         if money is not None:
-            entry[1] = money if entry[1] is None else entry[1] + money  # type: ignore[operator]
+            moneys[line_key] = moneys.get(line_key, Decimal(0)) + money
     for (isrc, cls), (micro, first, last) in sorted(unknown.items()):
         samples = (first,) if first == last else (first, last)
         agg.unknown.append(UnknownUsage(isrc, cls, micro, samples))
-    for (isrc, cls, use, model, territory, currency), (units, money) in sorted(lines.items()):
+    for line_key, units in sorted(lines.items()):
+        isrc, cls, use, model, territory, currency = line_key
         track_id = by_isrc.get(isrc) if isrc else None
         agg.lines.append(
             RevenueLine(
@@ -186,8 +196,8 @@ def to_aggregate(
                 model,
                 territory,
                 currency,
-                int(units),  # type: ignore[call-overload]
-                money,  # type: ignore[arg-type]
+                units,
+                moneys.get(line_key),
             )
         )
     return agg

@@ -181,6 +181,7 @@ def decide(
     path = settings.data_dir / version.raw_path
     if not path.is_file():
         raise StoreError(f"raw file {path} of report version {version_id} is missing")
+    aggregate: Aggregate
     if version.format is ReportFormat.DSR:
         header, aggregate = read_dsr_report(path, version.file_name, refs, issues, classes)
     else:

@@ -18,7 +18,11 @@ from oracle.intake.dsrf.tables import class_overrides
 
 ClassKey = tuple[str, str, str]
 
-_STREAM, _DOWNLOAD, _UGC = int(UsageClass.STREAM), int(UsageClass.DOWNLOAD), int(UsageClass.UGC_VIDEO)
+_STREAM, _DOWNLOAD, _UGC = (
+    int(UsageClass.STREAM),
+    int(UsageClass.DOWNLOAD),
+    int(UsageClass.UGC_VIDEO),
+)
 DEFAULT_CLASSES: dict[ClassKey, int] = {
     **{
         ("*", "*", use): _STREAM

@@ -120,7 +120,7 @@ def open_binary(path: Path) -> IO[bytes]:
     with path.open("rb") as probe:
         magic = probe.read(2)
     if magic == _GZIP_MAGIC:
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     return path.open("rb")
 
 
@@ -231,7 +231,9 @@ class DsrReader:
                     try:
                         text = raw.decode("utf-8-sig" if line == 1 else "utf-8")
                     except UnicodeDecodeError as exc:
-                        issues.add(name, line, "", "", f"not UTF-8 ({exc.reason} at byte {exc.start})")
+                        issues.add(
+                            name, line, "", "", f"not UTF-8 ({exc.reason} at byte {exc.start})"
+                        )
                         continue
                     if foot_seen:
                         issues.add(name, line, "", "RecordType", "a line after the FOOT record")
@@ -263,9 +265,7 @@ class DsrReader:
             issues.add(name, 1, fields[0], "RecordType", "the first record must be HEAD")
             return
         if len(fields) < HEAD.min_columns:
-            issues.add(
-                name, 1, "HEAD", "", f"{len(fields)} columns, HEAD needs {HEAD.min_columns}"
-            )
+            issues.add(name, 1, "HEAD", "", f"{len(fields)} columns, HEAD needs {HEAD.min_columns}")
             return
         col = HEAD.columns
         profile = find_profile(fields[col["Profile"]], fields[col["ProfileVersion"]])
@@ -291,7 +291,11 @@ class DsrReader:
             result.message_id = message_id
         elif message_id != result.message_id:
             issues.add(
-                name, 1, "HEAD", "MessageId", f"{message_id!r}, other files say {result.message_id!r}"
+                name,
+                1,
+                "HEAD",
+                "MessageId",
+                f"{message_id!r}, other files say {result.message_id!r}",
             )
         if not is_date_time(fields[col["MessageCreatedDateTime"]]):
             issues.add(
@@ -303,7 +307,9 @@ class DsrReader:
             if why is not None or not value:
                 issues.add(name, 1, "HEAD", column, f"must be a positive integer, {why or '0'}")
             else:
-                setattr(stats, "file_number" if column == "FileNumber" else "number_of_files", value)
+                setattr(
+                    stats, "file_number" if column == "FileNumber" else "number_of_files", value
+                )
         start_text, end_text = fields[col["UsageStartDate"]], fields[col["UsageEndDate"]]
         start, end, why = period_bounds(start_text, end_text)
         if why is not None:
@@ -351,7 +357,7 @@ class DsrReader:
     def _record(self, kind: str, fields: list[str], line: int, text: str) -> None:
         name, issues = self._file, self.issues
         if kind.startswith("#"):
-            self._comment(fields)
+            self._comment(fields, line)
             return
         if not text.strip():
             return  # empty records are allowed (and counted by FOOT)
@@ -396,7 +402,7 @@ class DsrReader:
         elif layout.kind is Kind.LICENSOR:
             self._licensor(layout, fields, line)
 
-    def _comment(self, fields: list[str]) -> None:
+    def _comment(self, fields: list[str], line: int) -> None:
         """`#RECORD<TAB>names...`: a shifted layout shows as a known column name elsewhere."""
         if self.profile is None:
             return
@@ -404,15 +410,15 @@ class DsrReader:
         if layout is None:
             return
         names = [f.strip().lower() for f in fields]
-        ours = {n.lower(): i for n, i in layout.columns.items()}
-        for column, index in ours.items():
-            if column in names and names.index(column) != index and index < len(names):
+        for column, index in layout.columns.items():
+            found = names.index(column.lower()) if column.lower() in names else index
+            if found != index:
                 self.issues.add(
                     self._file,
-                    None,
-                    layout.record,
+                    line,
+                    f"#{layout.record}",
                     column,
-                    f"the # line puts {column} in column {names.index(column)}, "
+                    f"the # line puts {column} in column {found}, "
                     f"{self.profile.name} {self.profile.version} has it in column {index}",
                 )
                 return
@@ -744,13 +750,18 @@ class DsrReader:
             issues.add(files[0].name, 1, "HEAD", "NumberOfFiles", "the files disagree")
             return
         total = declared.pop() if declared else len(files)
+        set_name = ", ".join(f.name for f in files)
         numbers = [f.file_number for f in files if f.file_number]
         for number in range(1, total + 1):
             if numbers.count(number) > 1:
-                issues.add("", 1, "HEAD", "FileNumber", f"file {number} of {total} given twice")
+                issues.add(set_name, 1, "HEAD", "FileNumber", f"file {number} of {total} twice")
             if number not in numbers:
                 issues.add(
-                    "", None, "HEAD", "FileNumber", f"file {number} of {total} of the report is missing"
+                    set_name,
+                    None,
+                    "HEAD",
+                    "FileNumber",
+                    f"file {number} of {total} of the report is missing",
                 )
         for stats in files:
             if stats.file_number and stats.file_number > total:

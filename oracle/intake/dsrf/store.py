@@ -130,7 +130,9 @@ def resolve_unknown_usage(conn: Connection, track_id: int) -> int:
                 "detail": f"ISRC {isrc} registered as track {track_id}; {verdict[1]}",
                 "status": QuarantineStatus.HELD.value,
             }
-        entry_id = conn.execute(insert(quarantine).values(**values)).inserted_primary_key[0]
+        inserted = conn.execute(insert(quarantine).values(**values)).inserted_primary_key
+        assert inserted is not None
+        entry_id = inserted[0]
         conn.execute(
             update(unknown_usage)
             .where(unknown_usage.c.id == row.id)
