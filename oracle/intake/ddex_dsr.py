@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 
@@ -27,7 +28,7 @@ from oracle.intake.dsrf.naming import (
 )
 from oracle.intake.dsrf.reader import CONTEXTS, DsrReader, DsrResult, Issues, read_first_line
 from oracle.intake.issues import IssueCollector
-from oracle.intake.model import Aggregate, ReportHeader, pack_key
+from oracle.intake.model import KEY_SHIFT, Aggregate, ReportHeader
 from oracle.intake.refs import AI_CLASS_VALUES, TrackRefs
 from oracle.settings import OracleSettings
 
@@ -44,8 +45,7 @@ class UnknownUsage:
     sample_lines: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class RevenueLine:
+class RevenueLine(NamedTuple):
     """One aggregated line: (ISRC, class, use type, commercial model, territory, currency)."""
 
     isrc: str
@@ -152,45 +152,63 @@ def to_aggregate(
     issues: IssueCollector,
     stored: Sequence[ReportFile] = (),
 ) -> DsrAggregate:
+    """Per (track, class) micro-units for known ISRCs, unknown-ISRC usage, revenue lines."""
     agg = DsrAggregate(issues, profile=f"{result.profile} {result.profile_version}")
     agg.files = list(stored)
     agg.line_count = result.usage_records
-    unknown: dict[tuple[str, int], list[int]] = {}  # -> [micro, first, last]
-    lines: dict[tuple[str, int, str, str, str, str], int] = {}
-    moneys: dict[tuple[str, int, str, str, str, str], Decimal] = {}
+    # Contexts that only differ by summary id fall into one revenue line.
+    groups: dict[tuple[int, str, str, str, str], int] = {}
+    ctx_group = [
+        groups.setdefault(
+            (c.usage_class, c.use_type, c.commercial_model, c.territory, c.currency), len(groups)
+        )
+        for c in result.contexts
+    ]
+    ctx_class = [c.usage_class for c in result.contexts]
+    width = len(groups) or 1
+    track_of = [by_isrc.get(isrc) if isrc else None for isrc in result.isrcs]
+    micro, first_line, last_line = agg.micro, agg.first_line, agg.last_line
+    unknown: dict[tuple[int, int], list[int]] = {}  # (isrc index, class) -> [micro, first, last]
+    lines: dict[int, int] = {}  # isrc index * width + group -> units
+    moneys: dict[int, Decimal] = {}
+    revenue = result.revenue
     for key, (count, first, last) in result.units.items():
         isrc_index, ctx_index = divmod(key, CONTEXTS)
-        isrc = result.isrcs[isrc_index]
-        ctx = result.contexts[ctx_index]
-        cls = ctx.usage_class
-        track_id = by_isrc.get(isrc) if isrc else None
-        micro = count * UNIT_SCALE
+        cls = ctx_class[ctx_index]
+        track_id = track_of[isrc_index]
         if track_id is not None:
-            packed = pack_key(track_id, cls)
-            agg.micro[packed] = agg.micro.get(packed, 0) + micro
-            agg.first_line[packed] = min(agg.first_line.get(packed, first), first)
-            agg.last_line[packed] = max(agg.last_line.get(packed, last), last)
+            packed = track_id * KEY_SHIFT + cls
+            current = micro.get(packed)
+            if current is None:
+                micro[packed] = count * UNIT_SCALE
+                first_line[packed], last_line[packed] = first, last
+            else:
+                micro[packed] = current + count * UNIT_SCALE
+                first_line[packed] = min(first_line[packed], first)
+                last_line[packed] = max(last_line[packed], last)
             if cls in AI_CLASS_VALUES:
                 agg.generations[(track_id, cls)] = agg.generations.get((track_id, cls), 0) + count
         else:
-            held = unknown.setdefault((isrc, cls), [0, first, last])
-            held[0] += micro
+            held = unknown.setdefault((isrc_index, cls), [0, first, last])
+            held[0] += count * UNIT_SCALE
             held[1], held[2] = min(held[1], first), max(held[2], last)
-        line_key = (isrc, cls, ctx.use_type, ctx.commercial_model, ctx.territory, ctx.currency)
+        line_key = isrc_index * width + ctx_group[ctx_index]
         lines[line_key] = lines.get(line_key, 0) + count
-        money = result.revenue.get(key)
-        if money is not None:
-            moneys[line_key] = moneys.get(line_key, Decimal(0)) + money
-    for (isrc, cls), (micro, first, last) in sorted(unknown.items()):
+        if revenue:
+            money = revenue.get(key)
+            if money is not None:
+                moneys[line_key] = moneys.get(line_key, Decimal(0)) + money
+    for (isrc_index, cls), (held_micro, first, last) in sorted(unknown.items()):
         samples = (first,) if first == last else (first, last)
-        agg.unknown.append(UnknownUsage(isrc, cls, micro, samples))
+        agg.unknown.append(UnknownUsage(result.isrcs[isrc_index], cls, held_micro, samples))
+    group_keys = list(groups)
     for line_key, units in sorted(lines.items()):
-        isrc, cls, use, model, territory, currency = line_key
-        track_id = by_isrc.get(isrc) if isrc else None
+        isrc_index, group = divmod(line_key, width)
+        cls, use, model, territory, currency = group_keys[group]
         agg.lines.append(
             RevenueLine(
-                isrc,
-                track_id,
+                result.isrcs[isrc_index],
+                track_of[isrc_index],
                 cls,
                 use,
                 model,

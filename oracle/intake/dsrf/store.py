@@ -38,24 +38,31 @@ def record_dsr_extras(conn: Connection, version_id: int, aggregate: object) -> N
             ],
         )
     if aggregate.lines:
-        conn.execute(
-            insert(revenue_lines),
-            [
-                {
-                    "report_version_id": version_id,
-                    "isrc": line.isrc,
-                    "track_id": line.track_id,
-                    "usage_class": line.usage_class,
-                    "use_type": line.use_type,
-                    "commercial_model": line.commercial_model,
-                    "territory": line.territory,
-                    "currency": line.currency,
-                    "units": line.units,
-                    "revenue": "" if line.revenue is None else str(line.revenue),
-                }
-                for line in aggregate.lines
-            ],
+        # Tens of thousands of rows per report: straight to the driver's executemany.
+        mark = {"qmark": "?", "numeric": ":1"}.get(conn.dialect.paramstyle, "%s")
+        columns = [
+            "report_version_id",
+            "isrc",
+            "track_id",
+            "usage_class",
+            "use_type",
+            "commercial_model",
+            "territory",
+            "currency",
+            "units",
+            "revenue",
+        ]
+        marks = (
+            ", ".join([mark] * len(columns))
+            if mark != ":1"
+            else ", ".join(f":{n}" for n in range(1, len(columns) + 1))
         )
+        statement = f"INSERT INTO {revenue_lines.name} ({', '.join(columns)}) VALUES ({marks})"
+        rows = [
+            (version_id, *line[:8], "" if line.revenue is None else str(line.revenue))
+            for line in aggregate.lines
+        ]
+        conn.exec_driver_sql(statement, rows)
     if aggregate.files:
         conn.execute(
             insert(report_files),
