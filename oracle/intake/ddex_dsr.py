@@ -172,8 +172,8 @@ def to_aggregate(
     lines: dict[int, int] = {}  # isrc index * width + group -> units
     moneys: dict[int, Decimal] = {}
     revenue = result.revenue
-    for key, (count, first, last) in result.units.items():
-        isrc_index, ctx_index = divmod(key, CONTEXTS)
+    for isrc_index, ctx_index, count, first, last in result.entries():
+        key = isrc_index * CONTEXTS + ctx_index
         cls = ctx_class[ctx_index]
         track_id = track_of[isrc_index]
         if track_id is not None:

@@ -22,7 +22,7 @@ from oracle.intake.csv_report import read_csv_report
 from oracle.intake.ddex_dsr import read_dsr_files
 from oracle.intake.dsrf.classes import ClassTable, load_class_table
 from oracle.intake.dsrf.naming import file_keccak, keccak_hex, manifest_bytes
-from oracle.intake.dsrf.reader import CONTEXTS, Issues, read_first_line
+from oracle.intake.dsrf.reader import Issues, read_first_line
 from oracle.intake.issues import IssueCollector
 from oracle.intake.json_report import read_json_report
 from oracle.intake.model import KEY_SHIFT
@@ -118,8 +118,7 @@ def inspect_files(
 
 def _dsr_totals(result: Any, by_isrc: dict[str, int]) -> list[dict[str, Any]]:
     merged: dict[tuple[str, int, str, str, str], int] = {}
-    for key, (units, _first, _last) in result.units.items():
-        isrc_index, ctx_index = divmod(key, CONTEXTS)
+    for isrc_index, ctx_index, units, _first, _last in result.entries():
         ctx = result.contexts[ctx_index]
         group = (
             result.isrcs[isrc_index],

@@ -16,7 +16,7 @@ takes it from the LI01 that follows it.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -109,10 +109,19 @@ class DsrResult:
     files: list[FileStats] = field(default_factory=list)
     contexts: list[Context] = field(default_factory=list)
     isrcs: list[str] = field(default_factory=list)
-    #: key -> [units, first line, last line]
-    units: dict[int, list[int]] = field(default_factory=dict)
+    #: Per ISRC index: (units, first line, last line) per context index; last line 0 = none.
+    rows: list[tuple[list[int], list[int], list[int]]] = field(default_factory=list)
+    width: int = 16
     revenue: dict[int, Decimal] = field(default_factory=dict)
     usage_records: int = 0
+
+    def entries(self) -> Iterator[tuple[int, int, int, int, int]]:
+        """(isrc index, context index, units, first line, last line) of every aggregate."""
+        contexts = len(self.contexts)
+        for isrc_index, (units, first, last) in enumerate(self.rows):
+            for ctx in range(contexts):
+                if last[ctx]:
+                    yield isrc_index, ctx, units[ctx], first[ctx], last[ctx]
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -160,7 +169,7 @@ class DsrReader:
         self._file = ""
         self._stats = FileStats("")
         self._res_by_ref: dict[str, int] = {}
-        self._res_bytes: dict[bytes, int] = {}
+        self._res_bytes: dict[bytes, tuple[list[int], list[int], list[int]]] = {}
         self._res_by_dsp: dict[str, int] = {}
         self._releases: dict[str, list[str] | None] = {}
         #: SU02 summary id (as bytes) -> context, for the read loop.
@@ -186,7 +195,6 @@ class DsrReader:
         self._reset_block("")
         self._in_blocks = False
         issues, result = self.issues, self.result
-        units = result.units
         ctx_su02 = self._ctx_su02_bytes.get
         resource = self._res_bytes.get
         line = fast = 0
@@ -207,22 +215,20 @@ class DsrReader:
                         and not fields_b[8]
                     ):
                         ctx = ctx_su02(fields_b[2], -1)
-                        base = resource(fields_b[5])
+                        row = resource(fields_b[5])
                         count = fields_b[7]
                         if (
                             ctx >= 0
-                            and base is not None
+                            and row is not None
                             and count.isdigit()
                             and len(count) < 10
                             and not foot_seen
                         ):
-                            key = base + ctx
-                            entry = units.get(key)
-                            if entry is None:
-                                units[key] = [int(count), line, line]
-                            else:
-                                entry[0] += int(count)
-                                entry[2] = line
+                            units, first, last = row
+                            if not last[ctx]:
+                                first[ctx] = line
+                            units[ctx] += int(count)
+                            last[ctx] = line
                             fast += 1
                             fast_in_block = True
                             continue
@@ -535,7 +541,7 @@ class DsrReader:
                 return
         self._res_by_ref[ref] = base
         if fields[col["ResourceReference"]] == ref:
-            self._res_bytes[ref.encode()] = base
+            self._res_bytes[ref.encode()] = self.result.rows[base // CONTEXTS]
         self._res_by_dsp.setdefault(unescape(fields[col["DspResourceId"]]), base)
 
     def _isrc_cell(self, cell: str, record: str, line: int) -> int | None:
@@ -561,6 +567,8 @@ class DsrReader:
         if index is None:
             index = self._isrc_index[chosen] = len(self.result.isrcs)
             self.result.isrcs.append(chosen)
+            width = self.result.width
+            self.result.rows.append(([0] * width, [0] * width, [0] * width))
         base = index * CONTEXTS
         self._cell_base[cell] = base
         return base
@@ -721,6 +729,12 @@ class DsrReader:
                 summary.currency,
             )
         )
+        if len(contexts) > self.result.width:  # rare: grow every row (few contexts)
+            grow = self.result.width
+            self.result.width *= 2
+            for row in self.result.rows:
+                for column in row:
+                    column.extend([0] * grow)
         cache[summary_id] = len(contexts) - 1
         return len(contexts) - 1
 
@@ -730,12 +744,11 @@ class DsrReader:
         result = self.result
         for position, base in enumerate(bases):
             key = base + ctx
-            entry = result.units.get(key)
-            if entry is None:
-                result.units[key] = [units, line, line]
-            else:
-                entry[0] += units
-                entry[2] = line
+            counts, first, last = result.rows[base // CONTEXTS]
+            if not last[ctx]:
+                first[ctx] = line
+            counts[ctx] += units
+            last[ctx] = line
             if revenue is not None and position == 0:
                 result.revenue[key] = result.revenue.get(key, Decimal(0)) + revenue
 
