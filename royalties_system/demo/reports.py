@@ -88,37 +88,10 @@ def dsr_file(*, message_id: str, day: datetime, usage: list[tuple[str, str, int]
     for _isrc, use, _count in usage:
         if use not in summaries:
             summaries[use] = f"S{len(summaries) + 1}"
-            writer.add(
-                "SY02.02",
-                SummaryRecordId=summaries[use],
-                CommercialModel="SubscriptionModel",
-                UseType=use,
-                Territory="US",
-                ServiceDescription="Streaming",
-                Usages=sum(n for _i, u, n in usage if u == use),
-                CurrencyOfReporting="USD",
-                NetRevenue="0",
-                ContentCategory="Music",
-            )
+            total = sum(n for _i, u, n in usage if u == use)
+            writer.stream_summary(summaries[use], use, usages=total)
     for number, (isrc, use, count) in enumerate(usage, start=1):
-        writer.add(
-            "AS01.01",
-            BlockId=f"B{number}",
-            ResourceReference="R1",
-            DspResourceId=f"D{number}",
-            ISRC=isrc.replace("-", ""),
-            Title=f"Track {number}",
-            DisplayArtistName="StreamCo artist",
-            ResourceType="SoundRecording",
-        )
-        writer.add(
-            "SU02",
-            BlockId=f"B{number}",
-            SummaryRecordId=summaries[use],
-            SalesTransactionId=f"T{number}",
-            TransactedResource="R1",
-            NumberOfStreams=count,
-        )
+        writer.stream_block(number, isrc, summaries[use], count)
     return writer.finish().encode()
 
 

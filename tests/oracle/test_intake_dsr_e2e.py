@@ -30,39 +30,11 @@ def _isrc(track_id: int) -> str:
 def _dsr(world: EpochWorld, tracks: list[int], message_id: str) -> tuple[Path, tuple[int, int]]:
     day = dt.datetime.fromtimestamp(FIRST_DAY + DAY, dt.UTC).strftime("%Y-%m-%d")
     writer = DsrWriter(message_id, day, day)
-    writer.add(
-        "SY02.02",
-        SummaryRecordId="S1",
-        CommercialModel="SubscriptionModel",
-        UseType="OnDemandStream",
-        Territory="US",
-        ServiceDescription="Premium",
-        Usages=sum(STREAMS.values()) + 9,
-        CurrencyOfReporting="USD",
-        NetRevenue="12.34",
-        ContentCategory="Music",
-    )
+    writer.stream_summary("S1", usages=sum(STREAMS.values()) + 9)
     isrcs = [*(_isrc(t) for t in tracks), UNKNOWN_ISRC]
     streams = [*(STREAMS[i] for i in range(len(tracks))), 9]
     for number, (isrc, count) in enumerate(zip(isrcs, streams, strict=True), start=1):
-        writer.add(
-            "AS01.01",
-            BlockId=f"B{number}",
-            ResourceReference="R1",
-            DspResourceId=f"D{number}",
-            ISRC=isrc,
-            Title=f"Track {number}",
-            DisplayArtistName="Artist",
-            ResourceType="SoundRecording",
-        )
-        writer.add(
-            "SU02",
-            BlockId=f"B{number}",
-            SummaryRecordId="S1",
-            SalesTransactionId=f"T{number}",
-            TransactedResource="R1",
-            NumberOfStreams=count,
-        )
+        writer.stream_block(number, isrc, "S1", count)
     name = f"DSR_PADPIDA2014021302X_PADPIDA2023111401R_Premium_{day}_US_1of1_20231121T100000.tsv"
     path = writer.write(world.tmp / name)
     return path, (FIRST_DAY + DAY, FIRST_DAY + 2 * DAY)

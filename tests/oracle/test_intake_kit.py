@@ -144,38 +144,10 @@ class IntakeKit:
             use_type = USE_TYPE_FOR_CLASS.get(use, use)
             if (summary_id, use_type) not in summaries:
                 sid = summaries[(summary_id, use_type)] = f"{summary_id}-{len(summaries)}"
-                writer.add(
-                    "SY02.02",
-                    SummaryRecordId=sid,
-                    CommercialModel="SubscriptionModel",
-                    UseType=use_type,
-                    Territory="US",
-                    ServiceDescription="Streaming",
-                    Usages=0,
-                    CurrencyOfReporting="USD",
-                    NetRevenue="0",
-                    ContentCategory="Music",
-                )
+                writer.stream_summary(sid, use_type)
         for number, (summary_id, isrc, use, count) in enumerate(usage, start=1):
-            block = f"B{number}"
-            writer.add(
-                "AS01.01",
-                BlockId=block,
-                ResourceReference="R1",
-                DspResourceId=f"D{number}",
-                ISRC=isrc.replace("-", ""),
-                Title="t",
-                DisplayArtistName="a",
-                ResourceType="SoundRecording",
-            )
-            writer.add(
-                "SU02",
-                BlockId=block,
-                SummaryRecordId=summaries[(summary_id, USE_TYPE_FOR_CLASS.get(use, use))],
-                SalesTransactionId=f"T{number}",
-                TransactedResource="R1",
-                NumberOfStreams=count,
-            )
+            sid = summaries[(summary_id, USE_TYPE_FOR_CLASS.get(use, use))]
+            writer.stream_block(number, isrc, sid, count)
         return writer.write(self.tmp / name)
 
     def dsr_signature(self, path: Path, message_id: str = "MSG-1", **kw: object) -> str:

@@ -318,6 +318,50 @@ class DsrWriter:
         self.lines.append(record(kind, **cells))
         return self
 
+    def stream_summary(
+        self,
+        summary_id: str,
+        use_type: str = "OnDemandStream",
+        territory: str = "US",
+        usages: int = 0,
+        commercial_model: str = "SubscriptionModel",
+    ) -> DsrWriter:
+        """An SY02.02 summary of a streaming service (BasicAudioProfile / UgcProfile 1.2)."""
+        return self.add(
+            "SY02.02",
+            SummaryRecordId=summary_id,
+            CommercialModel=commercial_model,
+            UseType=use_type,
+            Territory=territory,
+            ServiceDescription="Streaming",
+            Usages=usages,
+            CurrencyOfReporting="USD",
+            NetRevenue="0.00",
+            ContentCategory="Music",
+        )
+
+    def stream_block(self, number: int, isrc: str, summary_id: str, streams: int | str) -> None:
+        """Block `B<number>`: one AS01.01 resource with `isrc`, one SU02 line of `streams`."""
+        block = f"B{number}"
+        self.add(
+            "AS01.01",
+            BlockId=block,
+            ResourceReference="R1",
+            DspResourceId=f"DSP{number}",
+            ISRC=isrc.replace("-", ""),
+            Title=f"Track {number}",
+            DisplayArtistName="Artist",
+            ResourceType="SoundRecording",
+        )
+        self.add(
+            "SU02",
+            BlockId=block,
+            SummaryRecordId=summary_id,
+            SalesTransactionId=f"T{number}",
+            TransactedResource="R1",
+            NumberOfStreams=streams,
+        )
+
     def raw(self, line: str) -> DsrWriter:
         self.lines.append(line)
         return self
@@ -356,44 +400,13 @@ def streaming_report(
     message_id: str = "MSG-1",
     start: str = "2023-11-14",
     end: str = "2023-11-20",
-    territory: str = "US",
     use_type: str = "OnDemandStream",
-    commercial_model: str = "SubscriptionModel",
 ) -> DsrWriter:
     """A Basic Audio Profile 1.2 report: one SY02.02 summary, one block (AS01.01 + SU02) per
     (ISRC, streams) item."""
     writer = DsrWriter(message_id, start, end)
     items = list(usage)
-    writer.add(
-        "SY02.02",
-        SummaryRecordId="S1",
-        CommercialModel=commercial_model,
-        UseType=use_type,
-        Territory=territory,
-        ServiceDescription="Streaming",
-        Usages=sum(n for _i, n in items),
-        CurrencyOfReporting="USD",
-        NetRevenue="0.00",
-        ContentCategory="Music",
-    )
+    writer.stream_summary("S1", use_type, usages=sum(n for _i, n in items))
     for number, (isrc, streams) in enumerate(items, start=1):
-        block = f"B{number}"
-        writer.add(
-            "AS01.01",
-            BlockId=block,
-            ResourceReference="R1",
-            DspResourceId=f"DSP{number}",
-            ISRC=isrc.replace("-", ""),
-            Title=f"Track {number}",
-            DisplayArtistName="Artist",
-            ResourceType="SoundRecording",
-        )
-        writer.add(
-            "SU02",
-            BlockId=block,
-            SummaryRecordId="S1",
-            SalesTransactionId=f"T{number}",
-            TransactedResource="R1",
-            NumberOfStreams=streams,
-        )
+        writer.stream_block(number, isrc, "S1", streams)
     return writer
