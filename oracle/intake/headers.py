@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from oracle.intake.csv_report import parse_meta
-from oracle.intake.ddex_dsr import read_head
+from oracle.intake.ddex_dsr import read_dsr_header
 from oracle.intake.issues import IssueCollector
 from oracle.intake.json_report import canonical_lines_hash
 from oracle.intake.model import ReportHeader
@@ -28,10 +28,7 @@ def read_header(path: Path, report_format: ReportFormat) -> ReportHeader:
                         break
                     parse_meta(text, line, header, scratch)
         elif report_format is ReportFormat.DSR:
-            with path.open("r", encoding="utf-8-sig", newline="") as handle:
-                first = handle.readline()
-            if first.startswith("HEAD"):
-                read_head(first.rstrip("\r\n").split("\t"), header, scratch)
+            header = read_dsr_header(path)
         else:
             with path.open("r", encoding="utf-8-sig") as handle:
                 doc = json.load(handle)

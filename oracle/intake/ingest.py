@@ -23,6 +23,8 @@ from oracle.catalog import Platform, get_platform, get_tracks
 from oracle.errors import DuplicateMessageError, ReportRejectedError, StoreError
 from oracle.intake.csv_report import read_csv_report
 from oracle.intake.ddex_dsr import read_dsr_report
+from oracle.intake.dsrf.classes import load_class_table
+from oracle.intake.dsrf.store import record_dsr_extras
 from oracle.intake.headers import read_header
 from oracle.intake.issues import IssueCollector
 from oracle.intake.json_report import read_json_report
@@ -45,6 +47,7 @@ SUFFIXES: dict[ReportFormat, str] = {
 }
 _FORMAT_BY_SUFFIX = {".json": ReportFormat.JSON, ".csv": ReportFormat.CSV, ".tsv": ReportFormat.DSR}
 _FORMAT_BY_SUFFIX[".dsr"] = ReportFormat.DSR
+_FORMAT_BY_SUFFIX[".gz"] = ReportFormat.DSR  # DSRF files may come gzip-compressed
 _READERS = {
     ReportFormat.JSON: read_json_report,
     ReportFormat.CSV: read_csv_report,
@@ -172,12 +175,17 @@ def decide(
             return _result(engine, version, duplicate=True)
         platform = get_platform(conn, version.platform_id)
         refs = TrackRefs(conn)
+        classes = load_class_table(conn, version.platform_id)
         history = reports_repo.report_history(conn, version.platform_id, version.report_id)
     issues = IssueCollector(version.file_name, settings.max_listed_errors)
     path = settings.data_dir / version.raw_path
     if not path.is_file():
         raise StoreError(f"raw file {path} of report version {version_id} is missing")
-    header, aggregate = _READERS[version.format](path, version.file_name, refs, issues)
+    aggregate: Aggregate
+    if version.format is ReportFormat.DSR:
+        header, aggregate = read_dsr_report(path, version.file_name, refs, issues, classes)
+    else:
+        header, aggregate = _READERS[version.format](path, version.file_name, refs, issues)
     check_row_bounds(aggregate)
     check_header(header, platform, settings, issues, now=now)
     message_reused = _check_message_id(version, history, issues)
@@ -197,6 +205,7 @@ def decide(
             )
         else:
             _accept(conn, settings, version_id, platform, header, aggregate, signer)
+            record_dsr_extras(conn, version_id, aggregate)
     if issues or signer is None:
         error = issues.error()
         if message_reused:
