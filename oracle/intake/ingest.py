@@ -103,6 +103,28 @@ def ingest_file(
     validates it again (nothing of it was counted). CSV and DSR need `signature` (detached);
     JSON carries its own (a `signature` argument overrides it).
     """
+    version, duplicate = receive_file(
+        settings, engine, path, platform_id, report_format, signature, file_name
+    )
+    if duplicate:
+        return _result(engine, version, duplicate=True)
+    return decide(settings, engine, version.id, now=now)
+
+
+def receive_file(
+    settings: OracleSettings,
+    engine: Engine,
+    path: Path,
+    platform_id: int,
+    report_format: ReportFormat | None = None,
+    signature: str | None = None,
+    file_name: str | None = None,
+) -> tuple[ReportVersion, bool]:
+    """Steps 1 and 2: the raw copy and the ``received`` row; (version, already accepted?).
+
+    Cheap (only the header is read), so a large report can be acknowledged with 202 and decided
+    in the background with `decide`.
+    """
     name = file_name or path.name
     if not path.is_file():
         raise ReportRejectedError.single(name, "file", f"{path} does not exist or is not a file")
@@ -112,7 +134,7 @@ def ingest_file(
     stored = store_raw_file(path, settings.data_dir, SUFFIXES[fmt])
     header = read_header(stored.absolute_path, fmt)
     content_hash = header.content_hash if fmt is ReportFormat.JSON else stored.keccak_hex
-    version, duplicate = record_received(
+    return record_received(
         engine,
         platform_id=platform_id,
         header=header,
@@ -123,9 +145,11 @@ def ingest_file(
         file_name=name,
         signature=signature or header.signature or "",
     )
-    if duplicate:
-        return _result(engine, version, duplicate=True)
-    return decide(settings, engine, version.id, now=now)
+
+
+def result_of(engine: Engine, version: ReportVersion, duplicate: bool) -> IngestResult:
+    """The IngestResult of a recorded version (its quarantine entries included)."""
+    return _result(engine, version, duplicate)
 
 
 class StaleVersionError(OracleError):
