@@ -37,6 +37,8 @@ def run_worker(settings: OracleSettings, stop: threading.Event | None = None) ->
                 log.info("epoch %s %s %s", outcome.epoch, outcome.status, outcome.message)
             except (OracleError, ChainClientError) as exc:
                 log.error("epoch failed, retrying next tick: %s", exc)
+            except Exception:  # one bad row or platform must never stop settlement for good
+                log.exception("epoch failed unexpectedly, retrying next tick")
             stop.wait(settings.epoch_interval_seconds)
     finally:
         setup.close()

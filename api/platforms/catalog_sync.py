@@ -32,7 +32,7 @@ def publish_platform_to_catalog(
 def owed_by_platform(session: Session, platform_id: int, rates: list[int]) -> int:
     """Accepted usage worth more than what was already debited, at the current rate card."""
     connection = session.connection()
-    totals = payable_totals(connection, latest_intake_seq(connection))
+    totals = payable_totals(connection, latest_intake_seq(connection), platform_id=platform_id)
     done = settled(connection)
     owed = 0
     for key, units in totals.items():

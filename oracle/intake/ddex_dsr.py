@@ -37,6 +37,7 @@ from oracle.intake.issues import IssueCollector
 from oracle.intake.lines import LineProcessor
 from oracle.intake.model import KEY_SHIFT, Aggregate, ReportHeader
 from oracle.intake.refs import CLASS_BY_TEXT, TrackRefs
+from oracle.intake.units import MAX_UNIT_DIGITS, is_plain_count, parse_count
 
 SECONDS_PER_DAY = 86_400
 
@@ -86,10 +87,10 @@ def read_head(fields: list[str], header: ReportHeader, issues: IssueCollector) -
 
 
 def _count(text: str, line: int, field: str, issues: IssueCollector) -> int | None:
-    value = text.strip()
-    if value.isdecimal():
-        return int(value)
-    issues.add(line, field, f"must be a non-negative integer, got {value!r}")
+    number, why = parse_count(text, MAX_UNIT_DIGITS, field)
+    if why is None:
+        return number
+    issues.add(line, field, why)
     return None
 
 
@@ -133,9 +134,9 @@ def read_dsr_report(
                     units = fields[4]
                     track_id = by_isrc.get(fields[2])
                     usage_class = use_types.get(fields[3])
-                    if track_id is None or usage_class is None or not units.isdecimal():
+                    if track_id is None or usage_class is None or not is_plain_count(units):
                         processor.process(line, fields[2], fields[3], units, None, _FIELDS)
-                        if units.isdecimal():
+                        if is_plain_count(units.strip()):
                             run_sum += int(units)
                         continue
                     count = int(units)
