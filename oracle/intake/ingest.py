@@ -14,6 +14,7 @@ transaction, so nothing is counted twice. Only after step 3 is the result return
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -393,18 +394,22 @@ def _result(engine: Engine, version: ReportVersion, duplicate: bool) -> IngestRe
 
 
 def recover_pending(
-    settings: OracleSettings, engine: Engine
+    settings: OracleSettings, engine: Engine, min_age_seconds: int = 0
 ) -> list[IngestResult | ReportRejectedError]:
     """Finishes every version left ``received`` by a crash (oldest first).
 
-    A version that cannot be decided (its platform is gone, the store refuses it) is marked
-    rejected with the reason and recovery goes on with the next one. Only a configuration error
-    (nothing could be decided) stops it.
+    Only versions received at least `min_age_seconds` ago are taken (the worker passes 600 s so it
+    never races a request that is deciding its own report). A version that cannot be decided
+    (its platform is gone, the store refuses it) is marked rejected with the reason and recovery
+    goes on with the next one. Only a configuration error (nothing could be decided) stops it.
     """
     with engine.connect() as conn:
         pending = reports_repo.list_reports(conn, status=ReportStatus.RECEIVED, limit=1_000_000)
     outcomes: list[IngestResult | ReportRejectedError] = []
+    oldest = int(time.time()) - min_age_seconds
     for version in sorted(pending, key=lambda v: v.id):
+        if version.received_at > oldest:
+            continue  # its own request (or background job) is probably still deciding it
         try:
             outcomes.append(decide(settings, engine, version.id))
         except ReportRejectedError as exc:
