@@ -123,3 +123,16 @@ def run_idempotent(
             fail(handle, exc)
             raise
         return Outcome(result, replayed=False)
+
+
+_app_guard = threading.Lock()
+
+
+def app_flights(state: object, name: str = "flights") -> KeyedLocks:
+    """The KeyedLocks kept on an app's `state` under `name` (created on first use)."""
+    with _app_guard:
+        locks = getattr(state, name, None)
+        if not isinstance(locks, KeyedLocks):
+            locks = KeyedLocks()
+            setattr(state, name, locks)
+        return locks
