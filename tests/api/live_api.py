@@ -185,3 +185,22 @@ def running_api(
             server.should_exit = True
             thread.join(timeout=30)
             engine.dispose()
+
+
+@contextmanager
+def live_for(
+    request: Any,
+    tmp_path_factory: Any,
+    chain: tuple[Any, Any, list[str], Callable[..., Any], Callable[..., Any]],
+    **overrides: object,
+) -> Iterator[LiveApi]:
+    """The running API of a module fixture parametrized by database kind (skips PostgreSQL when
+    ROYALTIES_TEST_POSTGRES_URL is not set)."""
+    import pytest
+
+    kind = request.param
+    if kind == "postgresql" and not os.environ.get(POSTGRES_URL_ENV):
+        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
+    tmp = tmp_path_factory.mktemp(f"live-{kind}")
+    with fresh_database(kind, tmp) as url, running_api(url, tmp, *chain, **overrides) as api:
+        yield api

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import bearer
-from live_api import LiveApi, LivePlatform, fresh_database, running_api
+from live_api import LiveApi, LivePlatform, live_for
 from sqlalchemy import Connection, create_engine, select, text
 
 from oracle.store.records import ReportStatus
@@ -43,16 +42,11 @@ def live(
     deploy_fresh: Callable[..., Any],
     sender_for: Callable[..., Any],
 ) -> Iterator[LiveApi]:
-    if request.param == "postgresql":
-        from conftest import POSTGRES_URL_ENV
-
-        if not os.environ.get(POSTGRES_URL_ENV):
-            pytest.skip(f"{POSTGRES_URL_ENV} is not set")
-    tmp = tmp_path_factory.mktemp(f"concurrency-{request.param}")
-    with (
-        fresh_database(request.param, tmp) as url,
-        running_api(url, tmp, dev_chain, w3, dev_keys, deploy_fresh, sender_for) as api,
-    ):
+    with live_for(
+        request,
+        tmp_path_factory,
+        (dev_chain, w3, dev_keys, deploy_fresh, sender_for),
+    ) as api:
         yield api
 
 
