@@ -10,9 +10,11 @@ snapshot; the busy timeout does not apply). `run_write` therefore:
 - retries a transaction that still meets a busy or locked database, with exponential backoff
   and jitter, until `deadline_seconds` have passed, then raises `WriteContentionError`.
 
-On PostgreSQL the transaction runs at SERIALIZABLE isolation and serialisation failures (SQLSTATE
-40001) and deadlocks (40P01) are retried the same way. The work function must therefore be safe
-to run again: it does all its reads and writes through the connection it is given.
+On PostgreSQL the threads of one process queue the same way (no needless conflicts between
+them), the transaction runs at SERIALIZABLE isolation, and serialisation failures with other
+processes (SQLSTATE 40001) and deadlocks (40P01) are retried the same way. The work function
+must therefore be safe to run again: it does all its reads and writes through the connection it
+is given.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class WriteContentionError(StoreError):
 
 
 def _key(engine: Engine) -> str:
+    if engine.dialect.name != "sqlite":
+        return engine.url.render_as_string(hide_password=True)
     database = engine.url.database or ""
     if database and database != ":memory:":
         from pathlib import Path
@@ -92,19 +96,16 @@ def run_write(
     attempts = 0
     while True:
         attempts += 1
+        lock = _lock_for(engine)
+        if not lock.acquire(timeout=max(0.0, stop - time.monotonic())):
+            raise WriteContentionError(
+                f"no turn to write to {engine.url.database} within {deadline_seconds} s"
+            )
         try:
             if sqlite:
-                lock = _lock_for(engine)
-                if not lock.acquire(timeout=max(0.0, stop - time.monotonic())):
-                    raise WriteContentionError(
-                        f"no turn to write to {engine.url.database} within {deadline_seconds} s"
-                    )
-                try:
-                    with engine.begin() as conn:
-                        take_sqlite_write_lock(conn)
-                        return work(conn)
-                finally:
-                    lock.release()
+                with engine.begin() as conn:
+                    take_sqlite_write_lock(conn)
+                    return work(conn)
             with engine.connect() as conn:
                 conn = conn.execution_options(isolation_level="SERIALIZABLE")
                 with conn.begin():
@@ -117,5 +118,7 @@ def run_write(
                     f"write transaction still contended after {attempts} attempt(s) and "
                     f"{deadline_seconds} s: {exc.orig}"
                 ) from exc
+        finally:
+            lock.release()
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, 0.25)
