@@ -34,6 +34,7 @@ def node_command(
         level=logging.INFO,
         format=f"%(asctime)s [{settings.name}] %(name)s %(levelname)s %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     run_node(settings)
 
 

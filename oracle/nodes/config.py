@@ -62,6 +62,12 @@ class NodeSettings(BaseSettings):
         default=5, ge=1, description="Ticks between report/statement anti-entropy with peers."
     )
     confirmations: int = Field(default=0, ge=0)
+    relay_operator_key: str | None = Field(
+        default=None,
+        description="Observer on the API's store: hand its reports, catalog and decisions to "
+        "relay_node_urls, signing statements with this operator key.",
+    )
+    relay_node_urls: list[str] = Field(default_factory=list)
 
     @property
     def observer(self) -> bool:

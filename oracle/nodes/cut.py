@@ -99,9 +99,8 @@ def cut_at_seq(conn: Connection, cut_seq: int) -> Cut:
     hashes: list[str] = []
     for start in range(0, len(ids), 5_000):
         chunk = ids[start : start + 5_000]
-        hashes.extend(
-            str(h) for h in conn.execute(select(reports.c.raw_hash).where(reports.c.id.in_(chunk)))
-        )
+        query = select(reports.c.raw_hash).where(reports.c.id.in_(chunk))
+        hashes.extend(str(h) for h in conn.execute(query).scalars())
     decided = conn.execute(
         select(quarantine.c.decided_by).where(
             quarantine.c.status == QuarantineStatus.RELEASED.value,

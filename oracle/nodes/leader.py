@@ -39,10 +39,18 @@ class Leader:
         self.sender = TransactionSender(
             core.view.w3, Account.from_key(key), confirmations=settings.confirmations
         )
-        self.crash = crash_hook_from_env(os.environ)
+        self._env_crash = crash_hook_from_env(os.environ)
+        self.armed_crash: str | None = None
+        """Fault tests (ROYALTIES_NODE_TEST_HOOKS=1): exit at this EpochRunner step once."""
         self.identity = {"name": settings.name, "address": core.node.address, "url": url}
         self._runner: EpochRunner | None = None
         self._signers: tuple[str, ...] = ()
+
+    def crash(self, point: str) -> None:
+        self._env_crash(point)
+        if self.armed_crash == point:
+            log.warning("test hook: exiting at %s", point)
+            os._exit(137)
 
     def runner(self, signers: list[str]) -> EpochRunner:
         if self._runner is None or tuple(signers) != self._signers:

@@ -101,7 +101,23 @@ class NodeCore:
             p.name: PeerClient(p, settings.http_timeout_seconds) for p in settings.peers
         }
         self.health = Health()
+        self._snapshot: tuple[int, list[str], int] | None = None
         node.catch_up_hook = self.sync_epochs
+
+    def chain_snapshot(self, refresh: bool = False) -> tuple[int | None, list[str], int | None]:
+        """(lastEpoch, signers, threshold) as last read by the loop (status stays cheap)."""
+        if refresh or self._snapshot is None:
+            try:
+                self._snapshot = (
+                    self.view.last_epoch(),
+                    self.view.signers(),
+                    self.view.threshold(),
+                )
+            except Exception as exc:  # noqa: BLE001 - reported in status, retried next tick
+                self.health.last_error = f"chain unreachable: {exc}"
+                if self._snapshot is None:
+                    return None, [], None
+        return self._snapshot
 
     @property
     def address(self) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import signal
 import threading
@@ -29,12 +30,14 @@ from web3 import Web3
 
 from chain_client.errors import ChainClientError
 from oracle.epoch.chain_view import SettlementView
+from oracle.epoch.crash import CRASH_POINTS
 from oracle.epoch.errors import NotEnoughSignatures
 from oracle.epoch.wiring import settlement_address
 from oracle.errors import OracleError
 from oracle.nodes.config import NodeSettings
 from oracle.nodes.cut import CutBook, CutNode
 from oracle.nodes.leader import Leader
+from oracle.nodes.relay import Relay
 from oracle.nodes.replication import RawReport, ReplicationError, held_hashes, load_raw
 from oracle.nodes.rounds import NodeCore, SignRefused
 from oracle.nodes.statements import SignedStatement, StatementError
@@ -43,6 +46,9 @@ from oracle.store.engine import create_store_engine
 from oracle.store.migrate import upgrade
 
 log = logging.getLogger("oracle.nodes.server")
+
+TEST_HOOKS_ENV = "ROYALTIES_NODE_TEST_HOOKS"
+"""=1 enables POST /v1/test/crash-at (fault tests only; never set it in production)."""
 
 
 def build_core(settings: NodeSettings) -> NodeCore:
@@ -68,13 +74,7 @@ def build_core(settings: NodeSettings) -> NodeCore:
 def node_status(core: NodeCore) -> dict[str, Any]:
     settings = core.settings
     health = core.health
-    try:
-        chain_last: int | None = core.view.last_epoch()
-        signers = core.view.signers()
-        threshold: int | None = core.view.threshold()
-    except Exception as exc:  # noqa: BLE001 - status must answer even without a chain
-        chain_last, signers, threshold = None, [], None
-        health.last_error = f"chain unreachable: {exc}"
+    chain_last, signers, threshold = core.chain_snapshot()
     with core.engine.connect() as conn:
         last_closed = repo.last_closed_epoch(conn)
         pending = repo.pending_report_count(conn)
@@ -118,7 +118,9 @@ _REPORT = re.compile(r"^/v1/reports/(0x[0-9a-f]{64})$")
 _STATEMENT = re.compile(r"^/v1/statements/(0x[0-9a-f]{64})$")
 
 
-def make_handler(core: NodeCore, wake: threading.Event) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    core: NodeCore, wake: threading.Event, leader: Leader | None
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -127,11 +129,14 @@ def make_handler(core: NodeCore, wake: threading.Event) -> type[BaseHTTPRequestH
 
         def _send(self, status: int, body: Any) -> None:
             data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                log.info("%s gave up before the answer", self.address_string())
 
         def _body(self) -> Any:
             length = int(self.headers.get("Content-Length") or 0)
@@ -190,6 +195,16 @@ def make_handler(core: NodeCore, wake: threading.Event) -> type[BaseHTTPRequestH
                         self._send(400, {"error": "the path's epoch is not the proposal's"})
                         return
                     self._send(200, core.handle_sign(body))
+                elif path == "/v1/test/crash-at" and os.environ.get(TEST_HOOKS_ENV) == "1":
+                    point = str(body.get("point") or "")
+                    if point and point not in CRASH_POINTS:
+                        self._send(422, {"error": f"unknown crash point {point!r}"})
+                        return
+                    if leader is None:
+                        self._send(409, {"error": "an observer never leads"})
+                        return
+                    leader.armed_crash = point or None
+                    self._send(200, {"armed": point})
                 elif path == "/v1/catch-up":
                     wake.set()
                     self._send(202, {"queued": True})
@@ -213,27 +228,37 @@ class NodeProcess:
         self.settings = settings
         self.core = build_core(settings)
         self.wake = threading.Event()
+        self.url = f"http://{settings.host}:{settings.port}"
+        self.leader = None if settings.observer else Leader(self.core, self.url)
+        self.relay: Relay | None = None
+        if settings.relay_operator_key and settings.relay_node_urls:
+            self.relay = Relay(
+                self.core.engine,
+                settings.data_dir,
+                settings.relay_operator_key,
+                settings.relay_node_urls,
+            )
         self.server = ThreadingHTTPServer(
-            (settings.host, settings.port), make_handler(self.core, self.wake)
+            (settings.host, settings.port), make_handler(self.core, self.wake, self.leader)
         )
         self.server.daemon_threads = True
-        host, port = self.server.server_address[:2]
-        self.url = f"http://{host!s}:{port}"
-        self.leader = None if settings.observer else Leader(self.core, self.url)
         self._ticks = 0
 
     def tick(self) -> None:
         core = self.core
         core.health.last_tick_at = time.time()
         try:
+            core.chain_snapshot(refresh=True)
+            if self.relay is not None:
+                self.relay.run_once()
             core.sync_epochs()
             if self._ticks % self.settings.sync_every_ticks == 0:
                 core.anti_entropy()
             self._ticks += 1
             if self.leader is None:
                 return
-            signers = core.view.signers()
-            epoch = core.view.last_epoch() + 1
+            chain_last, signers, _threshold = core.chain_snapshot(refresh=True)
+            epoch = (chain_last or 0) + 1
             if self.leader.is_leader(epoch, signers):
                 self.leader.run_round(epoch, signers)
             core.health.last_error = ""
