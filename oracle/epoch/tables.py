@@ -63,6 +63,9 @@ epoch_totals = Table(
     Column("usage_class", SmallInteger, primary_key=True, autoincrement=False),
     Column("micro_units", BigInteger, nullable=False),
     Column("amount", String(80), nullable=False),
+    # Payable micro-units in the store at the cut when they differ from micro_units (a
+    # correction below the settled value); NULL = equal to micro_units.
+    Column("store_units", BigInteger, nullable=True),
 )
 
 settled_totals = Table(
@@ -75,6 +78,8 @@ settled_totals = Table(
     Column("micro_units", BigInteger, nullable=False),
     Column("amount", String(80), nullable=False),
     Column("epoch", BigInteger, nullable=False),
+    # As in oracle_epoch_totals: the store's units at the platform's settled cut, NULL = equal.
+    Column("store_units", BigInteger, nullable=True),
 )
 
 epoch_debits = Table(

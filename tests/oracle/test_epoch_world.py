@@ -143,13 +143,15 @@ class EpochWorld:
                     LOCAL_RATES,
                     name=f"platform {platform_id}",
                 )
-            for track_id, (split, _recipients, _shares) in self.tracks.items():
+            for track_id, (split, recipients, shares) in self.tracks.items():
                 upsert_track(
                     conn,
                     track_id,
                     6,
                     split_address=split,
                     consents={4: Consent(granted_at=1), 5: Consent(granted_at=1)},
+                    recipients=recipients,
+                    shares=shares,
                 )
         store = Store(name, settings, engine)
         self.stores.append(store)
