@@ -16,17 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from chain_client.eip712 import SettlementReport
-from oracle.epoch.computation import EpochInputs, EpochProposal
+from oracle.epoch.computation import EpochComputation, EpochProposal
 from oracle.epoch.errors import EpochError
 from oracle.epoch.node import NodeResult, OracleNode
-from oracle.epoch.totals import TotalKey
-from oracle.store import epoch_repository as repo
-from oracle.store.epoch_repository import PendingReport
+from oracle.settlement import engine as settlement_engine
 from oracle.store.records import QuarantineStatus, ReportStatus
-from oracle.store.schema import quarantine, reports, usage
+from oracle.store.schema import quarantine, reports
 from oracle.store.usage_repository import effective_report_version_ids
 
 STATEMENT_PREFIX = "statement:"
@@ -102,14 +100,20 @@ def cut_at_seq(conn: Connection, cut_seq: int) -> Cut:
         query = select(reports.c.raw_hash).where(reports.c.id.in_(chunk))
         hashes.extend(str(h) for h in conn.execute(query).scalars())
     decided = conn.execute(
-        select(quarantine.c.decided_by).where(
+        select(quarantine.c.id, quarantine.c.decided_by).where(
             quarantine.c.status == QuarantineStatus.RELEASED.value,
             quarantine.c.decision_seq <= cut_seq,
-            quarantine.c.decided_by.like(f"{STATEMENT_PREFIX}%"),
             quarantine.c.report_version_id.in_(ids) if ids else quarantine.c.id < 0,
         )
     )
-    releases = [str(d).removeprefix(STATEMENT_PREFIX) for (d,) in decided]
+    # A release not taken from an operator statement (the CLI on this store) cannot be
+    # verified by a peer: it is named "local:<id>", which every peer refuses.
+    releases = [
+        str(d).removeprefix(STATEMENT_PREFIX)
+        if str(d or "").startswith(STATEMENT_PREFIX)
+        else f"local:{entry_id}"
+        for entry_id, d in decided
+    ]
     return Cut.of(hashes, releases)
 
 
@@ -128,75 +132,47 @@ def local_versions(conn: Connection, raw_hashes: Sequence[str]) -> dict[str, tup
     return found
 
 
-def units_at_cut(
-    conn: Connection, cut: Cut
-) -> tuple[dict[TotalKey, int], list[PendingReport], list[int]]:
-    """(payable micro-units per key, pending reports, version ids) over exactly the cut.
+def local_cut_seq(conn: Connection, cut: Cut) -> int:
+    """This store's intake_seq at which exactly the cut is in force.
 
-    Raises MissingInputs when a named report or release is not in this store.
+    The highest local sequence number of the cut's versions and releases, checked: the versions
+    in force there must be exactly the cut's, and the releases decided by then exactly its
+    releases. Raises MissingInputs when something named is not here, InvalidCut when this
+    store holds, before the cut's last entry, something the cut leaves out (it then signs the
+    next round, whose cut includes it).
     """
     versions = local_versions(conn, cut.reports)
     missing = [h for h in cut.reports if h not in versions]
-    by_report: dict[tuple[int, str], str] = {}
-    for raw_hash, (_vid, platform_id, report_id) in versions.items():
-        other = by_report.setdefault((platform_id, report_id), raw_hash)
-        if other != raw_hash:
-            raise InvalidCut(
-                f"the cut names two versions of report {report_id!r} of platform "
-                f"{platform_id} ({other} and {raw_hash})"
-            )
-    ids = sorted(v[0] for v in versions.values())
     wanted = {f"{STATEMENT_PREFIX}{h}" for h in cut.releases}
-    applied: set[str] = set()
-    totals: dict[TotalKey, int] = {}
-    for start in range(0, max(len(ids), 1), 5_000):
-        chunk = ids[start : start + 5_000]
-        if not chunk:
-            break
-        usage_rows = conn.execute(
-            select(
-                usage.c.track_id,
-                reports.c.platform_id,
-                usage.c.usage_class,
-                func.sum(usage.c.micro_units),
-            )
-            .join(reports, reports.c.id == usage.c.report_version_id)
-            .where(usage.c.report_version_id.in_(chunk))
-            .group_by(usage.c.track_id, reports.c.platform_id, usage.c.usage_class)
-        )
-        released_rows = conn.execute(
-            select(
-                quarantine.c.track_id,
-                reports.c.platform_id,
-                quarantine.c.usage_class,
-                quarantine.c.micro_units,
-                quarantine.c.decided_by,
-            )
-            .join(reports, reports.c.id == quarantine.c.report_version_id)
-            .where(
-                quarantine.c.report_version_id.in_(chunk),
+    released: dict[str, int] = {}
+    if wanted:
+        rows = conn.execute(
+            select(quarantine.c.decided_by, quarantine.c.decision_seq).where(
                 quarantine.c.status == QuarantineStatus.RELEASED.value,
-                quarantine.c.decided_by.in_(sorted(wanted)) if wanted else quarantine.c.id < 0,
+                quarantine.c.decided_by.in_(sorted(wanted)),
             )
         )
-        for track_id, platform_id, usage_class, micro in usage_rows:
-            key = (int(track_id), int(platform_id), int(usage_class))
-            totals[key] = totals.get(key, 0) + int(micro)
-        for track_id, platform_id, usage_class, micro, decided_by in released_rows:
-            key = (int(track_id), int(platform_id), int(usage_class))
-            totals[key] = totals.get(key, 0) + int(micro)
-            applied.add(str(decided_by))
-    missing_statements = sorted(s.removeprefix(STATEMENT_PREFIX) for s in wanted - applied)
+        released = {str(d): int(q) for d, q in rows if q is not None}
+    missing_statements = sorted(s.removeprefix(STATEMENT_PREFIX) for s in wanted - set(released))
     if missing or missing_statements:
         raise MissingInputs(missing, missing_statements)
-    pending: list[PendingReport] = []
+    ids = sorted(v[0] for v in versions.values())
+    seqs: list[int] = list(released.values())
     for start in range(0, len(ids), 5_000):
-        query = select(reports.c.id, reports.c.platform_id, reports.c.report_id).where(
-            reports.c.id.in_(ids[start : start + 5_000]), reports.c.settled_epoch.is_(None)
+        query = select(reports.c.intake_seq).where(reports.c.id.in_(ids[start : start + 5_000]))
+        seqs.extend(int(q) for q in conn.execute(query).scalars() if q is not None)
+    local = max(seqs, default=0)
+    in_force = cut_at_seq(conn, local)
+    if in_force != cut:
+        extra = sorted(set(in_force.reports) - set(cut.reports))
+        lacking = sorted(set(cut.reports) - set(in_force.reports))
+        extra_releases = sorted(set(in_force.releases) - set(cut.releases))
+        raise InvalidCut(
+            f"this store cannot hold the cut at one point of its own order (at intake_seq "
+            f"{local}: also in force {extra or 'nothing'}, not in force {lacking or 'nothing'}, "
+            f"also released {extra_releases or 'nothing'})"
         )
-        pending.extend(PendingReport(int(i), int(p), str(r)) for i, p, r in conn.execute(query))
-    units = {key: value for key, value in totals.items() if value > 0}
-    return units, sorted(pending, key=lambda r: r.version_id), ids
+    return local
 
 
 # ---- cut files: which cut produced which root, for peers catching up ------------------------
@@ -239,20 +215,24 @@ class CutBook:
 
 
 class CutNode(OracleNode):
-    """An OracleNode whose inputs are read at a content-addressed cut instead of an intake_seq.
+    """An OracleNode whose proposal names a content-addressed cut.
 
-    `compute(proposal)` reads the cut registered for the proposal with `use_cut`; without one
-    (the leader's own new epoch, built by EpochRunner) it takes the cut at proposal.cut_seq of
-    this store. Every computed cut is kept in the CutBook so peers can catch up from it.
+    `compute(proposal)` maps the cut registered for the proposal (`use_cut`) onto this store's
+    own intake sequence and computes there with the settlement engine; the data file states the
+    proposal's cutSequence (the leader's), so every node's file is the same bytes. Without a
+    registered cut (the leader's own new epoch, built by EpochRunner) the cut is this store's at
+    proposal.cut_seq. Every computed cut is kept in the CutBook so peers can catch up from it.
     """
 
     def __init__(self, *args: Any, cuts: CutBook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cuts = cuts
         self._registered: dict[EpochProposal, Cut] = {}
-        self.last_computed: tuple[EpochProposal, Cut, NodeResult] | None = None
+        self.last_computed: tuple[EpochProposal, Cut, NodeResult, Path | None] | None = None
         self.last_signed: tuple[int, float] | None = None
         self.catch_up_hook: Callable[[], None] | None = None
+        self.tables_root: dict[int, str] = {}
+        """Root of the last computation per epoch: the engine's epoch rows in the store are it."""
 
     def use_cut(self, proposal: EpochProposal, cut: Cut) -> None:
         self._registered[proposal] = cut
@@ -265,24 +245,44 @@ class CutNode(OracleNode):
             self._registered[proposal] = cut
         return cut
 
-    def read_inputs(self, proposal: EpochProposal) -> EpochInputs:
-        cut = self.cut_for(proposal)
+    def check_inputs(self, proposal: EpochProposal) -> int:
+        """This store's sequence number of the proposal's cut (raises what local_cut_seq does)."""
         with self.engine.connect() as conn:
-            settled = repo.settled(conn)
-            units, pending, _ids = units_at_cut(conn, cut)
-            track_ids = {key[0] for key in units} | {key[0] for key in settled}
-            splits = repo.split_addresses(conn, track_ids)
-        platform_ids = sorted({key[1] for key in units} | {key[1] for key in settled})
-        platforms = {pid: self.view.platform(pid, proposal.block_number) for pid in platform_ids}
-        return EpochInputs(settled, units, platforms, splits, pending)
+            return local_cut_seq(conn, self.cut_for(proposal))
 
     def compute(self, proposal: EpochProposal) -> NodeResult:
-        result = super().compute(proposal)
         cut = self.cut_for(proposal)
-        self.last_computed = (proposal, cut, result)
-        if result.computation is not None:
-            self.cuts.save(proposal, cut, result.computation.root, result.computation.data_hash)
-        return result
+        local = self.check_inputs(proposal)
+        request = settlement_engine.EpochRequest(
+            epoch=proposal.epoch,
+            config_version=proposal.config_version,
+            cut_seq=local,
+            block_number=proposal.block_number,
+            chain_id=self.chain_id,
+            settlement=self.view.address,
+            published_cut_seq=proposal.cut_seq,
+        )
+        result = settlement_engine.compute(
+            self.engine,
+            request,
+            lambda platform_id: self.view.platform(platform_id, proposal.block_number),
+            self.root_reader,
+            self.work_dir,
+        )
+        self.tables_root[proposal.epoch] = result.root
+        if result.changed_leaves == 0:
+            outcome = NodeResult(None, result.held_back)
+            self.last_computed = (proposal, cut, outcome, None)
+            return outcome
+        computation = EpochComputation(proposal, result)
+        # A second name for the file: sign_proposed removes the engine's, the node publishes it.
+        kept = result.data_path.with_name(result.data_path.name + ".kept")
+        kept.unlink(missing_ok=True)
+        os.link(result.data_path, kept)
+        outcome = NodeResult(computation, result.held_back)
+        self.last_computed = (proposal, cut, outcome, kept)
+        self.cuts.save(proposal, cut, computation.root, computation.data_hash)
+        return outcome
 
     def sign_own(self, report: SettlementReport) -> str:
         signature = super().sign_own(report)

@@ -20,6 +20,7 @@ from eth_account import Account
 
 from chain_client.sender import TransactionSender
 from oracle.epoch.crash import crash_hook_from_env
+from oracle.epoch.errors import EpochError
 from oracle.epoch.node import OracleNode
 from oracle.epoch.poster import Poster
 from oracle.epoch.runner import EpochOutcome, EpochRunner
@@ -87,6 +88,13 @@ class Leader:
             ):
                 # A row this node stored as a follower: as leader it builds its own proposal.
                 runner.abandon_unsent("this node takes the round as leader")
+            elif unfinished is not None and not core.ensure_tables(
+                unfinished.epoch, unfinished.root, unfinished.data_hash
+            ):
+                raise EpochError(
+                    f"epoch {unfinished.epoch}: cannot restore the computation of this node's "
+                    f"own row (root {unfinished.root})"
+                )
             outcome = runner.run_once()
         log.info("epoch %s %s %s", outcome.epoch, outcome.status, outcome.message)
         for refusal in outcome.refusals:

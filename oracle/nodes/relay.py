@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, select, update
 
-from oracle.catalog import get_tracks, list_platforms
+from oracle.catalog import get_tracks, list_platforms, split_recipient_list
 from oracle.nodes.cut import STATEMENT_PREFIX
 from oracle.nodes.replication import RawReport
 from oracle.nodes.statements import (
@@ -85,8 +85,14 @@ class Relay:
                 found.append(sign_statement(self.operator_key, statement))
             rows = list(conn.execute(select(tracks.c.track_id, tracks.c.updated_at)))
             catalog = get_tracks(conn, [int(t) for t, _u in rows])
+            lists = {
+                t.split_address: split_recipient_list(conn, t.split_address)
+                for t in catalog.values()
+                if t.split_address
+            }
         for track_id, updated_at in rows:
             track = catalog[int(track_id)]
+            listed = lists.get(track.split_address) if track.split_address else None
             statement = track_statement(
                 track.track_id,
                 track.tier,
@@ -94,6 +100,9 @@ class Relay:
                 controller=track.controller,
                 isrc=track.isrc,
                 consents=track.consents,
+                settle_to_split=track.settle_to_split,
+                recipients=None if listed is None else listed[0],
+                shares=None if listed is None else listed[1],
                 issued_at=int(updated_at),
             )
             found.append(sign_statement(self.operator_key, statement))

@@ -23,7 +23,6 @@ from hexbytes import HexBytes
 
 from oracle.epoch.chain_view import SettlementView
 from oracle.epoch.computation import EpochComputation, EpochProposal
-from oracle.epoch.data_file import data_file_path, write_data_file
 from oracle.epoch.errors import EpochError, NodeDisagreement
 from oracle.epoch.reconcile import reconcile_epoch
 from oracle.epoch.signing import settlement_report
@@ -45,6 +44,7 @@ from oracle.nodes.statements import (
     apply_statement,
 )
 from oracle.settings import OracleSettings
+from oracle.settlement.data_file import data_file_path, publish
 from oracle.store import epoch_repository as repo
 
 log = logging.getLogger("oracle.nodes")
@@ -189,7 +189,7 @@ class NodeCore:
         for _attempt in range(3):
             try:
                 self.node.use_cut(proposal, cut)
-                self.node.read_inputs(proposal)
+                self.node.check_inputs(proposal)
                 return
             except MissingInputs as missing:
                 for digest in missing.statements:
@@ -203,7 +203,7 @@ class NodeCore:
                         raise SignRefused(
                             f"report {raw_hash} refused by this node's intake: {result.detail}"
                         ) from missing
-        self.node.read_inputs(proposal)
+        self.node.check_inputs(proposal)
 
     def anti_entropy(self) -> None:
         """Pulls the reports and statements peers hold and this node lacks."""
@@ -240,13 +240,26 @@ class NodeCore:
             return False
         with self.engine.connect() as conn:
             record = repo.get_epoch(conn, epoch)
-        if record is not None and (record.root, record.data_hash) == (
+        matches = record is not None and (record.root, record.data_hash) == (
             posted.root,
             posted.data_hash,
-        ):
-            state = reconcile_epoch(self.engine, self.view, epoch).state
-            return state in ("confirmed", "revoked")
-        candidates = self._cuts_of(epoch, posted.root, posted.data_hash)
+        )
+        if not (matches and self.node.tables_root.get(epoch) == posted.root):
+            computation = self.recompute(epoch, posted.root, posted.data_hash)
+            if computation is None:
+                return False
+            if not matches:
+                self._save(computation, status="signed")
+        state = reconcile_epoch(self.engine, self.view, epoch).state
+        return state in ("confirmed", "revoked")
+
+    def recompute(self, epoch: int, root: str, data_hash: str) -> EpochComputation | None:
+        """Recomputes the cut that produced (root, dataHash), from this store: the engine's
+        epoch rows then hold that computation. None when it cannot (reported in health)."""
+        candidates = self._cuts_of(epoch, root, data_hash)
+        if not candidates:
+            self.health.last_error = f"epoch {epoch}: no node has the cut of root {root} yet"
+            return None
         for source, document in candidates:
             proposal = proposal_from_json(document["proposal"])
             cut = Cut.from_json(document["cut"])
@@ -256,22 +269,23 @@ class NodeCore:
             except (EpochError, ReplicationError) as exc:
                 self.health.note_disagreement(f"epoch {epoch}: cannot recompute the cut: {exc}")
                 continue
-            if computation is None or (computation.root, computation.data_hash) != (
-                posted.root,
-                posted.data_hash,
+            if computation is not None and (computation.root, computation.data_hash) == (
+                root,
+                data_hash,
             ):
-                got = "nothing" if computation is None else computation.root
-                self.health.note_disagreement(
-                    f"epoch {epoch}: the chain posted root {posted.root}; this store computes "
-                    f"{got} from the same cut (this store differs from its peers)"
-                )
-                return False
-            self._save(computation, status="signed")
-            state = reconcile_epoch(self.engine, self.view, epoch).state
-            return state in ("confirmed", "revoked")
-        if not candidates:
-            self.health.last_error = f"epoch {epoch}: no peer has the cut of the posted root yet"
-        return False
+                return computation
+            got = "nothing" if computation is None else computation.root
+            self.health.note_disagreement(
+                f"epoch {epoch}: root {root} was computed from this cut by a peer; this store "
+                f"computes {got} from it (this store differs from its peers)"
+            )
+        return None
+
+    def ensure_tables(self, epoch: int, root: str, data_hash: str) -> bool:
+        """Before driving or confirming this store's own epoch row: its computed rows are it."""
+        if self.node.tables_root.get(epoch) == root:
+            return True
+        return self.recompute(epoch, root, data_hash) is not None
 
     def _cuts_of(self, epoch: int, root: str, data_hash: str) -> list[tuple[str | None, Any]]:
         found: list[tuple[str | None, Any]] = []
@@ -291,12 +305,21 @@ class NodeCore:
                     break
         return found
 
-    def _save(self, computation: EpochComputation, status: str) -> Path:
+    def _publish(self, computation: EpochComputation) -> Path:
+        """Publishes the data file this node computed (the same bytes on every honest node)."""
         proposal = computation.proposal
         path = data_file_path(
             self.oracle.data_dir, self.node.chain_id, self.view.address, proposal.epoch
         )
-        write_data_file(path, computation.data)
+        last = self.node.last_computed
+        kept = last[3] if last is not None and last[2].computation is computation else None
+        source = kept if kept is not None and kept.exists() else computation.data_path
+        publish(source, path)
+        return path
+
+    def _save(self, computation: EpochComputation, status: str) -> Path:
+        proposal = computation.proposal
+        path = self._publish(computation)
         with self.engine.begin() as conn:
             repo.save_epoch(
                 conn,
@@ -309,11 +332,10 @@ class NodeCore:
                     root=computation.root,
                     data_hash=computation.data_hash,
                     data_path=str(path),
-                    leaf_count=len(computation.leaves),
+                    leaf_count=computation.leaf_count,
                 ),
-                computation.advance.changed,
-                computation.advance.debits,
-                computation.advance.held_back,
+                computation.debits,
+                computation.held_back,
                 [r.version_id for r in computation.included_reports],
             )
         return path
@@ -378,10 +400,7 @@ class NodeCore:
         if last is None or last[0] != proposal or last[2].computation is None:
             return
         computation = last[2].computation
-        path = data_file_path(
-            self.oracle.data_dir, self.node.chain_id, self.view.address, proposal.epoch
-        )
-        write_data_file(path, computation.data)
+        path = self._publish(computation)
         with self.engine.begin() as conn:
             record = repo.get_epoch(conn, proposal.epoch)
             if record is not None and record.status == "signed" and record.root == computation.root:

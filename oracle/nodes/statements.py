@@ -116,10 +116,18 @@ def track_statement(
     controller: str | None = None,
     isrc: str | None = None,
     consents: Mapping[int, Consent] | None = None,
+    settle_to_split: bool = False,
+    recipients: Iterable[str] | None = None,
+    shares: Iterable[int] | None = None,
     issued_at: int = 0,
 ) -> dict[str, Any]:
+    """A track as the catalog records it. The split's recipient list is only a claim here:
+    the settlement engine checks it against the split's on-chain recipientsRoot before use."""
     return {
         "kind": "track",
+        "settle_to_split": settle_to_split,
+        "recipients": None if recipients is None else list(recipients),
+        "shares": None if shares is None else [int(x) for x in shares],
         "track_id": track_id,
         "tier": tier,
         "split_address": split_address,

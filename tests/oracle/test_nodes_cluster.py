@@ -360,13 +360,15 @@ def start_cluster(
                 name=f"platform {platform_id}",
             )
         )
-    for track_id, (split, _recipients, _shares) in world.tracks.items():
+    for track_id, (split, recipients, shares) in world.tracks.items():
         cluster.push_statement(
             track_statement(
                 track_id,
                 6,
                 split_address=split,
                 consents={4: Consent(granted_at=1), 5: Consent(granted_at=1)},
+                recipients=recipients,
+                shares=shares,
             )
         )
     assert CHAIN_RATES  # the chain's rate cards, registered by make_world, price the usage
@@ -418,7 +420,7 @@ def test_three_nodes_post_each_epoch_once_and_agree(cluster: Cluster) -> None:
     files = {
         p.read_bytes()
         for node in cluster.nodes
-        for p in (node.data_dir / "epochs").rglob(f"epoch-{cluster.last_epoch():08d}.json")
+        for p in (node.data_dir / "epochs").rglob(f"epoch-{cluster.last_epoch():08d}.jsonl.gz")
     }
     assert len(files) == 1
 
