@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 FORGE := tools/bin/forge
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: deps test test-forge test-python lint format bench snapshot up demo clean
+.PHONY: deps test test-forge test-python lint format bench snapshot up demo clean clean-data
 
 deps: $(VENV_STAMP) $(NODE_STAMP)
 
@@ -54,3 +54,8 @@ demo: deps
 
 clean:
 	rm -rf contracts/out contracts/cache .build
+
+# The data directory of `make up` (chain state, deployment, database, epoch files). `up` refuses a
+# data directory from an older version of the system and says to run this (or to move it aside).
+clean-data:
+	rm -rf data

@@ -322,13 +322,15 @@ def _advance_totals(
     below: list[tuple[TotalKey, int, int]] = []
     written = 0
     epoch = request.epoch
-    with engine.begin() as conn:
+    with engine.connect() as reader, engine.begin() as conn:
         out = _Inserter(conn, epoch_totals)
         for platform_id in moved:
-            rows = conn.execute(delta_query(platform_id, cuts.get(platform_id, 0), request.cut_seq))
+            rows = reader.execution_options(**STREAM).execute(
+                delta_query(platform_id, cuts.get(platform_id, 0), request.cut_seq)
+            )
             state: PlatformState | None = None
             debit = 0
-            for track_id, usage_class, delta, s_units, s_amount, s_store in rows.fetchall():
+            for track_id, usage_class, delta, s_units, s_amount, s_store in rows:
                 if not delta:
                     continue
                 if state is None:
@@ -650,8 +652,8 @@ def _leaves(engine: Engine, request: EpochRequest, base: int) -> tuple[bytes, in
 def _below_settled(
     conn: Connection, epoch: int, found: Sequence[tuple[TotalKey, int, int]], held: set[int]
 ) -> tuple[tuple[TotalKey, int, int], ...]:
-    """Every key whose store units are below its settled units after this epoch."""
-    touched = {key for key, _s, _u in found}
+    """Every key whose store units are below its settled units after this epoch: the ones this
+    epoch found, and the settled ones still below that this epoch did not move."""
     rows = conn.execute(
         select(
             settled_totals.c.track_id,
@@ -659,25 +661,20 @@ def _below_settled(
             settled_totals.c.usage_class,
             settled_totals.c.micro_units,
             settled_totals.c.store_units,
-        ).where(settled_totals.c.store_units.is_not(None))
-    )
-    moved_keys = {
-        (int(t), int(p), int(c))
-        for t, p, c in conn.execute(
-            select(
-                epoch_totals.c.track_id, epoch_totals.c.platform_id, epoch_totals.c.usage_class
-            ).where(epoch_totals.c.epoch == epoch, epoch_totals.c.store_units.is_not(None))
+        ).where(
+            settled_totals.c.store_units.is_not(None),
+            ~exists().where(
+                epoch_totals.c.epoch == epoch,
+                epoch_totals.c.track_id == settled_totals.c.track_id,
+                epoch_totals.c.platform_id == settled_totals.c.platform_id,
+                epoch_totals.c.usage_class == settled_totals.c.usage_class,
+            ),
         )
-    }
+    )
     merged = [item for item in found if item[0][1] not in held]
     for t, p, c, micro, store in rows:
-        key = (int(t), int(p), int(c))
-        if key in touched and p not in held:
-            continue
-        if key in moved_keys:
-            continue
-        if store is not None and int(store) < int(micro):
-            merged.append((key, int(micro), int(store)))
+        if int(store) < int(micro):
+            merged.append(((int(t), int(p), int(c)), int(micro), int(store)))
     return tuple(sorted(merged))
 
 

@@ -54,6 +54,7 @@ def test_the_readme_journeys_run_as_written(launcher: Launcher, tmp_path: Path) 
     assert '"accepted"' in out
     assert '"status": "sent"' in out  # the gasless claim
     assert "2800000 [2.8e6]" in out  # the artist's 70% of 4,000,000
+    assert "1200000 [1.2e6]" in out  # claimed(producer, mUSD) after the cast-only claim
     assert "4200000 [4.2e6]" in out  # the producer's 30% of streams and edition sales
     assert '"reason": "opted_out"' in out
     code, _children = launcher.interrupt()

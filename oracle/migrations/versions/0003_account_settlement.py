@@ -34,6 +34,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("store_units", sa.BigInteger, nullable=True))
     with op.batch_alter_table("oracle_settled_totals") as batch:
         batch.add_column(sa.Column("store_units", sa.BigInteger, nullable=True))
+    op.create_index(
+        "ix_oracle_settled_totals_below",
+        "oracle_settled_totals",
+        ["store_units"],
+        sqlite_where=sa.text("store_units IS NOT NULL"),
+        postgresql_where=sa.text("store_units IS NOT NULL"),
+    )
     op.create_index("ix_oracle_quarantine_decision_seq", "oracle_quarantine", ["decision_seq"])
     op.create_table(
         "oracle_split_recipients",
@@ -142,6 +149,7 @@ def downgrade() -> None:
     ):
         op.drop_table(table)
     op.drop_index("ix_oracle_quarantine_decision_seq", "oracle_quarantine")
+    op.drop_index("ix_oracle_settled_totals_below", "oracle_settled_totals")
     with op.batch_alter_table("oracle_settled_totals") as batch:
         batch.drop_column("store_units")
     with op.batch_alter_table("oracle_epoch_totals") as batch:

@@ -15,13 +15,20 @@ from sqlalchemy.engine import make_url
 
 from api.app import migrate_all
 from api.db.engine import make_engine
-from api.launcher.banner import banner
-from api.launcher.chain import ChainHandle, deploy, listening, match_signers, start_chain
-from api.launcher.keys import resolve_keys
-from api.launcher.settings import LauncherSettings, LauncherSettingsError
-from api.launcher.supervisor import Child, Supervisor
-from api.launcher.wiring import api_settings, oracle_settings
 from chain_client.deploy import Deployment
+from royalties_system.launcher.banner import banner
+from royalties_system.launcher.chain import (
+    ChainHandle,
+    deploy,
+    listening,
+    match_signers,
+    start_chain,
+)
+from royalties_system.launcher.compat import refuse_old_data_files, refuse_old_deployment
+from royalties_system.launcher.keys import resolve_keys
+from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
+from royalties_system.launcher.supervisor import Child, Supervisor
+from royalties_system.launcher.wiring import api_settings, oracle_settings
 
 log = logging.getLogger("royalties.up")
 
@@ -86,10 +93,12 @@ def run_up(settings: LauncherSettings) -> int:
             f"API_PORT: {settings.api_host}:{settings.api_port} is already in use "
             "(another `royalties up`?); set API_PORT to a free port"
         )
+    refuse_old_data_files(settings)  # a DATA_DIR of the per-track era: nothing starts
     handle = start_chain(settings)
     supervisor: Supervisor | None = None
     try:
         keys = resolve_keys(settings, handle.rpc_url)
+        refuse_old_deployment(settings, handle.w3)
         before = _recorded(settings)
         log.info(
             "chain %s (id %s); deploying or reusing contracts", handle.rpc_url, handle.chain_id
