@@ -36,11 +36,13 @@ from test_epoch_world import (
     UsageLine,
     make_world,
 )
+from typer.testing import CliRunner
 from web3 import Web3
 
 from chain_client.deploy import Deployment
 from chain_client.sender import TransactionSender
 from oracle.catalog import Consent
+from oracle.cli.app import app as oracle_app
 from oracle.nodes.replication import RawReport, raw_hash_of
 from oracle.nodes.statements import platform_statement, sign_statement, track_statement
 from oracle.nodes.status import read_nodes
@@ -375,7 +377,7 @@ def start_cluster(
     return cluster
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cluster(
     w3: Web3,
     deploy_fresh: Callable[..., Deployment],
@@ -431,13 +433,8 @@ def test_status_shows_a_stopped_node_as_down(cluster: Cluster) -> None:
     try:
         statuses = {s["url"]: s for s in read_nodes(n.url for n in cluster.nodes)}
         assert statuses[node.url]["health"] == "down"
-        result = subprocess.run(
-            [ROYALTIES, "oracle", "nodes", *(n.url for n in cluster.nodes)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 1
+        result = CliRunner().invoke(oracle_app, ["nodes", *(n.url for n in cluster.nodes)])
+        assert result.exit_code == 1
         assert node.url in result.stdout
         assert "DOWN" in result.stdout
     finally:
