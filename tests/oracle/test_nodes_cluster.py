@@ -1,15 +1,15 @@
-"""Independent oracle nodes as real processes on loopback: the harness and the basic round.
+"""Independent oracle nodes as real processes on loopback: the harness (it holds no tests).
 
 Each node is `royalties oracle node --stdin` with its own key, SQLite file and data directory;
 they talk only over HTTP. Reports and operator statements are handed to the nodes the way the
-API does (POST /v1/reports, /v1/statements). Imported by test_nodes_faults.py.
+API's relay does (POST /v1/reports, /v1/statements). Imported by test_nodes_faults.py, whose
+tests share one cluster.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import signal
 import socket
@@ -36,16 +36,13 @@ from test_epoch_world import (
     UsageLine,
     make_world,
 )
-from typer.testing import CliRunner
 from web3 import Web3
 
 from chain_client.deploy import Deployment
 from chain_client.sender import TransactionSender
 from oracle.catalog import Consent
-from oracle.cli.app import app as oracle_app
 from oracle.nodes.replication import RawReport, raw_hash_of
 from oracle.nodes.statements import platform_statement, sign_statement, track_statement
-from oracle.nodes.status import read_nodes
 from oracle.store.records import ReportFormat
 
 ROYALTIES = str(Path(sys.executable).parent / "royalties")
@@ -377,7 +374,7 @@ def start_cluster(
     return cluster
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster(
     w3: Web3,
     deploy_fresh: Callable[..., Deployment],
@@ -397,46 +394,3 @@ def cluster(
         made.stop_all()
         if not os.environ.get("ROYALTIES_KEEP_NODE_DIRS"):
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-LINE = {"track": 1, "usage_class": 0, "units": 7}
-
-
-def test_three_nodes_post_each_epoch_once_and_agree(cluster: Cluster) -> None:
-    start = cluster.last_epoch()
-    cluster.submit([LINE, {"track": 2, "usage_class": 0, "units": 3}])
-    cluster.wait_posted(start + 1)
-    cluster.wait_caught_up()
-
-    counts = cluster.root_posted_counts()
-    assert all(count == 1 for count in counts.values()), counts
-    statuses = read_nodes(n.url for n in cluster.nodes)
-    assert {s["health"] for s in statuses} == {"ok"}
-    assert {s["last_confirmed_epoch"] for s in statuses} == {cluster.last_epoch()}
-    assert sum(1 for s in statuses if s["last_signed_epoch"] == cluster.last_epoch()) >= 2
-    expected = cluster.world.expected_micro_units()
-    for node in cluster.nodes:
-        assert cluster.unsettled(node) == []
-        assert cluster.settled_micro_units(node) == expected
-    # Every node published the same data file, byte for byte.
-    files = {
-        p.read_bytes()
-        for node in cluster.nodes
-        for p in (node.data_dir / "epochs").rglob(f"epoch-{cluster.last_epoch():08d}.jsonl.gz")
-    }
-    assert len(files) == 1
-
-
-def test_status_shows_a_stopped_node_as_down(cluster: Cluster) -> None:
-    node = random.choice(cluster.nodes)
-    node.kill()
-    try:
-        statuses = {s["url"]: s for s in read_nodes(n.url for n in cluster.nodes)}
-        assert statuses[node.url]["health"] == "down"
-        result = CliRunner().invoke(oracle_app, ["nodes", *(n.url for n in cluster.nodes)])
-        assert result.exit_code == 1
-        assert node.url in result.stdout
-        assert "DOWN" in result.stdout
-    finally:
-        cluster.restart(node)
-    cluster.wait_caught_up()

@@ -25,7 +25,11 @@ from test_nodes_cluster import (
     NodeProc,
     wait_until,
 )
-from test_nodes_cluster import cluster as cluster  # noqa: F401 - the module-scoped fixture
+from test_nodes_cluster import cluster as cluster  # noqa: F401 - the cluster fixture
+from typer.testing import CliRunner
+
+from oracle.cli.app import app as oracle_app
+from oracle.nodes.status import read_nodes
 
 REPEATS = int(os.environ.get("ROYALTIES_NODE_FAULT_REPEATS", "2"))
 RESULTS = os.environ.get("ROYALTIES_NODE_FAULT_RESULTS")
@@ -49,6 +53,15 @@ def lines(rng: random.Random) -> list[dict[str, Any]]:
 
 def check_epoch(cluster: Cluster, epoch: int, honest: list[NodeProc]) -> dict[str, int]:
     """Counts for one repetition: posted once, double posts, lost reports."""
+    cluster.wait_caught_up(honest)
+
+    def all_settled() -> bool:
+        return all(not cluster.unsettled(node) for node in honest)
+
+    try:  # a report that missed this epoch's cut settles in the next one
+        wait_until("every pushed report settled", all_settled, ROUND_TIMEOUT * 8)
+    except AssertionError:
+        pass
     cluster.wait_caught_up(honest)
     counts = cluster.root_posted_counts()
     lost = max(len(cluster.unsettled(node)) for node in honest)
@@ -84,6 +97,49 @@ def repeat(name: str, scenario: Callable[[random.Random, int], tuple[dict[str, i
 
 def _followers(cluster: Cluster, leader: NodeProc) -> list[NodeProc]:
     return [n for n in cluster.nodes if n is not leader]
+
+
+LINE = {"track": 1, "usage_class": 0, "units": 7}
+
+
+def test_three_nodes_post_each_epoch_once_and_agree(cluster: Cluster) -> None:
+    start = cluster.last_epoch()
+    cluster.submit([LINE, {"track": 2, "usage_class": 0, "units": 3}])
+    cluster.wait_posted(start + 1)
+    cluster.wait_caught_up()
+
+    counts = cluster.root_posted_counts()
+    assert all(count == 1 for count in counts.values()), counts
+    statuses = read_nodes(n.url for n in cluster.nodes)
+    assert {s["health"] for s in statuses} == {"ok"}
+    assert {s["last_confirmed_epoch"] for s in statuses} == {cluster.last_epoch()}
+    assert sum(1 for s in statuses if s["last_signed_epoch"] == cluster.last_epoch()) >= 2
+    expected = cluster.world.expected_micro_units()
+    for node in cluster.nodes:
+        assert cluster.unsettled(node) == []
+        assert cluster.settled_micro_units(node) == expected
+    # Every node published the same data file, byte for byte.
+    files = {
+        p.read_bytes()
+        for node in cluster.nodes
+        for p in (node.data_dir / "epochs").rglob(f"epoch-{cluster.last_epoch():08d}.jsonl.gz")
+    }
+    assert len(files) == 1
+
+
+def test_status_shows_a_stopped_node_as_down(cluster: Cluster) -> None:
+    node = random.choice(cluster.nodes)
+    node.kill()
+    try:
+        statuses = {s["url"]: s for s in read_nodes(n.url for n in cluster.nodes)}
+        assert statuses[node.url]["health"] == "down"
+        result = CliRunner().invoke(oracle_app, ["nodes", *(n.url for n in cluster.nodes)])
+        assert result.exit_code == 1
+        assert node.url in result.stdout
+        assert "DOWN" in result.stdout
+    finally:
+        cluster.restart(node)
+    cluster.wait_caught_up()
 
 
 def test_follower_killed_mid_round(cluster: Cluster) -> None:
