@@ -40,7 +40,9 @@ def node_command(
 
 def nodes_command(
     urls: list[str] = typer.Argument(  # noqa: B008 - typer's declaration style
-        None, help="Node URLs (default: ROYALTIES_NODE_URLS, comma-separated)."
+        None,
+        help="Node URLs (default: ROYALTIES_NODE_URLS, comma-separated, else `make up`'s "
+        "http://127.0.0.1:8701-8703).",
     ),
 ) -> None:
     """Show each node's last signed epoch, lag and health; a stopped node shows as DOWN."""
@@ -49,9 +51,7 @@ def nodes_command(
     listed = list(urls or []) or [
         u for u in os.environ.get("ROYALTIES_NODE_URLS", "").split(",") if u.strip()
     ]
-    if not listed:
-        typer.echo("error: name node URLs or set ROYALTIES_NODE_URLS", err=True)
-        raise typer.Exit(code=2)
+    listed = listed or [f"http://127.0.0.1:{port}" for port in (8701, 8702, 8703)]
     statuses = read_nodes(listed)
     typer.echo("oracle nodes:")
     typer.echo("\n".join(describe_nodes(statuses)))

@@ -426,11 +426,12 @@ class NodeCore:
         return signers[(epoch + slot) % len(signers)]
 
     def expected_leaders(self, epoch: int) -> set[str]:
-        """The leader of this slot and of the neighbouring ones (clocks and rounds overlap)."""
+        """The leader of this slot and of the neighbouring ones: clocks differ, and a round
+        that started in its slot may still be collecting signatures two slots later."""
         signers = self.view.signers()
         now = time.time()
         step = self.settings.round_timeout_seconds
-        found = {self.leader_at(epoch, signers, now + d) for d in (-step, 0.0, step)}
+        found = {self.leader_at(epoch, signers, now + k * step) for k in (-2, -1, 0, 1)}
         return {a for a in found if a is not None}
 
     def ordered_peers(self, signers: Iterable[str]) -> list[PeerConfig]:

@@ -48,8 +48,8 @@ from oracle.store.records import ReportFormat
 ROYALTIES = str(Path(sys.executable).parent / "royalties")
 TICK = 0.2
 INTERVAL = 1.0
-ROUND_TIMEOUT = 4.0
-HTTP_TIMEOUT = 2.0
+ROUND_TIMEOUT = 8.0
+HTTP_TIMEOUT = 4.0
 
 
 def free_port() -> int:
@@ -173,7 +173,7 @@ class Cluster:
         opened = 0.0
         if epoch > 1:
             events = self.world.settlement().root_posted_events(self.world.deployment.deploy_block)
-            block = max(int(e.blockNumber) for e in events if int(e.args["epoch"]) == epoch - 1)
+            block = max(int(e.block_number) for e in events if int(e.args["epoch"]) == epoch - 1)
             opened = int(self.world.w3.eth.get_block(block)["timestamp"]) + INTERVAL
         now = time.time()
         if now < opened:

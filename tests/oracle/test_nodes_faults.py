@@ -135,11 +135,36 @@ def test_status_shows_a_stopped_node_as_down(cluster: Cluster) -> None:
         assert statuses[node.url]["health"] == "down"
         result = CliRunner().invoke(oracle_app, ["nodes", *(n.url for n in cluster.nodes)])
         assert result.exit_code == 1
+        listed = _api_nodes(cluster)
+        assert {n["url"]: n["health"] for n in listed["nodes"]}[node.url] == "down"
+        assert listed["healthy"] == 2
+        assert listed["threshold"] == 2
         assert node.url in result.stdout
         assert "DOWN" in result.stdout
     finally:
         cluster.restart(node)
     cluster.wait_caught_up()
+
+
+def _api_nodes(cluster: Cluster) -> dict[str, Any]:
+    """GET /v1/oracle/nodes of a real API app configured with the cluster's node URLs."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    database = cluster.nodes[0].data_dir.parent / "api.db"
+    settings = ApiSettings(
+        environment="test",
+        admin_token="test-admin-token-0123456789",
+        database_url=f"sqlite:///{database}",
+        data_dir=database.parent / "api-data",
+        oracle_node_urls=[n.url for n in cluster.nodes],
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/v1/oracle/nodes")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
 
 
 def test_follower_killed_mid_round(cluster: Cluster) -> None:
