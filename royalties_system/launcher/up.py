@@ -57,7 +57,9 @@ def wait_for_health(url: str, stop: threading.Event, timeout: float = 60.0) -> b
 def build_children(
     settings: LauncherSettings, handle: ChainHandle, deployment: Deployment
 ) -> list[Child]:
-    keys = match_signers(handle, deployment, resolve_keys(settings, handle.rpc_url))
+    keys = match_signers(
+        handle, deployment, resolve_keys(settings, handle.rpc_url), keep_all=settings.oracle_nodes
+    )
     api = api_settings(settings, keys, handle.rpc_url, handle.chain_id)
     oracle = oracle_settings(settings, keys, handle.rpc_url, deployment)
     if settings.oracle_nodes:
