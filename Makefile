@@ -19,9 +19,10 @@ $(VENV_STAMP): pyproject.toml
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	@# npm ci refuses this lock: the registry serves only the linux-x64 Foundry packages, so the other
-	@# platforms' optional packages cannot be recorded in it. npm install keeps to the lock all the same.
-	npm install --no-audit --no-fund --loglevel=error
+	@# npm ci installs exactly the lock and never rewrites it (a fresh clone stays clean). The lock records
+	@# every platform's optional Foundry package, as npm itself writes it; after changing package.json run
+	@# `npm install` once and commit the lock it writes.
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 test: deps test-forge test-python
