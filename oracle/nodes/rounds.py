@@ -21,6 +21,7 @@ from typing import Any
 
 from hexbytes import HexBytes
 
+from chain_client.eip712 import SettlementReport
 from oracle.epoch.chain_view import SettlementView
 from oracle.epoch.computation import EpochComputation, EpochProposal
 from oracle.epoch.errors import EpochError, NodeDisagreement
@@ -363,6 +364,18 @@ class NodeCore:
             raise SignRefused("the report's epoch or config version is not the proposal's")
         if proposal.block_number > self.view.head():
             raise SignRefused(f"block {proposal.block_number} is ahead of this node's chain head")
+        # A node busy with its own round as leader answers at once instead of keeping the other
+        # leader waiting: it then asks the next peer (two overlapping leaders never block).
+        if not self.lock.acquire(timeout=self.settings.http_timeout_seconds / 2):
+            raise SignRefused("this node is busy with a round of its own; ask the next peer")
+        try:
+            return self._sign_locked(proposal, cut, report, leader)
+        finally:
+            self.lock.release()
+
+    def _sign_locked(
+        self, proposal: EpochProposal, cut: Cut, report: SettlementReport, leader: Any
+    ) -> dict[str, str]:
         with self.lock:
             self.sync_epochs()
             chain_last = self.view.last_epoch()
@@ -392,7 +405,7 @@ class NodeCore:
             except (InvalidCut, ReplicationError) as exc:
                 raise SignRefused(str(exc)) from exc
             self._publish_signed_file(proposal)
-        return {"signature": signature, "signer": self.node.address}
+            return {"signature": signature, "signer": self.node.address}
 
     def _publish_signed_file(self, proposal: EpochProposal) -> None:
         """A follower keeps the data file of what it signed, like the leader does."""

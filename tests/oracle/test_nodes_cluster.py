@@ -123,7 +123,7 @@ class NodeProc:
     def status(self) -> dict[str, Any]:
         return dict(httpx.get(f"{self.url}/v1/node", timeout=10.0).json())
 
-    def post(self, path: str, body: Any, timeout: float = 10.0) -> httpx.Response:
+    def post(self, path: str, body: Any, timeout: float = 90.0) -> httpx.Response:
         return httpx.post(f"{self.url}{path}", json=body, timeout=timeout)
 
     def engine(self) -> Engine:
@@ -248,10 +248,10 @@ class Cluster:
 
     # ---- waiting and checking ---------------------------------------------------------
 
-    def wait_posted(self, epoch: int, timeout: float = 40.0) -> None:
+    def wait_posted(self, epoch: int, timeout: float = 90.0) -> None:
         wait_until(f"epoch {epoch} posted", lambda: self.last_epoch() >= epoch, timeout)
 
-    def wait_caught_up(self, nodes: list[NodeProc] | None = None, timeout: float = 40.0) -> None:
+    def wait_caught_up(self, nodes: list[NodeProc] | None = None, timeout: float = 120.0) -> None:
         target = self.last_epoch()
 
         def done() -> bool:
@@ -337,7 +337,7 @@ def start_cluster(
             "round_timeout_seconds": ROUND_TIMEOUT,
             "tick_seconds": TICK,
             "http_timeout_seconds": HTTP_TIMEOUT,
-            "sync_every_ticks": 25,
+            "sync_every_ticks": 250,  # rare: reports spread through proposals here
         }
         nodes.append(NodeProc(names[index], key, ports[index], data_dir, settings))
     cluster = Cluster(world, operator, nodes)
