@@ -50,6 +50,9 @@ from oracle.store import epoch_repository as repo
 
 log = logging.getLogger("oracle.nodes")
 
+_FROZEN = ("tx_signed", "sent", "posted", "confirmed")
+"""Epoch statuses the settlement engine refuses to recompute (oracle.settlement.engine)."""
+
 
 class SignRefused(EpochError):
     """This node will not sign the proposal; `field` is set when its own result differs."""
@@ -245,7 +248,7 @@ class NodeCore:
             posted.root,
             posted.data_hash,
         )
-        if not (matches and self.node.tables_root.get(epoch) == posted.root):
+        if not (matches and self._tables_are(epoch, posted.root)):
             computation = self.recompute(epoch, posted.root, posted.data_hash)
             if computation is None:
                 return False
@@ -282,9 +285,18 @@ class NodeCore:
             )
         return None
 
+    def _tables_are(self, epoch: int, root: str) -> bool:
+        """Whether the engine's computed rows of `epoch` in this store are those of `root`."""
+        if self.node.tables_root.get(epoch) == root:
+            return True
+        with self.engine.connect() as conn:
+            record = repo.get_epoch(conn, epoch)
+        # The engine never recomputes an epoch from tx_signed on: its rows are the row's own.
+        return record is not None and record.root == root and record.status in _FROZEN
+
     def ensure_tables(self, epoch: int, root: str, data_hash: str) -> bool:
         """Before driving or confirming this store's own epoch row: its computed rows are it."""
-        if self.node.tables_root.get(epoch) == root:
+        if self._tables_are(epoch, root):
             return True
         return self.recompute(epoch, root, data_hash) is not None
 
