@@ -6,7 +6,8 @@ NODE_STAMP := node_modules/.installed
 FORGE := tools/bin/forge
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: deps test test-forge test-python lint format bench bench-scale snapshot up demo clean clean-data
+SOAK_REPEATS ?= 10
+.PHONY: soak-nodes deps test test-forge test-python lint format bench bench-scale snapshot up demo clean clean-data
 
 deps: $(VENV_STAMP) $(NODE_STAMP)
 
@@ -65,3 +66,10 @@ clean:
 # data directory from an older version of the system and says to run this (or to move it aside).
 clean-data:
 	rm -rf data
+
+# The oracle-node fault scenarios, each repeated SOAK_REPEATS times with random timing; counts in bench/node_faults.json.
+soak-nodes: deps
+	rm -f bench/node_faults.json
+	ROYALTIES_NODE_FAULT_REPEATS=$(SOAK_REPEATS) ROYALTIES_NODE_FAULT_RESULTS=$(CURDIR)/bench/node_faults.json \
+	  $(PY) -m pytest -q tests/oracle/test_nodes_cluster.py tests/oracle/test_nodes_faults.py
+	$(PY) -m oracle.nodes.fault_counts bench/node_faults.json

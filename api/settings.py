@@ -75,6 +75,9 @@ class ApiSettings(BaseSettings):
         gt=0,
         description="Reports larger than this are decided in the background: 202 + status URL.",
     )
+    oracle_node_urls: list[str] = Field(
+        default_factory=list, description="Peer URLs of the oracle nodes (GET /v1/oracle/nodes)."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> ApiSettings:
