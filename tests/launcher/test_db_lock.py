@@ -12,7 +12,7 @@ import sys, time
 from sqlalchemy import text
 from sqlmodel import Session
 from api.db.engine import make_engine
-from api.launcher.db_lock import install_shared_lock
+from api.db.txlock import install_shared_lock
 
 url, role, use_lock = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 if use_lock:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from api.demo.context import Demo
-from api.demo.http import DemoError
-from api.demo.story import (
+from royalties_system.demo.context import Demo
+from royalties_system.demo.http import DemoError
+from royalties_system.demo.story import (
     ADA,
     BO,
     CY,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.demo.context import Demo
-from api.demo.reports import (
+from royalties_system.demo.context import Demo
+from royalties_system.demo.reports import (
     CSV_FORMAT,
     DSR_FORMAT,
     csv_file,
@@ -15,7 +15,7 @@ from api.demo.reports import (
     sign_file,
     signed_json,
 )
-from api.demo.story import (
+from royalties_system.demo.story import (
     CSV_GENERATIONS,
     CSV_STREAMS,
     CSV_UNCONSENTED_GENERATIONS,

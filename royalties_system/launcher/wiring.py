@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from api.launcher.keys import Keys, is_local_rpc
-from api.launcher.settings import LauncherSettings
 from api.settings import DEVELOPMENT_ADMIN_TOKEN, ApiSettings
 from chain_client.deploy import Deployment
 from oracle.settings import OracleSettings, PeerNode
+from royalties_system.launcher.keys import Keys, is_local_rpc
+from royalties_system.launcher.settings import LauncherSettings
 
 
 def confirmations(settings: LauncherSettings, rpc_url: str) -> int:

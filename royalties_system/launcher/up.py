@@ -15,13 +15,19 @@ from sqlalchemy.engine import make_url
 
 from api.app import migrate_all
 from api.db.engine import make_engine
-from api.launcher.banner import banner
-from api.launcher.chain import ChainHandle, deploy, listening, match_signers, start_chain
-from api.launcher.keys import resolve_keys
-from api.launcher.settings import LauncherSettings, LauncherSettingsError
-from api.launcher.supervisor import Child, Supervisor
-from api.launcher.wiring import api_settings, oracle_settings
 from chain_client.deploy import Deployment
+from royalties_system.launcher.banner import banner
+from royalties_system.launcher.chain import (
+    ChainHandle,
+    deploy,
+    listening,
+    match_signers,
+    start_chain,
+)
+from royalties_system.launcher.keys import resolve_keys
+from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
+from royalties_system.launcher.supervisor import Child, Supervisor
+from royalties_system.launcher.wiring import api_settings, oracle_settings
 
 log = logging.getLogger("royalties.up")
 

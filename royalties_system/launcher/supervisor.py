@@ -38,7 +38,7 @@ class Child:
 
     @property
     def argv(self) -> list[str]:
-        return [sys.executable, "-m", "api.launcher.child", self.name]
+        return [sys.executable, "-m", "royalties_system.launcher.child", self.name]
 
     def start(self) -> None:
         process = subprocess.Popen(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from api.demo.context import Demo
-from api.demo.http import DemoError
-from api.demo.story import debits_per_platform
 from chain_client.contracts import UsageSettlementClient
+from royalties_system.demo.context import Demo
+from royalties_system.demo.http import DemoError
+from royalties_system.demo.story import debits_per_platform
 
 
 def wait_for_settlement(demo: Demo, timeout: float) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from web3 import Web3
 
-from api.demo.context import Demo
-from api.demo.story import (
+from chain_client.contracts import UsageSettlementClient
+from royalties_system.demo.context import Demo
+from royalties_system.demo.story import (
     ESCROW,
     GENERATOR,
     GENERATOR_RATES,
@@ -14,8 +15,7 @@ from api.demo.story import (
     STREAMING_RATES,
     TRACKS,
 )
-from api.demo.wallets import tx_hash
-from chain_client.contracts import UsageSettlementClient
+from royalties_system.demo.wallets import tx_hash
 
 
 def isrc(demo: Demo, number: int) -> str:

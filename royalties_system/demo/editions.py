@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from api.demo.context import Demo
-from api.demo.http import DemoError
-from api.demo.story import ADA, COLLECTOR, EDITION_PRICE, EDITION_QUANTITY
-from api.demo.wallets import tx_hash
 from chain_client.contracts import TrackEditionsClient
+from royalties_system.demo.context import Demo
+from royalties_system.demo.http import DemoError
+from royalties_system.demo.story import ADA, COLLECTOR, EDITION_PRICE, EDITION_QUANTITY
+from royalties_system.demo.wallets import tx_hash
 
 
 def _wait_until_indexed(demo: Demo, edition_id: int, timeout: float = 60.0) -> None:

@@ -1,5 +1,6 @@
 """Keeps the API's event index at the chain head (one sync every `interval` seconds) and the
-oracle's catalog in step with tier and consent changes (api.launcher.catalog_follow)."""
+oracle's catalog in step with tier and consent changes
+(royalties_system.launcher.catalog_follow)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import threading
 from api.chain.gateway import ChainGateway
 from api.db.engine import make_engine
 from api.indexer.runner import Indexer
-from api.launcher.catalog_follow import publish_changed_tracks
 from api.settings import ApiSettings
+from royalties_system.launcher.catalog_follow import publish_changed_tracks
 
 log = logging.getLogger("royalties.indexer")
 

@@ -1,4 +1,4 @@
-"""Entry point of one child of `up`: `python -m api.launcher.child api|worker|indexer`.
+"""Entry point of one child of `up`: `python -m royalties_system.launcher.child api|worker|indexer`.
 
 Its settings arrive as JSON on stdin, so keys never appear in argv or the environment.
 """
@@ -12,7 +12,7 @@ import sys
 import threading
 from types import FrameType
 
-from api.launcher.db_lock import install_shared_lock
+from api.db.txlock import install_shared_lock
 from api.settings import ApiSettings
 from oracle.settings import OracleSettings
 
@@ -50,7 +50,7 @@ def run(kind: str, payload: dict[str, object]) -> None:
         install_shared_lock(oracle.database_url)
         run_worker(oracle)
     elif kind == "indexer":
-        from api.launcher.indexer_loop import run_indexer
+        from royalties_system.launcher.indexer_loop import run_indexer
 
         settings = ApiSettings.model_validate(payload["settings"])
         install_shared_lock(settings.database_url)
@@ -61,7 +61,7 @@ def run(kind: str, payload: dict[str, object]) -> None:
 
 def main(argv: list[str]) -> None:
     if len(argv) != 2 or argv[1] not in KINDS:
-        raise SystemExit(f"usage: python -m api.launcher.child {{{'|'.join(KINDS)}}}")
+        raise SystemExit(f"usage: python -m royalties_system.launcher.child {{{'|'.join(KINDS)}}}")
     payload = json.loads(sys.stdin.read())
     run(argv[1], payload)
 

@@ -14,8 +14,8 @@ from urllib.parse import urlparse
 
 from eth_account import Account
 
-from api.launcher.settings import LauncherSettings, LauncherSettingsError
 from chain_client.devchain import dev_private_keys
+from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
 
 OPERATOR, GUARDIAN, MINTER, RELAYER = 0, 4, 5, 9
 FIRST_SIGNERS = (1, 2, 3)  # further signers use accounts 20, 21, ...

@@ -4,9 +4,9 @@ the AI generations of the track without AI consent stay held and are never paid.
 
 from __future__ import annotations
 
-from api.demo.context import Demo
 from oracle.store.engine import create_store_engine
 from oracle.store.quarantine_repository import list_quarantine, release
+from royalties_system.demo.context import Demo
 
 
 def review_quarantine(demo: Demo, database_url: str, release_version_ids: list[int]) -> None:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from eth_account import Account
 from web3 import Web3
 
-from api.launcher.keys import Keys, dev_account_count
-from api.launcher.settings import LauncherSettings, LauncherSettingsError
 from chain_client.deploy import Deployment, load_or_deploy
 from chain_client.devchain import DevChain
 from chain_client.errors import ChainClientError, DevChainError
+from royalties_system.launcher.keys import Keys, dev_account_count
+from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
 
 
 def listening(host: str, port: int) -> bool:

@@ -10,10 +10,10 @@ from typing import Any
 from eth_account import Account
 from siwe import SiweMessage
 
-from api.demo.http import ApiClient
-from api.demo.wallets import Wallets
 from chain_client.contracts import ERC20Client
 from chain_client.deploy import Deployment
+from royalties_system.demo.http import ApiClient
+from royalties_system.demo.wallets import Wallets
 
 
 @dataclass

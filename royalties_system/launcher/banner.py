@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 
-from api.launcher.keys import DEMO_ACCOUNTS, GUARDIAN, MINTER, OPERATOR, RELAYER, Keys, address
-from api.launcher.settings import LauncherSettings
 from chain_client.deploy import Deployment
 from chain_client.devchain import dev_private_keys
+from royalties_system.launcher.keys import (
+    DEMO_ACCOUNTS,
+    GUARDIAN,
+    MINTER,
+    OPERATOR,
+    RELAYER,
+    Keys,
+    address,
+)
+from royalties_system.launcher.settings import LauncherSettings
 
 
 def banner(

@@ -7,21 +7,21 @@ from collections.abc import Callable
 
 from web3 import Web3
 
-from api.demo.balances import check_balances, snapshot
-from api.demo.catalogue import fund_escrows, onboard_platforms, register_tracks
-from api.demo.claims import claim_all
-from api.demo.context import Demo
-from api.demo.editions import sell_edition
-from api.demo.http import ApiClient, DemoError
-from api.demo.review import review_quarantine
-from api.demo.settle import wait_for_settlement
-from api.demo.usage import submit_reports
-from api.launcher.db_lock import install_shared_lock
-from api.launcher.keys import is_local_rpc
-from api.launcher.settings import LauncherSettings
+from api.db.txlock import install_shared_lock
 from api.settings import DEVELOPMENT_ADMIN_TOKEN
 from chain_client.deploy import Deployment
 from chain_client.errors import DeploymentError
+from royalties_system.demo.balances import check_balances, snapshot
+from royalties_system.demo.catalogue import fund_escrows, onboard_platforms, register_tracks
+from royalties_system.demo.claims import claim_all
+from royalties_system.demo.context import Demo
+from royalties_system.demo.editions import sell_edition
+from royalties_system.demo.http import ApiClient, DemoError
+from royalties_system.demo.review import review_quarantine
+from royalties_system.demo.settle import wait_for_settlement
+from royalties_system.demo.usage import submit_reports
+from royalties_system.launcher.keys import is_local_rpc
+from royalties_system.launcher.settings import LauncherSettings
 
 
 def run_demo(
@@ -40,7 +40,7 @@ def run_demo(
         raise DemoError(f"{exc}; start the system first with `royalties up`") from exc
     install_shared_lock(settings.resolved_database_url)
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
-    from api.demo.wallets import Wallets
+    from royalties_system.demo.wallets import Wallets
 
     api = ApiClient(api_url or settings.api_url, settings.admin_token or DEVELOPMENT_ADMIN_TOKEN)
     try:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import time
 
-from api.demo.context import Demo
-from api.demo.http import DemoError
-from api.demo.story import ADA, BO, CY, DEE, EVE, FAY, ROLE_NAMES, TRACKS
-from api.demo.wallets import tx_hash
 from chain_client.contracts import TrackSplitClient
+from royalties_system.demo.context import Demo
+from royalties_system.demo.http import DemoError
+from royalties_system.demo.story import ADA, BO, CY, DEE, EVE, FAY, ROLE_NAMES, TRACKS
+from royalties_system.demo.wallets import tx_hash
 
 
 def _this_run(demo: Demo, index: int) -> list[int]:

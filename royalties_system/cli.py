@@ -15,7 +15,7 @@ app.add_typer(oracle_app, name="oracle")
 @app.command("worker")
 def worker_command() -> None:
     """Run the oracle epoch worker until SIGINT/SIGTERM (settings from ROYALTIES_* env)."""
-    from api.launcher.db_lock import install_shared_lock
+    from api.db.txlock import install_shared_lock
     from oracle.settings import OracleSettings
     from oracle.worker import run_worker
 
@@ -29,8 +29,8 @@ def worker_command() -> None:
 def up_command() -> None:
     """Start anvil (or use RPC_URL), deploy or reuse the contracts, migrate, and run the API,
     the oracle worker and the indexer until Ctrl-C. Configured by environment variables."""
-    from api.launcher.settings import LauncherSettings, LauncherSettingsError
-    from api.launcher.up import run_up
+    from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
+    from royalties_system.launcher.up import run_up
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [up] %(message)s")
     try:
@@ -47,10 +47,10 @@ def demo_command(
     epoch_timeout: float = typer.Option(180.0, help="Seconds to wait for the oracle's epoch."),
 ) -> None:
     """Seed a real story against the running system and print the money trail."""
-    from api.demo.http import DemoError
-    from api.demo.run import run_demo
-    from api.launcher.settings import LauncherSettings
     from chain_client.errors import ChainClientError
+    from royalties_system.demo.http import DemoError
+    from royalties_system.demo.run import run_demo
+    from royalties_system.launcher.settings import LauncherSettings
 
     try:
         run_demo(LauncherSettings(), api_url=api_url, epoch_timeout=epoch_timeout, echo=typer.echo)
