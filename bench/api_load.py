@@ -18,6 +18,9 @@ with < 1% of the sends late by more than 10 ms for want of a free connection (so
 of a saturated server is not hidden). Capacity is the highest offered rate that passed, found by
 bisection under a closed-loop probe of the maximum throughput; each point runs POINT_S seconds.
 The whole measurement is repeated RUNS times: figures are the median, with min and max.
+Beside each capacity: the server's CPU time per request during the probe (all worker processes),
+and the machine's load average during the run, since other processes on the same cores lower
+every capacity figure while hardly moving the CPU cost of a request.
 Run as ``python -m bench.api_load`` for a table.
 """
 
@@ -388,10 +391,39 @@ def measure_point(wrk: str, url: str, token: str | None, rate: float, seconds: f
     )
 
 
-def capacity(wrk: str, url: str, token: str | None, log: Callable[[str], None]) -> float:
-    """The highest offered rate that passed (0 when none did)."""
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(pid: int) -> list[int]:
+    """The uvicorn supervisor and its worker processes."""
+    pids = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(p) for p in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return pids
+
+
+def capacity(
+    wrk: str, url: str, token: str | None, log: Callable[[str], None], pids: list[int]
+) -> tuple[float, float]:
+    """The highest offered rate that passed (0 when none did), and the server's CPU time per
+    request during the closed-loop probe (ms; a figure other load on the machine hardly moves)."""
+    cpu_before = _cpu_seconds(pids)
     probe = _wrk(wrk, url, token, PROBE_S, None)  # closed loop: as fast as answers come
+    cpu_ms = (_cpu_seconds(pids) - cpu_before) * 1000 / max(1, probe["requests"])
     ceiling = probe["requests"] / (probe["duration_us"] / 1e6)
+    log(f"      probe: {ceiling:8.0f} req/s closed loop, server CPU {cpu_ms:.3f} ms per request")
     low, high, best = 0.0, 1.1 * ceiling, 0.0
     rate = 0.75 * ceiling
     for _ in range(BISECTION_STEPS):
@@ -407,7 +439,7 @@ def capacity(wrk: str, url: str, token: str | None, log: Callable[[str], None]) 
         else:
             high = rate
         rate = (low + high) / 2
-    return round(best)
+    return round(best), cpu_ms
 
 
 def _spread(values: list[float]) -> tuple[float, float, float]:
@@ -484,12 +516,18 @@ def measure_api(runs: int = RUNS, log: Callable[[str], None] | None = None) -> d
             routes = _routes(base)
             say("   routes: " + ", ".join(routes))
             per_route: dict[str, list[float]] = {name: [] for name in routes}
+            cpu_per_request: dict[str, list[float]] = {name: [] for name in routes}
+            pids = server_pids(server.pid)
+            load_1m = [os.getloadavg()[0]]
             fixed_p99: list[float] = []
             fixed_served: list[float] = []
             for run in range(1, runs + 1):
                 for name, (url, token) in routes.items():
                     say(f"   run {run}/{runs}: {name}")
-                    per_route[name].append(capacity(wrk, url, token, say))
+                    rate, cpu_ms = capacity(wrk, url, token, say, pids)
+                    per_route[name].append(rate)
+                    cpu_per_request[name].append(cpu_ms)
+                    load_1m.append(os.getloadavg()[0])
                     say(f"      capacity {per_route[name][-1]:,.0f} req/s")
                 url, token = routes["dashboard"]
                 point = measure_point(wrk, url, token, FIXED_RATE, POINT_S)
@@ -502,12 +540,21 @@ def measure_api(runs: int = RUNS, log: Callable[[str], None] | None = None) -> d
         finally:
             server.terminate()
             server.wait(timeout=30)
-    figures: dict[str, float] = {"api.runs": float(runs), "api.server_workers": SERVER_WORKERS}
+    figures: dict[str, float] = {
+        "api.runs": float(runs),
+        "api.server_workers": SERVER_WORKERS,
+        # Other processes on the machine share its cores: the load average says how many.
+        "api.load_average_1m_median": round(statistics.median(load_1m), 2),
+        "api.load_average_1m_max": round(max(load_1m), 2),
+    }
     for name, values in per_route.items():
         median, low, high = _spread(values)
         figures[f"api.{name}_capacity_rps"] = median
         figures[f"api.{name}_capacity_rps_min"] = low
         figures[f"api.{name}_capacity_rps_max"] = high
+        figures[f"api.{name}_server_cpu_ms_per_request"] = round(
+            statistics.median(cpu_per_request[name]), 3
+        )
     baseline = figures["api.baseline_capacity_rps"]
     for name in routes:
         if name != "baseline" and baseline > 0:
