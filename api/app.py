@@ -23,7 +23,7 @@ from api.editions.router import router as editions_router
 from api.error_handlers import install_error_handlers
 from api.health import router as health_router
 from api.platforms.router import router as platforms_router
-from api.read_cache import CachedRoute, ReadCacheMiddleware, ReadCacheStats
+from api.read_cache import CachedRoute, ReadCacheMiddleware, ReadCacheStats, public
 from api.reports.router import router as reports_router
 from api.settings import ApiSettings
 from api.tracks.router import router as tracks_router
@@ -51,6 +51,13 @@ CACHED_READS = (
         "claimable",
         re.compile(rf"/v1/contributors/{_ADDRESS}/claimable"),
         wallet_self_or_operator,
+        chain=True,
+    ),
+    CachedRoute(
+        # Public; without ?epoch= it answers for the chain's current root, hence the chain head.
+        "proof",
+        re.compile(rf"/v1/settlement/proof/{_ADDRESS}"),
+        public,
         chain=True,
     ),
 )

@@ -48,7 +48,13 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-Guard = Callable[[str, Principal | None], Awaitable[Principal]]
+Guard = Callable[[str, Principal | None], Awaitable[object]]
+
+
+async def public(_address: str, principal: Principal | None) -> Principal | None:
+    """The guard of a public route: every caller may read it."""
+    return principal
+
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
