@@ -270,9 +270,13 @@ def _free_port() -> int:
 
 
 def _http(
-    method: str, url: str, token: str | None = None, body: dict[str, Any] | None = None
+    method: str,
+    url: str,
+    token: str | None = None,
+    body: dict[str, Any] | None = None,
+    extra_headers: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **(extra_headers or {})}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
@@ -316,24 +320,13 @@ def find_wrk() -> str:
 def _register_tracks(base: str, w3: Any, funder: str) -> list[tuple[int, str]]:
     tracks: list[tuple[int, str]] = []
     for n in range(TRACKS_OF_CONTRIBUTOR):
-        status, body = _http(
-            "POST",
-            f"{base}/v1/tracks",
-            ADMIN_TOKEN,
-            {
-                "controller": CONTRIBUTOR,
-                "title": f"Bench track {n + 1}",
-                "ai_disclosure": "ai_assisted",
-                "model_name": "bench-model",
-                "content_hash": "0x" + f"{n + 1:064x}",
-                "tier": 5,
-                "ai_consent_mask": 48,
-                "contributors": [
-                    {"address": CONTRIBUTOR, "share": 600_000},
-                    {"address": CO_CONTRIBUTOR, "share": 400_000},
-                ],
-            },
-        )
+        # Retried with the same Idempotency-Key (the route returns the first result): on a
+        # loaded machine a receipt can take longer than the API's own RPC retries.
+        for _attempt in range(5):
+            status, body = _register_one(base, n)
+            if status != 503:
+                break
+            time.sleep(2)
         if status not in (200, 201):
             raise RuntimeError(f"registering a bench track failed: {status} {body[:500]!r}")
         track = json.loads(body)
@@ -342,6 +335,28 @@ def _register_tracks(base: str, w3: Any, funder: str) -> list[tuple[int, str]]:
         tx = w3.eth.send_transaction({"from": funder, "to": split, "value": 10**18})
         w3.eth.wait_for_transaction_receipt(tx)
     return tracks
+
+
+def _register_one(base: str, n: int) -> tuple[int, bytes]:
+    return _http(
+        "POST",
+        f"{base}/v1/tracks",
+        ADMIN_TOKEN,
+        {
+            "controller": CONTRIBUTOR,
+            "title": f"Bench track {n + 1}",
+            "ai_disclosure": "ai_assisted",
+            "model_name": "bench-model",
+            "content_hash": "0x" + f"{n + 1:064x}",
+            "tier": 5,
+            "ai_consent_mask": 48,
+            "contributors": [
+                {"address": CONTRIBUTOR, "share": 600_000},
+                {"address": CO_CONTRIBUTOR, "share": 400_000},
+            ],
+        },
+        {"Idempotency-Key": f"bench-track-{n}"},
+    )
 
 
 # ---- load -------------------------------------------------------------------------------------
