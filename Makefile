@@ -25,13 +25,20 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: deps test-forge test-python
+# Workers for pytest-xdist: the machine (and CI) has 2 cores; much of the suite waits on anvil,
+# subprocesses and solcjs. `--dist loadfile` keeps each file's tests (and module fixtures) on one
+# worker. The forge suite is one pytest item (tests/test_forge_suite.py) and starts first.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadfile
+
+test: deps
+	$(PY) -m pytest -q $(PYTEST_XDIST)
 
 test-forge: $(NODE_STAMP)
 	tools/forge-check
 
 test-python: deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_XDIST) -m "not forge"
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
