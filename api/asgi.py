@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.launcher.db_lock import install_shared_lock
+from api.db.txlock import install_shared_lock
 from api.settings import ApiSettings
 
 
@@ -17,7 +17,7 @@ def create_app_from_env() -> FastAPI:
     """Builds `ApiSettings` from the environment and the application from them.
 
     On SQLite, transactions take the lock shared with the oracle worker and the indexer
-    (api.launcher.db_lock), so the processes on one database file never fail each other.
+    (api.db.txlock), so the processes on one database file never fail each other.
     """
     settings = ApiSettings()
     install_shared_lock(settings.database_url)

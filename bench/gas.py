@@ -33,7 +33,7 @@ from chain_client.contracts import (
     UsageSettlementClient,
 )
 from chain_client.contracts.usage_settlement import ClaimRequest
-from chain_client.deploy import deploy_all
+from chain_client.deploy import Deployment, deploy_all
 from chain_client.devchain import DevChain
 from chain_client.eip712 import Debit, SettlementReport, sign_settlement_report_multi
 from chain_client.merkle import StandardMerkleTree, account_leaf_types, recipients_proof
@@ -172,12 +172,21 @@ def measure_gas() -> dict[str, int]:
         receipt = owner_settlement.register_platform(
             payer.address, deployment.mock_stablecoin, [3_000_000] * 6
         )
+        results["gas.register_platform"] = _gas(receipt)
         platform_id = owner_settlement.registered_platform_id(receipt)
         musd_as_payer.approve(deployment.usage_settlement, 10**15)
         payer_settlement = UsageSettlementClient(
             w3, deployment.usage_settlement, send[payer.address]
         )
         payer_settlement.deposit(platform_id, 10**12, token=deployment.mock_stablecoin)
+        results["gas.request_withdrawal"] = _gas(
+            payer_settlement.request_withdrawal(platform_id, 1)
+        )
+
+        # ---- timelocked governance: queue a rate card, apply it after the governance delay
+        change = owner_settlement.queue_rates(platform_id, [3_000_000] * 6)
+        results["gas.queue_change_rates"] = _gas(w3.eth.get_transaction_receipt(_last_tx(w3)))
+        results["gas.apply_change_rates"] = _gas(owner_settlement.govern(change))
 
         registry = TrackRegistryClient(w3, deployment.track_registry, send[controller.address])
         track = registry.registered_track(
@@ -195,7 +204,51 @@ def measure_gas() -> dict[str, int]:
         )
         buyer_editions = TrackEditionsClient(w3, deployment.track_editions, send[buyer.address])
         results["gas.purchase_edition"] = _gas(buyer_editions.purchase(edition_id, 1))
+        results.update(measure_trust_split_gas(w3, deployment, send, deployer, controller, pair))
     return results
+
+
+def measure_trust_split_gas(
+    w3: Web3,
+    deployment: Deployment,
+    send: dict[str, TransactionSender],
+    registrar: LocalAccount,
+    controller: LocalAccount,
+    pair: list[str],
+) -> dict[str, int]:
+    """Issue 11 figures of the registry and splits (kept apart from measure_gas's other figures).
+
+    - gas.register_track_2: a 2-recipient track registered by the registrar (the API's key) for
+      another controller; gas.register_track_2_self: by the controller itself (no role lookup);
+    - gas.release_held: an ETH release whose recipient refuses ETH, credited to `held` instead.
+    """
+    results: dict[str, int] = {}
+    shares = _equal_shares(2)
+    as_registrar = TrackRegistryClient(w3, deployment.track_registry, send[registrar.address])
+    as_controller = TrackRegistryClient(w3, deployment.track_registry, send[controller.address])
+    results["gas.register_track_2"] = _gas(
+        as_registrar.register_track(controller.address, pair, shares, 6, salt=b"\x11" * 32)
+    )
+    results["gas.register_track_2_self"] = _gas(
+        as_controller.register_track(controller.address, pair, shares, 6, salt=b"\x12" * 32)
+    )
+    # The registry has no receive(): as a recipient it refuses ETH, so its payout is held.
+    refusing = [deployment.track_registry, pair[0]]
+    refusing = _sorted(refusing)
+    factory = SplitFactoryClient(w3, deployment.split_factory, send[controller.address])
+    split = factory.created_split(factory.create_split(refusing, shares, salt=11)).split
+    send[controller.address].send({"to": split, "value": ONE_ETHER})
+    client = TrackSplitClient(w3, split, send[controller.address])
+    receipt = client.release_for(NATIVE_TOKEN, deployment.track_registry, refusing, shares)
+    if client.held(NATIVE_TOKEN, deployment.track_registry) != ONE_ETHER // 2:
+        raise RuntimeError("the refused ETH payout was not held")
+    results["gas.release_held"] = _gas(receipt)
+    return results
+
+
+def _last_tx(w3: Web3) -> bytes:
+    """The hash of the latest block's last transaction (a helper that returned no receipt)."""
+    return bytes(w3.eth.get_block("latest")["transactions"][-1])  # type: ignore[arg-type]
 
 
 def _random_address(rng: random.Random) -> str:

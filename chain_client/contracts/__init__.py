@@ -17,15 +17,19 @@ from chain_client.contracts.track_registry import (
 )
 from chain_client.contracts.track_split import TrackSplitClient
 from chain_client.contracts.usage_settlement import (
+    ChangeKind,
     ClaimRequest,
     PendingRoot,
     PendingWithdrawal,
     PlatformInfo,
+    QueuedChange,
+    RateCard,
     UsageSettlementClient,
 )
 
 __all__ = [
     "Calldata",
+    "ChangeKind",
     "ClaimRequest",
     "ConsentWindow",
     "ContractClient",
@@ -36,6 +40,8 @@ __all__ = [
     "PendingRoot",
     "PendingWithdrawal",
     "PlatformInfo",
+    "QueuedChange",
+    "RateCard",
     "RegisteredTrack",
     "ReleaseRequest",
     "SplitFactoryClient",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from eth_abi.abi import encode as abi_encode
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
 
@@ -40,6 +42,38 @@ class PendingRoot:
 class PendingWithdrawal:
     amount: int
     available_at: int
+
+
+#: anvil's chain id: the only chain where the instant `set_*` helpers move time forward.
+DEV_CHAIN_ID = 31337
+#: Seconds between a rate card's eta and the default time it takes effect.
+RATES_MARGIN = 60
+
+
+class ChangeKind(enum.IntEnum):
+    """IUsageSettlement.ChangeKind: what a queued governance change changes."""
+
+    SIGNERS = 0
+    GUARDIAN = 1
+    ROOT_DELAY = 2
+    WITHDRAWAL_DELAY = 3
+    RATES = 4
+
+
+@dataclass(frozen=True)
+class QueuedChange:
+    """A governance change as queued: apply it with `apply_change` from `eta` (Unix time)."""
+
+    change_id: int
+    kind: ChangeKind
+    data: bytes
+    eta: int
+
+
+@dataclass(frozen=True)
+class RateCard:
+    effective_from: int
+    rates: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -104,6 +138,28 @@ class UsageSettlementClient(ContractClient):
     def owner(self) -> ChecksumAddress:
         return checksum(self._call("owner"))
 
+    def registrar(self) -> ChecksumAddress:
+        return checksum(self._call("registrar"))
+
+    def governance_delay(self) -> int:
+        return int(self._call("governanceDelay"))
+
+    def rates_at(self, platform_id: int, timestamp: int) -> tuple[int, ...]:
+        """The rate card of `platform_id` in force at `timestamp` (prices that moment's usage)."""
+        return tuple(int(r) for r in self._call("ratesAt", platform_id, timestamp))
+
+    def rate_cards(self, platform_id: int) -> list[RateCard]:
+        """Every rate card of `platform_id`, by ascending effective time (the first from 0)."""
+        return [
+            RateCard(int(frm), tuple(int(r) for r in rates))
+            for frm, rates in self._call("rateCards", platform_id)
+        ]
+
+    def queued_change(self, change_id: int) -> tuple[bytes, int]:
+        """(keccak256(abi.encode(kind, data)), eta) of a queued change; zeros once done."""
+        digest, eta = self._call("queuedChange", change_id)
+        return bytes(digest), int(eta)
+
     def root_delay(self) -> int:
         return int(self._call("rootDelay"))
 
@@ -141,25 +197,97 @@ class UsageSettlementClient(ContractClient):
     def total_escrow(self, token: str) -> int:
         return int(self._call("totalEscrow", checksum(token)))
 
-    # ---- owner writes ----
+    # ---- registrar and owner writes ----
     def register_platform(self, payer: str, token: str, rates: Sequence[int]) -> TxReceipt:
+        """Register a platform (the registrar: by default the deployer)."""
         return self._transact("registerPlatform", checksum(payer), checksum(token), _rates(rates))
 
+    def set_registrar(self, registrar: str) -> TxReceipt:
+        return self._transact("setRegistrar", checksum(registrar))
+
+    # ---- timelocked governance (owner queues, anyone applies from the eta, guardian cancels) ----
+    def queue_change(self, kind: ChangeKind, data: bytes) -> QueuedChange:
+        receipt = self._transact("queueChange", int(kind), data)
+        events = self.events_in_receipt(receipt, "ChangeQueued")
+        if not events:
+            raise ChainClientError("the receipt has no ChangeQueued event")
+        args = events[0].args
+        return QueuedChange(int(args["changeId"]), kind, bytes(args["data"]), int(args["eta"]))
+
+    def apply_change(self, change: QueuedChange) -> TxReceipt:
+        return self._transact("applyChange", change.change_id, int(change.kind), change.data)
+
+    def cancel_change(self, change_id: int) -> TxReceipt:
+        return self._transact("cancelChange", change_id)
+
+    def queue_signers(self, signers: Sequence[str], threshold: int) -> QueuedChange:
+        ordered = sorted(checksums(signers), key=lambda a: int(a, 16))
+        data = abi_encode(["address[]", "uint8"], [ordered, threshold])
+        return self.queue_change(ChangeKind.SIGNERS, data)
+
+    def queue_guardian(self, guardian: str) -> QueuedChange:
+        return self.queue_change(ChangeKind.GUARDIAN, abi_encode(["address"], [checksum(guardian)]))
+
+    def queue_root_delay(self, seconds: int) -> QueuedChange:
+        return self.queue_change(ChangeKind.ROOT_DELAY, abi_encode(["uint64"], [seconds]))
+
+    def queue_withdrawal_delay(self, seconds: int) -> QueuedChange:
+        return self.queue_change(ChangeKind.WITHDRAWAL_DELAY, abi_encode(["uint64"], [seconds]))
+
+    def queue_rates(
+        self, platform_id: int, rates: Sequence[int], effective_from: int | None = None
+    ) -> QueuedChange:
+        """Queue a rate card in force from `effective_from` (default: a minute after the eta)."""
+        if effective_from is None:
+            # the eta counts from the queuing block, mined a little after `now`
+            effective_from = self._now() + self.governance_delay() + RATES_MARGIN
+        data = abi_encode(
+            ["uint256", "uint256[6]", "uint64"], [platform_id, _rates(rates), effective_from]
+        )
+        return self.queue_change(ChangeKind.RATES, data)
+
+    def govern(self, change: QueuedChange, *, until: int | None = None) -> TxReceipt:
+        """Apply `change` now if due; on a development chain (anvil) move time to its eta first.
+
+        Elsewhere a change that is not yet due raises: apply it with `apply_change` from its eta.
+        `until` (dev chains only) moves time on to that moment after applying.
+        """
+        now = self._now()
+        if now < change.eta:
+            self._dev_time_travel(change.eta, f"change {change.change_id} applies from")
+        receipt = self.apply_change(change)
+        if until is not None and self._now() < until:
+            self._dev_time_travel(until, "the change takes effect at")
+        return receipt
+
+    def _dev_time_travel(self, timestamp: int, what: str) -> None:
+        if int(self.w3.eth.chain_id) != DEV_CHAIN_ID:
+            raise ChainClientError(f"{what} {timestamp} (now {self._now()}): wait until then")
+        provider = self.w3.provider
+        provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+        provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+    # Instant-looking helpers kept for callers of the former setters: queue, then `govern`
+    # (time moves forward on a development chain only).
     def set_rates(self, platform_id: int, rates: Sequence[int]) -> TxReceipt:
-        return self._transact("setRates", platform_id, _rates(rates))
+        effective_from = self._now() + self.governance_delay() + RATES_MARGIN
+        change = self.queue_rates(platform_id, rates, effective_from)
+        return self.govern(change, until=effective_from)
 
     def set_signers(self, signers: Sequence[str], threshold: int) -> TxReceipt:
-        ordered = sorted(checksums(signers), key=lambda a: int(a, 16))
-        return self._transact("setSigners", ordered, threshold)
+        return self.govern(self.queue_signers(signers, threshold))
 
     def set_guardian(self, guardian: str) -> TxReceipt:
-        return self._transact("setGuardian", checksum(guardian))
+        return self.govern(self.queue_guardian(guardian))
 
     def set_root_delay(self, seconds: int) -> TxReceipt:
-        return self._transact("setRootDelay", seconds)
+        return self.govern(self.queue_root_delay(seconds))
 
     def set_withdrawal_delay(self, seconds: int) -> TxReceipt:
-        return self._transact("setWithdrawalDelay", seconds)
+        return self.govern(self.queue_withdrawal_delay(seconds))
+
+    def _now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
 
     # ---- escrow writes ----
     def deposit(self, platform_id: int, amount: int, *, token: str | None = None) -> TxReceipt:
@@ -229,6 +357,17 @@ class UsageSettlementClient(ContractClient):
         self, from_block: int, to_block: int | str = "latest"
     ) -> list[DecodedEvent]:
         return self.events("PlatformDebited", from_block, to_block)
+
+    def debit_held_back_events(
+        self, from_block: int, to_block: int | str = "latest"
+    ) -> list[DecodedEvent]:
+        """Debits a post could not take (the escrow was short); the oracle debits them again."""
+        return self.events("DebitHeldBack", from_block, to_block)
+
+    def rates_changed_events(
+        self, from_block: int, to_block: int | str = "latest"
+    ) -> list[DecodedEvent]:
+        return self.events("RatesChanged", from_block, to_block)
 
     def registered_platform_id(self, receipt: TxReceipt) -> int:
         events = self.events_in_receipt(receipt, "PlatformRegistered")

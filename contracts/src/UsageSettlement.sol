@@ -40,6 +40,8 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     uint256 public constant MAX_SIGNERS = 32;
     /// @notice Maximum root delay and withdrawal notice period.
     uint64 public constant MAX_DELAY = 30 days;
+    /// @notice How long a matured withdrawal request stays executable; after that it has expired.
+    uint64 public constant WITHDRAWAL_WINDOW = 7 days;
 
     /// @notice EIP-712 type hash of Debit.
     bytes32 public constant DEBIT_TYPEHASH = keccak256("Debit(uint256 platformId,uint256 amount)");
@@ -49,12 +51,17 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         "Debit(uint256 platformId,uint256 amount)"
     );
 
-    /// @dev A platform as stored.
+    /// @dev A platform as stored (its rate cards are in `_rateCards`).
     struct Platform {
         address payer;
         address token;
-        uint256[6] rates;
         uint256 escrow;
+    }
+
+    /// @dev A queued governance change: its hash (kind and ABI data) and when it may be applied (0 = none).
+    struct QueuedChange {
+        bytes32 hash;
+        uint64 eta;
     }
 
     /// @dev A pending withdrawal request (amount 0 = none).
@@ -78,6 +85,8 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     }
 
     mapping(uint256 platformId => Platform) private _platforms;
+    /// @dev Per platform, its rate cards by ascending effectiveFrom (the first one from time 0).
+    mapping(uint256 platformId => RateCard[]) private _rateCards;
     uint256 private _platformCount;
     mapping(uint256 platformId => WithdrawalRequest) private _withdrawals;
     mapping(address token => uint256) private _totalEscrow;
@@ -92,13 +101,17 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     uint64 private _rootDelay;
     uint64 private _withdrawalDelay;
     address private _guardian;
+    address private _registrar;
+    mapping(uint256 changeId => QueuedChange) private _changes;
+    uint256 private _changeCount;
 
     Epochs private _epochs;
     bytes32 private _currentRoot;
     bytes32 private _pendingRoot;
     bytes32 private _pendingDebitsHash;
 
-    /// @param initialOwner The owner (Ownable2Step).
+    /// @param initialOwner The owner (Ownable2Step), which governs through the timelocked change queue; also the
+    /// first registrar (hand the registrar role to the API's hot key and ownership to a multisig in production).
     /// @param guardian_ The guardian allowed to revoke pending roots (zero = none).
     /// @param signers_ The initial oracle signers, strictly ascending (config version 1).
     /// @param threshold_ The initial signature threshold.
@@ -113,6 +126,8 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         uint64 withdrawalDelay_
     ) Ownable(initialOwner) EIP712("UsageSettlement", "1") {
         _setGuardian(guardian_);
+        _registrar = initialOwner;
+        emit RegistrarChanged(address(0), initialOwner);
         _setSigners(signers_, threshold_);
         _setRootDelay(rootDelay_);
         _setWithdrawalDelay(withdrawalDelay_);
@@ -123,23 +138,28 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     /// @inheritdoc IUsageSettlement
     function registerPlatform(address payer, address token, uint256[6] calldata rates)
         external
-        onlyOwner
         returns (uint256 platformId)
     {
+        if (msg.sender != _registrar) revert NotRegistrar(msg.sender, _registrar);
         if (payer == address(0)) revert ZeroAddress("payer");
         if (token != NATIVE_TOKEN && token.code.length == 0) revert InvalidToken(token);
         platformId = ++_platformCount;
         Platform storage p = _platforms[platformId];
         p.payer = payer;
         p.token = token;
-        p.rates = rates;
+        _rateCards[platformId].push(RateCard({effectiveFrom: 0, rates: rates}));
         emit PlatformRegistered(platformId, payer, token, rates);
     }
 
     /// @inheritdoc IUsageSettlement
-    function setRates(uint256 platformId, uint256[6] calldata rates) external onlyOwner {
-        _platform(platformId).rates = rates;
-        emit RatesChanged(platformId, rates);
+    function setRegistrar(address registrar_) external onlyOwner {
+        emit RegistrarChanged(_registrar, registrar_);
+        _registrar = registrar_;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function registrar() external view returns (address) {
+        return _registrar;
     }
 
     /// @inheritdoc IUsageSettlement
@@ -165,9 +185,14 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     function requestWithdrawal(uint256 platformId, uint256 amount) external {
         Platform storage p = _platform(platformId);
         if (msg.sender != p.payer) revert NotPayer(platformId, msg.sender, p.payer);
+        // Capped at the escrow now: a request is notice of a real amount, never an open option on later deposits.
+        uint256 escrow = p.escrow;
+        if (amount > escrow) amount = escrow;
         if (amount == 0) revert ZeroAmount();
         uint64 availableAt = uint64(block.timestamp) + _withdrawalDelay;
-        _withdrawals[platformId] = WithdrawalRequest({amount: amount.toUint192(), availableAt: availableAt});
+        // casting to 'uint192' is safe because amount <= escrow <= the token's total supply, far below 2^192
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _withdrawals[platformId] = WithdrawalRequest({amount: uint192(amount), availableAt: availableAt});
         emit WithdrawalRequested(platformId, amount, availableAt);
     }
 
@@ -181,6 +206,8 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         if (block.timestamp < request.availableAt) {
             revert WithdrawalNotReady(platformId, request.availableAt, uint64(block.timestamp));
         }
+        uint64 expiresAt = request.availableAt + WITHDRAWAL_WINDOW;
+        if (block.timestamp >= expiresAt) revert WithdrawalExpired(platformId, expiresAt, uint64(block.timestamp));
         delete _withdrawals[platformId];
         uint256 escrow = p.escrow;
         amount = request.amount < escrow ? request.amount : escrow;
@@ -197,7 +224,21 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     /// @inheritdoc IUsageSettlement
     function platform(uint256 platformId) external view returns (PlatformInfo memory info) {
         Platform storage p = _platform(platformId);
-        info = PlatformInfo({payer: p.payer, token: p.token, rates: p.rates, escrow: p.escrow});
+        info = PlatformInfo({
+            payer: p.payer, token: p.token, rates: _ratesAt(platformId, block.timestamp), escrow: p.escrow
+        });
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function ratesAt(uint256 platformId, uint256 timestamp) external view returns (uint256[6] memory) {
+        _platform(platformId);
+        return _ratesAt(platformId, timestamp);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function rateCards(uint256 platformId) external view returns (RateCard[] memory) {
+        _platform(platformId);
+        return _rateCards[platformId];
     }
 
     /// @inheritdoc IUsageSettlement
@@ -215,23 +256,56 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     // ================================================================== configuration
 
     /// @inheritdoc IUsageSettlement
-    function setSigners(address[] calldata signers_, uint8 threshold_) external onlyOwner {
-        _setSigners(signers_, threshold_);
+    function queueChange(ChangeKind kind, bytes calldata data)
+        external
+        onlyOwner
+        returns (uint256 changeId, uint64 eta)
+    {
+        _validateChange(kind, data, false);
+        eta = uint64(block.timestamp) + governanceDelay();
+        if (kind == ChangeKind.Rates) {
+            (,, uint64 effectiveFrom) = abi.decode(data, (uint256, uint256[6], uint64));
+            if (effectiveFrom < eta) revert RatesEffectiveTooEarly(effectiveFrom, eta);
+        }
+        changeId = ++_changeCount;
+        _changes[changeId] = QueuedChange({hash: keccak256(abi.encode(kind, data)), eta: eta});
+        emit ChangeQueued(changeId, kind, data, eta);
     }
 
     /// @inheritdoc IUsageSettlement
-    function setGuardian(address guardian_) external onlyOwner {
-        _setGuardian(guardian_);
+    function applyChange(uint256 changeId, ChangeKind kind, bytes calldata data) external {
+        QueuedChange memory c = _changes[changeId];
+        if (c.eta == 0) revert UnknownChange(changeId);
+        bytes32 given = keccak256(abi.encode(kind, data));
+        if (given != c.hash) revert ChangeMismatch(changeId, c.hash, given);
+        if (block.timestamp < c.eta) revert ChangeNotReady(changeId, c.eta, uint64(block.timestamp));
+        delete _changes[changeId];
+        _validateChange(kind, data, true);
+        emit ChangeApplied(changeId, kind, data);
     }
 
     /// @inheritdoc IUsageSettlement
-    function setRootDelay(uint64 rootDelay_) external onlyOwner {
-        _setRootDelay(rootDelay_);
+    function cancelChange(uint256 changeId) external {
+        if (msg.sender != _guardian && msg.sender != owner()) revert NotGuardian(msg.sender, _guardian);
+        if (_changes[changeId].eta == 0) revert UnknownChange(changeId);
+        delete _changes[changeId];
+        emit ChangeCancelled(changeId, msg.sender);
     }
 
     /// @inheritdoc IUsageSettlement
-    function setWithdrawalDelay(uint64 withdrawalDelay_) external onlyOwner {
-        _setWithdrawalDelay(withdrawalDelay_);
+    function queuedChange(uint256 changeId) external view returns (bytes32 hash, uint64 eta) {
+        QueuedChange memory c = _changes[changeId];
+        return (c.hash, c.eta);
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function changeCount() external view returns (uint256) {
+        return _changeCount;
+    }
+
+    /// @inheritdoc IUsageSettlement
+    function governanceDelay() public view returns (uint64) {
+        return _rootDelay + _withdrawalDelay;
     }
 
     /// @inheritdoc IUsageSettlement
@@ -274,7 +348,12 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     /// @inheritdoc IUsageSettlement
     function post(Report calldata report, bytes[] calldata signatures) external {
         Epochs memory e = _epochs;
-        if (report.epoch <= e.lastEpoch) revert StaleEpoch(report.epoch, e.lastEpoch);
+        // unchecked: lastEpoch only ever grows by one per post, so it is far from 2^64 - 1.
+        uint64 expected;
+        unchecked {
+            expected = e.lastEpoch + 1;
+        }
+        if (report.epoch != expected) revert EpochOutOfSequence(report.epoch, expected);
         if (report.configVersion != _configVersion) revert ConfigVersionMismatch(report.configVersion, _configVersion);
         if (report.root == bytes32(0)) revert ZeroRoot();
 
@@ -290,7 +369,10 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
             e.pendingValidAt = 0;
         }
 
-        _debit(report.epoch, report.debits);
+        // A debit the platform's escrow cannot cover is held back (not taken, DebitHeldBack emitted): one short
+        // platform never blocks the others' settlement. The pending debits hash is then of what was taken.
+        bool[] memory held = _debit(report.epoch, report.debits);
+        if (held.length != 0) debitsHash = _hashAppliedDebits(report.debits, held);
 
         e.lastEpoch = report.epoch;
         uint64 delay = _rootDelay;
@@ -327,24 +409,29 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         _pendingRoot = bytes32(0);
         _pendingDebitsHash = bytes32(0);
 
+        // Refund what is still unclaimed, per token, up to the debits: if an earlier over-allocating root let claims
+        // spend these debits, the part already claimed stays debited (it backs those claims) and the rest goes back.
         for (uint256 i; i < debits.length; ++i) {
             uint256 platformId = debits[i].platformId;
             uint256 amount = debits[i].amount;
             Platform storage p = _platforms[platformId]; // existed at post time: ids are never removed
             address token = p.token;
             TokenTotals memory t = _totals[token];
-            if (amount > uint256(t.debited) - t.claimed) {
-                revert RefundExceedsUnclaimed(token, amount, t.debited, t.claimed);
-            }
-            // unchecked: amount <= debited - claimed <= debited (checked just above).
+            uint256 unclaimed;
+            // unchecked: claimed <= debited is this contract's invariant.
             unchecked {
-                // casting to 'uint128' is safe because amount <= debited - claimed < 2^128
-                // forge-lint: disable-next-line(unsafe-typecast)
-                _totals[token].debited = t.debited - uint128(amount);
+                unclaimed = uint256(t.debited) - t.claimed;
             }
-            p.escrow += amount;
-            _totalEscrow[token] += amount;
-            emit DebitRefunded(epoch, platformId, amount);
+            uint256 refund = amount < unclaimed ? amount : unclaimed;
+            // unchecked: refund <= debited - claimed <= debited.
+            unchecked {
+                // casting to 'uint128' is safe because refund <= debited < 2^128
+                // forge-lint: disable-next-line(unsafe-typecast)
+                _totals[token].debited = t.debited - uint128(refund);
+            }
+            p.escrow += refund;
+            _totalEscrow[token] += refund;
+            emit DebitRefunded(epoch, platformId, refund);
         }
         emit RootRevoked(epoch);
     }
@@ -442,19 +529,64 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         return (_currentRoot, e.currentEpoch);
     }
 
-    function _setSigners(address[] memory signers_, uint8 threshold_) private {
+    /// @dev The rate card of `platformId` in force at `timestamp`: the last card with effectiveFrom <= timestamp.
+    function _ratesAt(uint256 platformId, uint256 timestamp) private view returns (uint256[6] memory) {
+        RateCard[] storage cards = _rateCards[platformId];
+        uint256 i = cards.length;
+        while (i > 1 && cards[i - 1].effectiveFrom > timestamp) --i;
+        return cards[i - 1].rates;
+    }
+
+    /// @dev Decodes and checks a change; with `apply_`, also applies it. Revert reasons as the setters'.
+    function _validateChange(ChangeKind kind, bytes calldata data, bool apply_) private {
+        if (kind == ChangeKind.Signers) {
+            (address[] memory signers_, uint8 threshold_) = abi.decode(data, (address[], uint8));
+            _checkSigners(signers_, threshold_);
+            if (apply_) _setSigners(signers_, threshold_);
+        } else if (kind == ChangeKind.Guardian) {
+            address guardian_ = abi.decode(data, (address));
+            if (apply_) _setGuardian(guardian_);
+        } else if (kind == ChangeKind.RootDelay) {
+            uint64 delay = abi.decode(data, (uint64));
+            if (delay > MAX_DELAY) revert DelayTooLong(delay, MAX_DELAY);
+            if (apply_) _setRootDelay(delay);
+        } else if (kind == ChangeKind.WithdrawalDelay) {
+            uint64 delay = abi.decode(data, (uint64));
+            if (delay > MAX_DELAY) revert DelayTooLong(delay, MAX_DELAY);
+            if (apply_) _setWithdrawalDelay(delay);
+        } else {
+            (uint256 platformId, uint256[6] memory rates, uint64 effectiveFrom) =
+                abi.decode(data, (uint256, uint256[6], uint64));
+            _platform(platformId);
+            if (apply_) {
+                RateCard[] storage cards = _rateCards[platformId];
+                uint64 last = cards[cards.length - 1].effectiveFrom;
+                if (effectiveFrom < last) revert RatesOutOfOrder(platformId, effectiveFrom, last);
+                cards.push(RateCard({effectiveFrom: effectiveFrom, rates: rates}));
+                emit RatesChanged(platformId, rates, effectiveFrom);
+            }
+        }
+    }
+
+    function _checkSigners(address[] memory signers_, uint8 threshold_) private pure {
         uint256 n = signers_.length;
         if (n == 0) revert NoSigners();
         if (n > MAX_SIGNERS) revert TooManySigners(n, MAX_SIGNERS);
         if (threshold_ == 0 || threshold_ > n) revert InvalidThreshold(threshold_, n);
-        uint32 version = _configVersion + 1;
         address previous;
         for (uint256 i; i < n; ++i) {
             address s = signers_[i];
             if (s == address(0)) revert ZeroSigner(i);
             if (s <= previous) revert SignersNotSorted(i, previous, s);
-            _signerVersion[s] = version;
             previous = s;
+        }
+    }
+
+    function _setSigners(address[] memory signers_, uint8 threshold_) private {
+        _checkSigners(signers_, threshold_);
+        uint32 version = _configVersion + 1;
+        for (uint256 i; i < signers_.length; ++i) {
+            _signerVersion[signers_[i]] = version;
         }
         _signers = signers_;
         _threshold = threshold_;
@@ -495,14 +627,21 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         }
     }
 
-    /// @dev Takes each debit from its platform's escrow and adds it to the token's total debited.
-    function _debit(uint64 epoch, Debit[] calldata debits) private {
+    /// @dev Takes each debit from its platform's escrow and adds it to the token's total debited; a debit above the
+    /// escrow is held back instead (nothing taken, DebitHeldBack emitted). Returns which were held back: an empty
+    /// array when none was (the common case allocates nothing), else one flag per debit.
+    function _debit(uint64 epoch, Debit[] calldata debits) private returns (bool[] memory held) {
         for (uint256 i; i < debits.length; ++i) {
             uint256 platformId = debits[i].platformId;
             uint256 amount = debits[i].amount;
             Platform storage p = _platform(platformId);
             uint256 escrow = p.escrow;
-            if (amount > escrow) revert InsufficientEscrow(platformId, escrow, amount);
+            if (amount > escrow) {
+                if (held.length == 0) held = new bool[](debits.length);
+                held[i] = true;
+                emit DebitHeldBack(epoch, platformId, amount, escrow);
+                continue;
+            }
             address token = p.token;
             // unchecked: amount <= escrow <= _totalEscrow[token].
             unchecked {
@@ -519,6 +658,16 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         return keccak256(
             abi.encode(REPORT_TYPEHASH, report.epoch, report.configVersion, report.root, report.dataHash, debitsHash)
         );
+    }
+
+    /// @dev The debits hash of what `_debit` took: as `_hashDebits`, with every held-back debit's amount as 0.
+    function _hashAppliedDebits(Debit[] calldata debits, bool[] memory held) private pure returns (bytes32) {
+        bytes32[] memory hashes = new bytes32[](debits.length);
+        for (uint256 i; i < debits.length; ++i) {
+            uint256 amount = held[i] ? 0 : debits[i].amount;
+            hashes[i] = keccak256(abi.encode(DEBIT_TYPEHASH, debits[i].platformId, amount));
+        }
+        return keccak256(abi.encodePacked(hashes));
     }
 
     /// @dev EIP-712 hash of Debit[]: keccak256 of the concatenated Debit struct hashes.

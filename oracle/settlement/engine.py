@@ -118,6 +118,13 @@ class EpochRequest:
     block_number: int
     chain_id: int
     settlement: str
+    published_cut_seq: int | None = None
+    """oracle.nodes: the leader's cutSequence, stated in the data file when this store reads
+    the same cut at its own intake_seq `cut_seq` (None: `cut_seq`)."""
+
+    @property
+    def stated_cut_seq(self) -> int:
+        return self.cut_seq if self.published_cut_seq is None else self.published_cut_seq
 
 
 PlatformReader = Callable[[int], PlatformState]
@@ -751,7 +758,7 @@ def compute(
         chain_id=request.chain_id,
         settlement=request.settlement,
         config_version=request.config_version,
-        cut_seq=request.cut_seq,
+        cut_seq=request.stated_cut_seq,
         block_number=request.block_number,
         root="0x" + root.hex(),
         leaf_count=leaf_count,
@@ -762,7 +769,9 @@ def compute(
         held_back=held,
         below_settled=below,
         reports=tuple((r.platform_id, r.report_id) for r in included),
-        cuts=tuple(sorted((pid, request.cut_seq) for pid in platforms if pid not in held_ids)),
+        cuts=tuple(
+            sorted((pid, request.stated_cut_seq) for pid in platforms if pid not in held_ids)
+        ),
     )
     path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
     step("reports")

@@ -3,11 +3,10 @@
 anvil (chain_client.devchain starts the binary), contracts compiled from source and deployed,
 the API under the uvicorn command line (`api.asgi:create_app_from_env`, configured by
 environment), and the oracle epoch worker and the event indexer as `make up` runs them
-(`python -m api.launcher.child worker|indexer`, settings as JSON on stdin); each a subprocess,
-the API on a free loopback port, all on one SQLite file and data directory. Each process takes
-the cross-process SQLite transaction lock (api.launcher.db_lock) that the factory and the
-children install. `running_system()` always stops
-every process it started.
+(`python -m royalties_system.launcher.child worker|indexer`, settings as JSON on stdin); each a
+subprocess, the API on a free loopback port, all on one SQLite file and data directory. Each
+process takes the cross-process SQLite transaction lock (api.db.txlock) that the factory and the
+children install. `running_system()` always stops every process it started.
 
 Account roles (anvil's dev keys by index): 0 deployer, owner and API operator; 1 oracle signer
 (threshold 1) and epoch poster; 4 guardian; 5 minter; 19 claim relayer; the rest are free.
@@ -40,7 +39,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ADMIN_TOKEN = "e2e-admin-token-not-a-secret"
 OPERATOR, ORACLE_NODE, GUARDIAN, MINTER, RELAYER = 0, 1, 4, 5, 19
-START_TIMEOUT = 60.0
+START_TIMEOUT = 180.0  # generous: CI machines are often loaded; only a failure waits this long
 
 
 def _die_with_parent() -> None:
@@ -225,7 +224,7 @@ def running_system(work_dir: Path) -> Iterator[LiveSystem]:
         )
         assert warm.status_code == 200, warm.text
         # The worker and the indexer run as `make up` runs them: its child entry point.
-        child = [str(VENV_BIN / "python"), "-m", "api.launcher.child"]
+        child = [str(VENV_BIN / "python"), "-m", "royalties_system.launcher.child"]
         worker = _spawn(
             "worker",
             [*child, "worker"],

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from api.launcher.keys import KeyConfigurationError, resolve_keys
-from api.launcher.settings import LauncherSettings
 from chain_client.devchain import dev_private_keys
+from royalties_system.launcher.keys import KeyConfigurationError, resolve_keys
+from royalties_system.launcher.settings import LauncherSettings
 
 REMOTE = "https://rpc.example.org"
 LOCAL = "http://127.0.0.1:8545"

@@ -23,6 +23,13 @@ pragma solidity ^0.8.28;
 ///    per (track, token) is below the number of the track's terminal paths; it is debited but never claimed.
 /// The contract does not recompute amounts; it enforces signatures and solvency (claimed <= debited per token).
 ///
+/// Governance (issue 11): changes to the signers and threshold, the guardian, the root delay, the withdrawal notice
+/// and the rate cards are queued by the owner (`queueChange`) and applied by anyone (`applyChange`) only after the
+/// governance delay = rootDelay + withdrawalDelay, so a platform seeing a queued change can withdraw its escrow and
+/// accounts can claim what is already proven before it takes effect; the guardian (or the owner) can cancel a queued
+/// change. Rate changes are effective from a timestamp no earlier than their application, never retroactive.
+/// Platforms are registered by the registrar (the API's hot key), a role distinct from the owner (a multisig).
+///
 /// Leaves: OpenZeppelin StandardMerkleTree with types ["address","address","uint256"]:
 /// leaf = keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount)))),
 /// pairs hashed sorted (commutative keccak256), proofs verified with OpenZeppelin MerkleProof.
@@ -56,10 +63,30 @@ interface IUsageSettlement {
         bytes32[] proof;
     }
 
+    /// @notice A rate card and the time from which it is in force.
+    /// @param effectiveFrom Unix time from which `rates` apply (the first card of a platform: 0).
+    /// @param rates Token base units per usage unit per class, scaled by RATE_SCALE (1e6).
+    struct RateCard {
+        uint64 effectiveFrom;
+        uint256[6] rates;
+    }
+
+    /// @notice What a queued governance change changes; its `data` is the ABI encoding shown.
+    /// Signers: abi.encode(address[] signers, uint8 threshold). Guardian: abi.encode(address guardian).
+    /// RootDelay, WithdrawalDelay: abi.encode(uint64 seconds).
+    /// Rates: abi.encode(uint256 platformId, uint256[6] rates, uint64 effectiveFrom).
+    enum ChangeKind {
+        Signers,
+        Guardian,
+        RootDelay,
+        WithdrawalDelay,
+        Rates
+    }
+
     /// @notice A registered platform.
     /// @param payer The account allowed to request and execute escrow withdrawals.
     /// @param token The escrow token (ERC-7528 0xEeee...EEeE for native ETH).
-    /// @param rates Token base units per usage unit per class, scaled by RATE_SCALE (1e6).
+    /// @param rates The rate card in force now: token base units per usage unit per class, scaled by RATE_SCALE (1e6).
     /// @param escrow The platform's escrow balance in token base units.
     struct PlatformInfo {
         address payer;
@@ -78,8 +105,22 @@ interface IUsageSettlement {
     error UnknownPlatform(uint256 platformId);
     /// @notice `caller` is not the payer `payer` of platform `platformId`.
     error NotPayer(uint256 platformId, address caller, address payer);
-    /// @notice `caller` is not the guardian `guardian`.
+    /// @notice `caller` is not the guardian `guardian` (nor, where the owner may act too, the owner).
     error NotGuardian(address caller, address guardian);
+    /// @notice `caller` is not the registrar `registrar`.
+    error NotRegistrar(address caller, address registrar);
+    /// @notice No queued change has id `changeId` (never queued, applied or cancelled).
+    error UnknownChange(uint256 changeId);
+    /// @notice The kind and data given hash to `given`, not to the queued change's `expected`.
+    error ChangeMismatch(uint256 changeId, bytes32 expected, bytes32 given);
+    /// @notice Change `changeId` may be applied only from `eta` (now `nowTs`).
+    error ChangeNotReady(uint256 changeId, uint64 eta, uint64 nowTs);
+    /// @notice A rate change effective from `effectiveFrom` would apply before it can be applied (`earliest`).
+    error RatesEffectiveTooEarly(uint64 effectiveFrom, uint64 earliest);
+    /// @notice Platform `platformId`'s new card (from `effectiveFrom`) precedes its latest card (from `latest`).
+    error RatesOutOfOrder(uint256 platformId, uint64 effectiveFrom, uint64 latest);
+    /// @notice The withdrawal request of platform `platformId` expired at `expiredAt` (now `nowTs`).
+    error WithdrawalExpired(uint256 platformId, uint64 expiredAt, uint64 nowTs);
     /// @notice An amount of zero was given where a positive amount is required.
     error ZeroAmount();
     /// @notice An ETH deposit sent `value` wei for an `amount` of `amount`.
@@ -108,8 +149,8 @@ interface IUsageSettlement {
     /// @notice `threshold` is not within 1..`signerCount`.
     error InvalidThreshold(uint256 threshold, uint256 signerCount);
 
-    /// @notice The report's epoch `epoch` is not above the last accepted epoch `lastEpoch`.
-    error StaleEpoch(uint64 epoch, uint64 lastEpoch);
+    /// @notice The report's epoch `epoch` is not the next one, `expected` = lastEpoch + 1 (epochs are sequential).
+    error EpochOutOfSequence(uint64 epoch, uint64 expected);
     /// @notice The report was signed for signer config `configVersion`; the current one is `current`.
     error ConfigVersionMismatch(uint32 configVersion, uint32 current);
     /// @notice The report's root is zero.
@@ -124,8 +165,6 @@ interface IUsageSettlement {
     error SignerOrder(uint256 index, address previous, address signer);
     /// @notice Signature `index` recovered `signer`, which is not in the current signer set.
     error UnknownSigner(uint256 index, address signer);
-    /// @notice Platform `platformId` holds `escrow`, less than the debit `amount`.
-    error InsufficientEscrow(uint256 platformId, uint256 escrow, uint256 amount);
     /// @notice The root of epoch `epoch` is still pending until `validAt`; only one root may be pending.
     error RootStillPending(uint64 epoch, uint64 validAt);
 
@@ -135,8 +174,6 @@ interface IUsageSettlement {
     error RootAlreadyValid(uint64 epoch, uint64 validAt);
     /// @notice The debits given hash to `given`, not to the stored hash `expected` of the pending report.
     error DebitsMismatch(bytes32 expected, bytes32 given);
-    /// @notice Refunding `amount` of `token` would bring total debited below total claimed (`debited`, `claimed`).
-    error RefundExceedsUnclaimed(address token, uint256 amount, uint256 debited, uint256 claimed);
 
     /// @notice No root has been accepted yet.
     error NoRoot();
@@ -153,8 +190,19 @@ interface IUsageSettlement {
     event PlatformRegistered(
         uint256 indexed platformId, address indexed payer, address indexed token, uint256[6] rates
     );
-    /// @notice The rate card of platform `platformId` was changed to `rates`.
-    event RatesChanged(uint256 indexed platformId, uint256[6] rates);
+    /// @notice Platform `platformId` gets the rate card `rates`, in force from `effectiveFrom`.
+    event RatesChanged(uint256 indexed platformId, uint256[6] rates, uint64 effectiveFrom);
+    /// @notice The registrar changed from `previousRegistrar` to `newRegistrar`.
+    event RegistrarChanged(address indexed previousRegistrar, address indexed newRegistrar);
+    /// @notice Governance change `changeId` (`kind`, ABI `data`) was queued; it may be applied from `eta`.
+    event ChangeQueued(uint256 indexed changeId, ChangeKind indexed kind, bytes data, uint64 eta);
+    /// @notice Governance change `changeId` was applied.
+    event ChangeApplied(uint256 indexed changeId, ChangeKind indexed kind, bytes data);
+    /// @notice Governance change `changeId` was cancelled by `by` (the guardian or the owner).
+    event ChangeCancelled(uint256 indexed changeId, address indexed by);
+    /// @notice The debit `amount` of platform `platformId` in epoch `epoch` was held back: its escrow (`escrow`)
+    /// could not cover it, so nothing was taken from it and the rest of the report was settled.
+    event DebitHeldBack(uint64 indexed epoch, uint256 indexed platformId, uint256 amount, uint256 escrow);
     /// @notice `from` deposited `amount` into the escrow of platform `platformId`.
     event EscrowDeposited(uint256 indexed platformId, address indexed from, uint256 amount);
     /// @notice The payer of platform `platformId` requested to withdraw `amount`, available at `availableAt`.
@@ -182,7 +230,8 @@ interface IUsageSettlement {
 
     // ------------------------------------------------------------------ platforms and escrow
 
-    /// @notice Registers a platform (owner only). Ids are sequential from 1.
+    /// @notice Registers a platform (registrar only). Ids are sequential from 1. Its first rate card is in force
+    /// from time 0 (no usage can precede the registration).
     /// @param payer The platform's payer account (withdraws escrow).
     /// @param token The escrow token; ERC-7528 0xEeee...EEeE for ETH. Fee-on-transfer and rebasing tokens are unsupported.
     /// @param rates Token base units per usage unit per class, scaled by RATE_SCALE.
@@ -191,45 +240,73 @@ interface IUsageSettlement {
         external
         returns (uint256 platformId);
 
-    /// @notice Replaces the rate card of `platformId` (owner only). Applies to usage the oracle settles from then on.
-    function setRates(uint256 platformId, uint256[6] calldata rates) external;
+    /// @notice Hands the registrar role to `registrar` (owner only; takes effect at once: registering a platform
+    /// moves no money, a platform's escrow is only what its payer deposits).
+    function setRegistrar(address registrar) external;
+
+    /// @notice The account allowed to register platforms.
+    function registrar() external view returns (address);
+
+    /// @notice The rate card of `platformId` in force at `timestamp` (what the oracle prices a period's usage by:
+    /// the last card whose effectiveFrom <= timestamp).
+    function ratesAt(uint256 platformId, uint256 timestamp) external view returns (uint256[6] memory);
+
+    /// @notice Every rate card of `platformId`, by ascending effectiveFrom (the history the oracle prices by).
+    function rateCards(uint256 platformId) external view returns (RateCard[] memory);
 
     /// @notice Adds `amount` to the escrow of `platformId`; anyone may deposit.
     /// @dev ETH platforms: msg.value must equal `amount`. ERC-20 platforms: SafeERC20 transferFrom msg.sender, no ETH.
     function deposit(uint256 platformId, uint256 amount) external payable;
 
     /// @notice Requests to withdraw `amount` from the escrow of `platformId` (payer only); replaces any earlier request.
-    /// @dev The withdrawal is available `withdrawalDelay` seconds later, so what the platform owes can still be debited.
+    /// @dev The request is capped at the escrow at request time (reverts ZeroAmount when that is 0). The withdrawal is
+    /// available `withdrawalDelay` seconds later and, until then, the whole escrow stays debitable; once available it
+    /// can be executed for WITHDRAWAL_WINDOW seconds, after which it has expired (a new request restarts the notice).
     function requestWithdrawal(uint256 platformId, uint256 amount) external;
 
-    /// @notice Executes the pending withdrawal of `platformId` to `to` (payer only, after the notice period).
+    /// @notice Executes the pending withdrawal of `platformId` to `to` (payer only, after the notice period and
+    /// before the request expires: reverts WithdrawalNotReady / WithdrawalExpired).
     /// @return amount The amount paid: min(requested, escrow at execution).
     function withdraw(uint256 platformId, address to) external returns (uint256 amount);
 
-    /// @notice The platform `platformId` (payer, token, rates, escrow). Reverts UnknownPlatform for an unknown id.
+    /// @notice The platform `platformId` (payer, token, the rate card in force now, escrow). Reverts UnknownPlatform
+    /// for an unknown id.
     function platform(uint256 platformId) external view returns (PlatformInfo memory);
 
     /// @notice The number of registered platforms (the highest id).
     function platformCount() external view returns (uint256);
 
-    /// @notice The pending withdrawal request of `platformId`: `amount` (0 = none), available from `availableAt`.
+    /// @notice The pending withdrawal request of `platformId`: `amount` (0 = none), available from `availableAt`,
+    /// expired from availableAt + WITHDRAWAL_WINDOW.
     function pendingWithdrawal(uint256 platformId) external view returns (uint256 amount, uint64 availableAt);
 
     // ------------------------------------------------------------------ configuration
 
-    /// @notice Replaces the oracle signer set (owner only) and bumps `configVersion`; older signatures stop verifying.
-    /// @param signers Strictly ascending, non-zero addresses (1..MAX_SIGNERS of them).
-    /// @param threshold The number of distinct signatures required, 1..signers.length.
-    function setSigners(address[] calldata signers, uint8 threshold) external;
+    /// @notice Queues a governance change (owner only); it can be applied from `eta` = now + governanceDelay().
+    /// @dev `data` is checked now as it will be at application (signers sorted, threshold in range, delays within
+    /// MAX_DELAY, the platform known); a Rates change must be effective from `eta` or later (RatesEffectiveTooEarly).
+    /// Replaces the former instant setters (setSigners, setGuardian, setRootDelay, setWithdrawalDelay, setRates).
+    /// @param kind What the change changes.
+    /// @param data Its ABI-encoded arguments (see ChangeKind).
+    /// @return changeId The change's id (sequential from 1).
+    /// @return eta When it may be applied.
+    function queueChange(ChangeKind kind, bytes calldata data) external returns (uint256 changeId, uint64 eta);
 
-    /// @notice Sets the guardian allowed to revoke a pending root (owner only; zero disables revocation).
-    function setGuardian(address guardian) external;
+    /// @notice Applies queued change `changeId` (anyone, from its eta); `kind` and `data` must be exactly as queued.
+    /// @dev A Signers change bumps `configVersion`; reports signed for the old config stop verifying.
+    function applyChange(uint256 changeId, ChangeKind kind, bytes calldata data) external;
 
-    /// @notice Sets the delay between posting a root and it becoming claimable (owner only; 0 = immediate).
-    function setRootDelay(uint64 rootDelay) external;
+    /// @notice Cancels queued change `changeId` (the guardian or the owner).
+    function cancelChange(uint256 changeId) external;
 
-    /// @notice Sets the escrow withdrawal notice period (owner only); applies to later requests.
-    function setWithdrawalDelay(uint64 withdrawalDelay) external;
+    /// @notice Queued change `changeId`: keccak256(abi.encode(kind, data)) and its eta (zeros when none).
+    function queuedChange(uint256 changeId) external view returns (bytes32 hash, uint64 eta);
+
+    /// @notice The number of changes ever queued (the highest change id).
+    function changeCount() external view returns (uint256);
+
+    /// @notice The delay between queuing and applying a change: rootDelay + withdrawalDelay.
+    function governanceDelay() external view returns (uint64);
 
     /// @notice The current oracle signer set, ascending.
     function signers() external view returns (address[] memory);
@@ -255,13 +332,24 @@ interface IUsageSettlement {
     // ------------------------------------------------------------------ reports and roots
 
     /// @notice Posts a signed report: checks signatures, takes the debits from the escrows, stores the root.
+    /// @dev Epochs are strictly sequential: `report.epoch` must be lastEpoch() + 1 (EpochOutOfSequence). A debit that
+    /// its platform's escrow cannot cover is held back, not taken (DebitHeldBack), and the post goes on: one short
+    /// platform never blocks the others. Its accounts' leaves are then backed only once a later report debits it;
+    /// until then claims stay capped by the token's debited total. The oracle avoids this by treating matured
+    /// withdrawal requests as withdrawn when it decides what a platform covers; the only window left is a
+    /// withdrawal executed between that decision and the post, which this rule keeps from reverting the post.
+    /// The pending debits hash (for `revoke`) is of the debits taken, held-back amounts counted as 0.
     /// @dev Permissionless: anyone may submit a properly signed report. `signatures` must recover to current signers
     /// in strictly ascending address order, at least `threshold` of them; each signature is 65 bytes (r, s, v), low s.
     /// Reverts RootStillPending while a previous root is pending; a pending root whose delay has passed is accepted first.
     function post(Report calldata report, bytes[] calldata signatures) external;
 
-    /// @notice Revokes the pending root of `epoch` (guardian only, before it becomes valid) and refunds its debits.
-    /// @dev `debits` must be exactly the posted report's debits (checked against the stored EIP-712 debits hash).
+    /// @notice Revokes the pending root of `epoch` (guardian only, before it becomes valid), clears it and refunds its
+    /// debits, each capped at what is still unclaimed in its token (it never reverts for a refund it cannot make).
+    /// @dev `debits` must be exactly the debits the post took (the report's, held-back ones as 0), checked against the
+    /// stored EIP-712 debits hash. Per token, a refund is min(debit, totalDebited - totalClaimed): if an earlier
+    /// over-allocating root let claims spend these debits, the claimed part stays debited and DebitRefunded carries
+    /// what was actually refunded.
     /// The epoch stays used: the next report needs a higher epoch and, if the usage was right, the same debits again.
     function revoke(uint64 epoch, Debit[] calldata debits) external;
 

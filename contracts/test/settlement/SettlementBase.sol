@@ -151,6 +151,24 @@ abstract contract SettlementBase is Test {
         settlement.post(r, _sigs(_digest(r), settlement.threshold()));
     }
 
+    // ------------------------------------------------------------------ governance
+
+    /// @dev Queues a change as the owner, waits out the governance delay and applies it.
+    function _govern(IUsageSettlement.ChangeKind kind, bytes memory data) internal {
+        vm.prank(owner);
+        (uint256 id, uint64 eta) = settlement.queueChange(kind, data);
+        if (block.timestamp < eta) vm.warp(eta);
+        settlement.applyChange(id, kind, data);
+    }
+
+    function _setSigners(address[] memory s, uint8 threshold) internal {
+        _govern(IUsageSettlement.ChangeKind.Signers, abi.encode(s, threshold));
+    }
+
+    function _setRootDelay(uint64 delay) internal {
+        _govern(IUsageSettlement.ChangeKind.RootDelay, abi.encode(delay));
+    }
+
     // ------------------------------------------------------------------ escrow
 
     function _fundUsd(uint256 amount) internal {

@@ -24,8 +24,7 @@ contract UsageSettlementGasTest is SettlementBase {
         super.setUp();
         _makeSigners(3);
         address[] memory s = signerAddrs;
-        vm.prank(owner);
-        settlement.setSigners(s, 3);
+        _setSigners(s, 3);
 
         _fundUsd(1_000_000e6);
         _fundEth(100 ether);

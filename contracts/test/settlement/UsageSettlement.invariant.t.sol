@@ -106,9 +106,12 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
     function requestWithdrawal(uint256 pidSeed, uint256 amount) external {
         uint256 pid = pids[pidSeed % pids.length];
         IUsageSettlement.PlatformInfo memory p = settlement.platform(pid);
+        if (p.escrow == 0) return; // nothing to give notice of (the request would revert ZeroAmount)
         amount = bound(amount, 1, p.escrow * 2 + 1);
         vm.prank(p.payer);
         settlement.requestWithdrawal(pid, amount);
+        (uint256 requested,) = settlement.pendingWithdrawal(pid);
+        require(requested == (amount < p.escrow ? amount : p.escrow), "request not capped at the escrow");
         ++calls["requestWithdrawal"];
     }
 
@@ -118,6 +121,7 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         (uint256 requested, uint64 availableAt) = settlement.pendingWithdrawal(pid);
         if (requested == 0) return;
         if (block.timestamp < availableAt) vm.warp(availableAt);
+        if (block.timestamp >= availableAt + settlement.WITHDRAWAL_WINDOW()) return; // expired (unit-tested)
         address to = address(uint160(0xBEEF0000 + pid));
         uint256 before = p.token == NATIVE ? to.balance : usd.balanceOf(to);
         vm.prank(p.payer);
@@ -130,8 +134,9 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         ++calls["withdraw"];
     }
 
-    /// @dev Posts the next epoch: per platform a debit within its escrow, the token's debits spread over the
-    /// token's leaves; one post in four over-allocates (a faulty oracle) by up to 1,000 base units.
+    /// @dev Posts the next epoch: per platform a debit within its escrow (one in eight just above it: held back), the
+    /// token's debits spread over the token's leaves; one post in four over-allocates (a faulty oracle) by up to
+    /// 1,000 base units.
     function post(uint256 seed, bool overAllocate) external {
         (,, uint64 validAt,) = settlement.pendingRoot();
         if (validAt != 0) vm.warp(validAt); // a pending root blocks posting until it matures
@@ -142,6 +147,7 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         for (uint256 i; i < pids.length; ++i) {
             IUsageSettlement.PlatformInfo memory p = settlement.platform(pids[i]);
             uint256 amount = bound(uint256(keccak256(abi.encode(seed, "debit", i))), 0, p.escrow);
+            if (uint256(keccak256(abi.encode(seed, "short", i))) % 8 == 0) amount = p.escrow + 1;
             debits[i] = IUsageSettlement.Debit(pids[i], amount);
             if (p.token == NATIVE) ethTotal += amount;
             else usdTotal += amount;
@@ -166,7 +172,18 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
             sigs[i] = abi.encodePacked(rr, s, v);
         }
         (bytes32 accepted,) = settlement.currentRoot();
+        uint256[] memory escrowsBefore = new uint256[](debits.length);
+        for (uint256 i; i < debits.length; ++i) {
+            escrowsBefore[i] = settlement.platform(debits[i].platformId).escrow;
+        }
         settlement.post(r, sigs);
+        for (uint256 i; i < debits.length; ++i) {
+            if (debits[i].amount > escrowsBefore[i]) {
+                require(settlement.platform(debits[i].platformId).escrow == escrowsBefore[i], "held-back debit taken");
+                debits[i].amount = 0; // held back: the applied debit is 0 (what revoke is given)
+                ++calls["debit held back"];
+            }
+        }
 
         amountsOf[root] = amounts;
         acceptedBaseOf[root] = accepted == bytes32(0) ? _zero() : amountsOf[accepted];
@@ -194,19 +211,30 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         if (root == bytes32(0)) return;
         require(block.timestamp < validAt, "pendingRoot reported a matured root");
         IUsageSettlement.Debit[] memory debits = pendingDebits;
-        vm.prank(guardian);
-        try settlement.revoke(pendingEpoch, debits) {
-            for (uint256 i; i < debits.length; ++i) {
-                ghostRefunded[settlement.platform(debits[i].platformId).token] += debits[i].amount;
-            }
-            base = acceptedBaseOf[root];
-            delete pendingDebits;
-            ++calls["revoke"];
-        } catch (bytes memory err) {
-            // only possible after an over-allocating root let claims spend this report's debits
-            require(bytes4(err) == IUsageSettlement.RefundExceedsUnclaimed.selector, "unexpected revoke revert");
-            ++calls["revoke refused"];
+        uint256 usdBefore = settlement.totalDebited(address(usd));
+        uint256 ethBefore = settlement.totalDebited(NATIVE);
+        uint256 usdUnclaimed = usdBefore - settlement.totalClaimed(address(usd));
+        uint256 ethUnclaimed = ethBefore - settlement.totalClaimed(NATIVE);
+        uint256 usdDebits;
+        uint256 ethDebits;
+        for (uint256 i; i < debits.length; ++i) {
+            if (settlement.platform(debits[i].platformId).token == NATIVE) ethDebits += debits[i].amount;
+            else usdDebits += debits[i].amount;
         }
+        vm.prank(guardian);
+        settlement.revoke(pendingEpoch, debits); // always works
+        uint256 usdRefund = usdBefore - settlement.totalDebited(address(usd));
+        uint256 ethRefund = ethBefore - settlement.totalDebited(NATIVE);
+        // per token: everything still unclaimed up to the debits (capped once an over-allocation spent some)
+        require(usdRefund == (usdDebits < usdUnclaimed ? usdDebits : usdUnclaimed), "mUSD refund");
+        require(ethRefund == (ethDebits < ethUnclaimed ? ethDebits : ethUnclaimed), "ETH refund");
+        ghostRefunded[address(usd)] += usdRefund;
+        ghostRefunded[NATIVE] += ethRefund;
+        (bytes32 after_,,,) = settlement.pendingRoot();
+        require(after_ == bytes32(0), "revoke left a pending root");
+        base = acceptedBaseOf[root];
+        delete pendingDebits;
+        ++calls[usdRefund < usdDebits || ethRefund < ethDebits ? bytes32("revoke capped") : bytes32("revoke")];
     }
 
     /// @dev Picks a leaf of the current root (preferring one that is owed something).
@@ -312,8 +340,14 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function setRootDelay(bool on) external {
+        // queued, then applied after the governance delay (rootDelay + withdrawalDelay)
+        (,, uint64 validAt,) = settlement.pendingRoot();
+        if (validAt != 0) vm.warp(validAt); // let a pending root mature first (the model tracks it as posted)
+        bytes memory data = abi.encode(uint64(on ? 1 hours : 0));
         vm.prank(owner);
-        settlement.setRootDelay(on ? 1 hours : 0);
+        (uint256 id, uint64 eta) = settlement.queueChange(IUsageSettlement.ChangeKind.RootDelay, data);
+        vm.warp(eta);
+        settlement.applyChange(id, IUsageSettlement.ChangeKind.RootDelay, data);
         ++calls["setRootDelay"];
     }
 
@@ -445,14 +479,15 @@ contract UsageSettlementInvariantTest is Test {
     }
 
     function afterInvariant() external {
-        string[10] memory names = [
+        string[11] memory names = [
             "post",
             "claim",
             "claim refused",
             "claimMany",
             "claimMany refused",
             "revoke",
-            "revoke refused",
+            "revoke capped",
+            "debit held back",
             "withdraw",
             "deposit",
             "requestWithdrawal"

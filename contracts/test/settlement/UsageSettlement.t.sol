@@ -92,10 +92,15 @@ contract UsageSettlementTest is SettlementBase {
     function test_SetSigners() public {
         _makeSigners(4);
         address[] memory s = signerAddrs;
+        bytes memory data = abi.encode(s, uint8(3));
+        vm.prank(owner);
+        (uint256 id, uint64 eta) = settlement.queueChange(IUsageSettlement.ChangeKind.Signers, data);
+        vm.warp(eta);
         vm.expectEmit(address(settlement));
         emit IUsageSettlement.SignersChanged(2, s, 3);
-        vm.prank(owner);
-        settlement.setSigners(s, 3);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.ChangeApplied(id, IUsageSettlement.ChangeKind.Signers, data);
+        settlement.applyChange(id, IUsageSettlement.ChangeKind.Signers, data);
         assertEq(settlement.configVersion(), 2);
         assertEq(settlement.threshold(), 3);
         assertEq(settlement.signers(), s);
@@ -105,8 +110,7 @@ contract UsageSettlementTest is SettlementBase {
         address old = signerAddrs[0];
         address[] memory s = new address[](1);
         s[0] = address(0x1234);
-        vm.prank(owner);
-        settlement.setSigners(s, 1);
+        _setSigners(s, 1);
         assertFalse(settlement.isSigner(old));
         assertTrue(settlement.isSigner(address(0x1234)));
     }
@@ -114,13 +118,13 @@ contract UsageSettlementTest is SettlementBase {
     function test_RevertWhen_SetSignersNotOwner() public {
         address[] memory s = signerAddrs;
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersEmpty() public {
         vm.expectRevert(IUsageSettlement.NoSigners.selector);
         vm.prank(owner);
-        settlement.setSigners(new address[](0), 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(new address[](0), uint8(1)));
     }
 
     function test_RevertWhen_SetSignersTooMany() public {
@@ -130,7 +134,7 @@ contract UsageSettlementTest is SettlementBase {
         }
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.TooManySigners.selector, 33, 32));
         vm.prank(owner);
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersZeroSigner() public {
@@ -138,7 +142,7 @@ contract UsageSettlementTest is SettlementBase {
         s[1] = address(1);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.ZeroSigner.selector, 0));
         vm.prank(owner);
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersUnsorted() public {
@@ -147,7 +151,7 @@ contract UsageSettlementTest is SettlementBase {
         s[1] = address(1);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.SignersNotSorted.selector, 1, address(2), address(1)));
         vm.prank(owner);
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersDuplicate() public {
@@ -156,21 +160,21 @@ contract UsageSettlementTest is SettlementBase {
         s[1] = address(2);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.SignersNotSorted.selector, 1, address(2), address(2)));
         vm.prank(owner);
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersThresholdZero() public {
         address[] memory s = signerAddrs;
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidThreshold.selector, 0, 3));
         vm.prank(owner);
-        settlement.setSigners(s, 0);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(0)));
     }
 
     function test_RevertWhen_SetSignersThresholdAboveCount() public {
         address[] memory s = signerAddrs;
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidThreshold.selector, 4, 3));
         vm.prank(owner);
-        settlement.setSigners(s, 4);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(4)));
     }
 
     function test_RevertWhen_ConstructorInvalidSigners() public {
@@ -179,17 +183,9 @@ contract UsageSettlementTest is SettlementBase {
     }
 
     function test_SetDelaysAndGuardian() public {
-        vm.startPrank(owner);
-        vm.expectEmit(address(settlement));
-        emit IUsageSettlement.RootDelayChanged(1 hours);
-        settlement.setRootDelay(1 hours);
-        vm.expectEmit(address(settlement));
-        emit IUsageSettlement.WithdrawalDelayChanged(2 days);
-        settlement.setWithdrawalDelay(2 days);
-        vm.expectEmit(address(settlement));
-        emit IUsageSettlement.GuardianChanged(guardian, address(7));
-        settlement.setGuardian(address(7));
-        vm.stopPrank();
+        _setRootDelay(1 hours);
+        _govern(IUsageSettlement.ChangeKind.WithdrawalDelay, abi.encode(uint64(2 days)));
+        _govern(IUsageSettlement.ChangeKind.Guardian, abi.encode(address(7)));
         assertEq(settlement.rootDelay(), 1 hours);
         assertEq(settlement.withdrawalDelay(), 2 days);
         assertEq(settlement.guardian(), address(7));
@@ -198,28 +194,28 @@ contract UsageSettlementTest is SettlementBase {
     function test_RevertWhen_RootDelayTooLong() public {
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.DelayTooLong.selector, 30 days + 1, 30 days));
         vm.prank(owner);
-        settlement.setRootDelay(30 days + 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.RootDelay, abi.encode(uint64(30 days + 1)));
     }
 
     function test_RevertWhen_WithdrawalDelayTooLong() public {
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.DelayTooLong.selector, 31 days, 30 days));
         vm.prank(owner);
-        settlement.setWithdrawalDelay(31 days);
+        settlement.queueChange(IUsageSettlement.ChangeKind.WithdrawalDelay, abi.encode(uint64(31 days)));
     }
 
     function test_RevertWhen_SetRootDelayNotOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setRootDelay(1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.RootDelay, abi.encode(uint64(1)));
     }
 
     function test_RevertWhen_SetWithdrawalDelayNotOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setWithdrawalDelay(1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.WithdrawalDelay, abi.encode(uint64(1)));
     }
 
     function test_RevertWhen_SetGuardianNotOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setGuardian(address(1));
+        settlement.queueChange(IUsageSettlement.ChangeKind.Guardian, abi.encode(address(1)));
     }
 
     function test_OwnershipTransferIsTwoStep() public {
@@ -247,8 +243,8 @@ contract UsageSettlementTest is SettlementBase {
         assertEq(p.escrow, 0);
     }
 
-    function test_RevertWhen_RegisterPlatformNotOwner() public {
-        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+    function test_RevertWhen_RegisterPlatformNotRegistrar() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NotRegistrar.selector, address(this), owner));
         settlement.registerPlatform(address(0xAA), address(usd), rates);
     }
 
@@ -266,24 +262,37 @@ contract UsageSettlementTest is SettlementBase {
 
     function test_SetRates() public {
         uint256[6] memory r = [uint256(1), 2, 3, 4, 5, 6];
-        vm.expectEmit(address(settlement));
-        emit IUsageSettlement.RatesChanged(pidUsd, r);
+        uint64 from = uint64(block.timestamp) + settlement.governanceDelay() + 1 days;
+        bytes memory data = abi.encode(pidUsd, r, from);
         vm.prank(owner);
-        settlement.setRates(pidUsd, r);
+        (uint256 id, uint64 eta) = settlement.queueChange(IUsageSettlement.ChangeKind.Rates, data);
+        vm.warp(eta);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RatesChanged(pidUsd, r, from);
+        settlement.applyChange(id, IUsageSettlement.ChangeKind.Rates, data);
+        // in force only from `from`: platform() shows the card in force now
+        assertEq(settlement.platform(pidUsd).rates[5], rates[5]);
+        assertEq(settlement.ratesAt(pidUsd, from - 1)[5], rates[5]);
+        assertEq(settlement.ratesAt(pidUsd, from)[5], 6);
+        vm.warp(from);
         assertEq(settlement.platform(pidUsd).rates[5], 6);
+        IUsageSettlement.RateCard[] memory cards = settlement.rateCards(pidUsd);
+        assertEq(cards.length, 2);
+        assertEq(cards[0].effectiveFrom, 0);
+        assertEq(cards[1].effectiveFrom, from);
     }
 
     function test_RevertWhen_SetRatesUnknownPlatform() public {
         uint256[6] memory r;
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownPlatform.selector, 99));
         vm.prank(owner);
-        settlement.setRates(99, r);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Rates, abi.encode(uint256(99), r, uint64(type(uint64).max)));
     }
 
     function test_RevertWhen_SetRatesNotOwner() public {
         uint256[6] memory r;
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setRates(pidUsd, r);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Rates, abi.encode(pidUsd, r, uint64(type(uint64).max)));
     }
 
     function test_RevertWhen_PlatformUnknown() public {
@@ -376,6 +385,7 @@ contract UsageSettlementTest is SettlementBase {
     }
 
     /// @dev What is owed can still be debited during the notice; the withdrawal then pays only what is left.
+    /// @dev The escrow stays debitable during the notice: the withdrawal pays what is left, at most the request.
     function test_WithdrawPaysMinOfRequestAndEscrow() public {
         _fundEth(10 ether);
         vm.prank(payerEth);
@@ -472,34 +482,50 @@ contract UsageSettlementTest is SettlementBase {
         assertEq(settlement.lastEpoch(), 1);
     }
 
-    function test_PostEpochsMayHaveGaps() public {
+    function test_PostSequentialEpochs() public {
         _post(_report(1, keccak256("a"), _noDebits()));
-        _post(_report(5, keccak256("b"), _noDebits()));
-        assertEq(settlement.lastEpoch(), 5);
+        _post(_report(2, keccak256("b"), _noDebits()));
+        assertEq(settlement.lastEpoch(), 2);
         (bytes32 root,) = settlement.currentRoot();
         assertEq(root, keccak256("b"));
+    }
+
+    /// @dev Attack (issue 11 item 3): one signed report with epoch 2^64 - 1 used to block every later post. A gap is
+    /// now refused, so such a report can never be posted.
+    function test_RevertWhen_PostEpochGap() public {
+        _post(_report(1, keccak256("a"), _noDebits()));
+        IUsageSettlement.Report memory r = _report(type(uint64).max, keccak256("max"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, type(uint64).max, 2));
+        settlement.post(r, sigs);
+        r = _report(3, keccak256("c"), _noDebits());
+        sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, 3, 2));
+        settlement.post(r, sigs);
+        _post(_report(2, keccak256("b"), _noDebits())); // the next epoch still posts
     }
 
     function test_RevertWhen_PostSameReportTwice() public {
         IUsageSettlement.Report memory r = _report(1, keccak256("root1"), _noDebits());
         bytes[] memory sigs = _sigs(_digest(r), 2);
         settlement.post(r, sigs);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 1, 1));
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, 1, 2));
         settlement.post(r, sigs);
     }
 
     function test_RevertWhen_PostOlderEpoch() public {
-        _post(_report(5, keccak256("r5"), _noDebits()));
-        IUsageSettlement.Report memory r = _report(4, keccak256("r4"), _noDebits());
+        _post(_report(1, keccak256("r1"), _noDebits()));
+        _post(_report(2, keccak256("r2"), _noDebits()));
+        IUsageSettlement.Report memory r = _report(1, keccak256("r1b"), _noDebits());
         bytes[] memory sigs = _sigs(_digest(r), 2);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 4, 5));
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, 1, 3));
         settlement.post(r, sigs);
     }
 
     function test_RevertWhen_PostEpochZero() public {
         IUsageSettlement.Report memory r = _report(0, keccak256("r0"), _noDebits());
         bytes[] memory sigs = _sigs(_digest(r), 2);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 0, 0));
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, 0, 1));
         settlement.post(r, sigs);
     }
 
@@ -627,8 +653,7 @@ contract UsageSettlementTest is SettlementBase {
         IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
         bytes[] memory sigs = _sigs(_digest(r), 2);
         address[] memory same = signerAddrs;
-        vm.prank(owner);
-        settlement.setSigners(same, 2); // same people, new version: old signatures stop verifying
+        _setSigners(same, 2); // same people, new version: old signatures stop verifying
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.ConfigVersionMismatch.selector, 1, 2));
         settlement.post(r, sigs);
     }
@@ -640,8 +665,7 @@ contract UsageSettlementTest is SettlementBase {
         address[] memory s = new address[](2);
         s[0] = signerAddrs[1];
         s[1] = signerAddrs[2];
-        vm.prank(owner);
-        settlement.setSigners(s, 2);
+        _setSigners(s, 2);
         IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
         assertEq(r.configVersion, 2);
         bytes32 d = _digest(r);
@@ -655,19 +679,46 @@ contract UsageSettlementTest is SettlementBase {
     function test_PostAfterRotation() public {
         _makeSigners(5);
         address[] memory s = signerAddrs;
-        vm.prank(owner);
-        settlement.setSigners(s, 3);
+        _setSigners(s, 3);
         IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
         settlement.post(r, _sigs(_digest(r), 3));
         assertEq(settlement.lastEpoch(), 1);
     }
 
-    function test_RevertWhen_PostInsufficientEscrow() public {
+    /// @dev Attack (issue 11 item 2): a payer withdrawing just before a post used to revert the whole post
+    /// (InsufficientEscrow), blocking every other platform. Now its debit alone is held back.
+    function test_PostHoldsBackDebitAboveEscrow() public {
         _fundUsd(100);
-        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _debits1(pidUsd, 101));
+        _fundEth(1 ether);
+        IUsageSettlement.Debit[] memory d = _debits2(pidUsd, 101, pidEth, 0.5 ether);
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), d);
         bytes[] memory sigs = _sigs(_digest(r), 2);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsufficientEscrow.selector, pidUsd, 100, 101));
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.DebitHeldBack(1, pidUsd, 101, 100);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.PlatformDebited(1, pidEth, 0.5 ether);
         settlement.post(r, sigs);
+        assertEq(settlement.platform(pidUsd).escrow, 100); // nothing taken
+        assertEq(settlement.totalDebited(address(usd)), 0);
+        assertEq(settlement.platform(pidEth).escrow, 0.5 ether);
+        assertEq(settlement.lastEpoch(), 1);
+    }
+
+    /// @dev With a root delay, the pending debits hash is of what was taken (held-back debits as 0), so the
+    /// guardian can still revoke with the applied list.
+    function test_RevokeAfterHeldBackDebit() public {
+        _fundUsd(100);
+        _fundEth(1 ether);
+        _delayed();
+        IUsageSettlement.Debit[] memory d = _debits2(pidUsd, 101, pidEth, 0.5 ether);
+        _post(_report(1, keccak256("r"), d));
+        (,,, bytes32 h) = settlement.pendingRoot();
+        IUsageSettlement.Debit[] memory applied = _debits2(pidUsd, 0, pidEth, 0.5 ether);
+        assertEq(h, _debitsHash(applied));
+        vm.prank(guardian);
+        settlement.revoke(1, applied);
+        assertEq(settlement.platform(pidEth).escrow, 1 ether);
+        assertEq(settlement.platform(pidUsd).escrow, 100);
     }
 
     function test_RevertWhen_PostDebitUnknownPlatform() public {
@@ -680,8 +731,7 @@ contract UsageSettlementTest is SettlementBase {
     // ================================================================== root delay and revoke
 
     function _delayed() internal {
-        vm.prank(owner);
-        settlement.setRootDelay(1 hours);
+        _setRootDelay(1 hours);
     }
 
     function test_PendingRootBecomesCurrentAfterDelay() public {
@@ -729,8 +779,7 @@ contract UsageSettlementTest is SettlementBase {
         _delayed();
         _post(_report(1, keccak256("r1"), _noDebits()));
         vm.warp(block.timestamp + 1 hours);
-        vm.prank(owner);
-        settlement.setRootDelay(0);
+        _setRootDelay(0);
         _post(_report(2, keccak256("r2"), _noDebits()));
         (bytes32 root, uint64 epoch) = settlement.currentRoot();
         assertEq(root, keccak256("r2"));
@@ -821,22 +870,30 @@ contract UsageSettlementTest is SettlementBase {
         settlement.revoke(1, inflated);
     }
 
-    /// @dev If an over-allocating accepted root let claims spend the pending report's debits, refunding them would
-    /// break solvency, so the revoke reverts instead.
-    function test_RevertWhen_RevokeRefundExceedsUnclaimed() public {
+    /// @dev Attack (issue 11 item 6): an earlier over-allocating root lets claims spend the pending report's debits;
+    /// revoke used to revert (all or nothing), so the bad pending root could not be stopped. Now it always clears
+    /// the pending root and refunds what is still unclaimed.
+    function test_RevokeAlwaysWorksAfterOverAllocation() public {
         _fundUsd(1000);
         // epoch 1 allocates 100 to alice without debiting anything (a faulty oracle)
         (bytes32[] memory tree, bytes32 leaf) = _singleLeafTree(alice, address(usd), 100);
         _post(_report(1, MerkleHelper.root(tree), _noDebits()));
         _delayed();
-        IUsageSettlement.Debit[] memory d = _debits1(pidUsd, 100);
+        IUsageSettlement.Debit[] memory d = _debits1(pidUsd, 150);
         _post(_report(2, keccak256("r2"), d));
-        settlement.claim(alice, address(usd), 100, MerkleHelper.proof(tree, leaf));
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageSettlement.RefundExceedsUnclaimed.selector, address(usd), 100, 100, 100)
-        );
+        settlement.claim(alice, address(usd), 100, MerkleHelper.proof(tree, leaf)); // spends 100 of the 150
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.DebitRefunded(2, pidUsd, 50);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RootRevoked(2);
         vm.prank(guardian);
         settlement.revoke(2, d);
+        (bytes32 pRoot,,,) = settlement.pendingRoot();
+        assertEq(pRoot, bytes32(0));
+        assertEq(settlement.platform(pidUsd).escrow, 1000 - 150 + 50);
+        assertEq(settlement.totalDebited(address(usd)), 100);
+        assertEq(settlement.totalClaimed(address(usd)), 100);
+        assertEq(usd.balanceOf(address(settlement)), 900);
     }
 
     // ================================================================== claim
