@@ -81,8 +81,22 @@ class SettlementView:
             raise UnknownPlatform(platform_id) from exc
         _payer, token, rates, escrow = info
         return PlatformState(
-            platform_id, Web3.to_checksum_address(token), tuple(int(r) for r in rates), int(escrow)
+            platform_id,
+            Web3.to_checksum_address(token),
+            tuple(int(r) for r in rates),
+            int(escrow) - self._matured_withdrawal(platform_id, block),
         )
+
+    def _matured_withdrawal(self, platform_id: int, block: int | None) -> int:
+        """A withdrawal request already executable at `block` counts as withdrawn: a post would
+        hold that platform's debit back (DebitHeldBack) if the payer withdrew before it."""
+        amount, available_at = self.contract.functions.pendingWithdrawal(platform_id).call(
+            block_identifier=self._at(block)
+        )
+        if not amount:
+            return 0
+        timestamp = int(self.w3.eth.get_block(self._at(block))["timestamp"])
+        return int(amount) if int(available_at) <= timestamp else 0
 
     def post_function(
         self, report_tuple: tuple[Any, ...], signatures: list[bytes]

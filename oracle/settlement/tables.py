@@ -1,4 +1,4 @@
-"""Tables of per-account settlement (SQLAlchemy Core); migration 0003_account_settlement.
+"""Tables of per-account settlement (SQLAlchemy Core); migration 0004_account_settlement.
 
 Addresses are stored lower-case 0x-hex (42 characters), so text order is byte order; the query
 functions return checksum addresses. Token amounts can exceed 64 bits and are decimal text;

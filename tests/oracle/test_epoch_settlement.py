@@ -261,7 +261,9 @@ def test_revoked_root_settles_nothing_and_its_usage_posts_again(world: EpochWorl
     assert claimed == sum(_expected_recipient_amounts(world, STABLE).values())
 
 
-def test_escrow_withdrawn_between_build_and_post_abandons_and_rebuilds(world: EpochWorld) -> None:
+def test_a_matured_withdrawal_request_holds_the_platform_back_until_it_deposits(
+    world: EpochWorld,
+) -> None:
     world.deposit(STABLE, 10**12)
     store = world.new_store("solo")
     owner = world.settlement()
@@ -270,26 +272,15 @@ def test_escrow_withdrawn_between_build_and_post_abandons_and_rebuilds(world: Ep
     payer = world.accounts[6]
     world.settlement(payer).request_withdrawal(STABLE, 10**12)
     world.submit(STABLE, EPOCH_ONE_STABLE)
+    runner = world.runner(world.node(store, 0), [])
 
-    withdrawn: list[str] = []
-
-    def withdraw_after_signing(point: str) -> None:
-        if point == "after_sign" and not withdrawn:
-            withdrawn.append(point)
-            world.settlement(payer).withdraw(STABLE, payer.address)
-
-    runner = world.runner(world.node(store, 0), [], crash=withdraw_after_signing)
-
-    first = runner.run_once()
-
-    assert first.status == "waiting"
-    assert "InsufficientEscrow" in first.message
-    assert world.settlement().last_epoch() == 0
-    with store.engine.connect() as conn:
-        assert repo.get_epoch(conn, 1).status == "abandoned"  # type: ignore[union-attr]
+    # The request is executable now, so the oracle counts it as withdrawn: nothing to cover with.
     held = runner.run_once()
+
     assert held.status == "skipped"
     assert [h.platform_id for h in held.held_back] == [STABLE]
+    assert world.settlement().last_epoch() == 0
+    world.settlement(payer).withdraw(STABLE, payer.address)
     world.deposit(STABLE, 10**12)
     posted = runner.run_once()
     assert posted.status == "posted"

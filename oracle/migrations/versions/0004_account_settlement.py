@@ -1,7 +1,7 @@
 """Per-account settlement: split recipient lists, track flattenings, credits, leaves, tree levels.
 
-Revision ID: 0003_account_settlement
-Revises: 0002_epochs
+Revision ID: 0004_account_settlement
+Revises: 0003_dsrf
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_account_settlement"
-down_revision = "0002_epochs"
+revision = "0004_account_settlement"
+down_revision = "0003_dsrf"
 branch_labels = None
 depends_on = None
 
