@@ -31,6 +31,8 @@ def publish_track_to_catalog(session: Session, chain: ChainGateway, track: Track
         split_address=track.split_address,
         controller=str(info[1]),
         consents=consents,
+        # TrackInfo.settleToSplit (immutable): the split itself is the settlement account.
+        settle_to_split=bool(info[5]) if len(info) > 5 else None,
         recipients=[c.address for c in listed] if listed else None,
         shares=[c.share for c in listed] if listed else None,
     )
