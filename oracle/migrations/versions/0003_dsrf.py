@@ -63,7 +63,13 @@ def upgrade() -> None:
         sa.Column("revenue", sa.Text, nullable=False, server_default=""),
     )
     op.create_index("ix_oracle_dsr_revenue_track", "oracle_dsr_revenue", ["track_id"])
-    op.create_index("ix_oracle_dsr_revenue_isrc", "oracle_dsr_revenue", ["isrc"])
+    op.create_index(
+        "ix_oracle_dsr_revenue_isrc",
+        "oracle_dsr_revenue",
+        ["isrc"],
+        sqlite_where=sa.text("track_id IS NULL"),
+        postgresql_where=sa.text("track_id IS NULL"),
+    )
     op.create_table(
         "oracle_dsr_files",
         _version_fk(primary_key=True),
