@@ -16,7 +16,7 @@ from api.db.txlock import install_shared_lock
 from api.settings import ApiSettings
 from oracle.settings import OracleSettings
 
-KINDS = ("api", "worker", "indexer")
+KINDS = ("api", "worker", "indexer", "observer")
 
 
 def _stop_event() -> threading.Event:
@@ -38,17 +38,28 @@ def run(kind: str, payload: dict[str, object]) -> None:
         import uvicorn
 
         from api.app import create_app
+        from api.server import uvicorn_options
 
         settings = ApiSettings.model_validate(payload["settings"])
         install_shared_lock(settings.database_url)
         app = create_app(settings, run_migrations=False)  # `up` migrated before starting us
-        uvicorn.run(app, host=str(payload["host"]), port=int(str(payload["port"])))
+        # api.server: uvloop + httptools, no per-request access log unless asked for.
+        uvicorn.run(
+            app, host=str(payload["host"]), port=int(str(payload["port"])), **uvicorn_options()
+        )
     elif kind == "worker":
         from oracle.worker import run_worker
 
         oracle = OracleSettings.model_validate(payload["settings"])
         install_shared_lock(oracle.database_url)
         run_worker(oracle)
+    elif kind == "observer":
+        from oracle.nodes.config import NodeSettings
+        from oracle.nodes.server import run_node
+
+        node = NodeSettings.model_validate(payload["settings"])
+        install_shared_lock(node.database_url)  # the API's store, shared with the API
+        run_node(node)
     elif kind == "indexer":
         from royalties_system.launcher.indexer_loop import run_indexer
 
