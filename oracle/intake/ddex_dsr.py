@@ -56,7 +56,8 @@ class RevenueLine(NamedTuple):
     territory: str
     currency: str
     units: int
-    revenue: Decimal | None
+    #: Exact decimal text as summed from the report's cells; "" when the profile has none.
+    revenue: str
 
 
 @dataclass(frozen=True)
@@ -165,59 +166,59 @@ def to_aggregate(
         for c in result.contexts
     ]
     ctx_class = [c.usage_class for c in result.contexts]
-    width = len(groups) or 1
     track_of = [by_isrc.get(isrc) if isrc else None for isrc in result.isrcs]
     micro, first_line, last_line = agg.micro, agg.first_line, agg.last_line
     unknown: dict[tuple[int, int], list[int]] = {}  # (isrc index, class) -> [micro, first, last]
-    lines: dict[int, int] = {}  # isrc index * width + group -> units
-    moneys: dict[int, Decimal] = {}
+    group_keys = list(groups)
     revenue = result.revenue
-    for isrc_index, ctx_index, count, first, last in result.entries():
-        key = isrc_index * CONTEXTS + ctx_index
-        cls = ctx_class[ctx_index]
+    contexts = range(len(result.contexts))
+    for isrc_index, (counts, firsts, lasts) in enumerate(result.rows):
         track_id = track_of[isrc_index]
-        if track_id is not None:
-            packed = track_id * KEY_SHIFT + cls
-            current = micro.get(packed)
-            if current is None:
-                micro[packed] = count * UNIT_SCALE
-                first_line[packed], last_line[packed] = first, last
+        per_group: dict[int, int] = {}
+        moneys: dict[int, Decimal] = {}
+        for ctx in contexts:
+            last = lasts[ctx]
+            if not last:
+                continue
+            count, first, cls = counts[ctx], firsts[ctx], ctx_class[ctx]
+            if track_id is not None:
+                packed = track_id * KEY_SHIFT + cls
+                current = micro.get(packed)
+                if current is None:
+                    micro[packed] = count * UNIT_SCALE
+                    first_line[packed], last_line[packed] = first, last
+                else:
+                    micro[packed] = current + count * UNIT_SCALE
+                    first_line[packed] = min(first_line[packed], first)
+                    last_line[packed] = max(last_line[packed], last)
+                if cls in AI_CLASS_VALUES:
+                    generated = (track_id, cls)
+                    agg.generations[generated] = agg.generations.get(generated, 0) + count
             else:
-                micro[packed] = current + count * UNIT_SCALE
-                first_line[packed] = min(first_line[packed], first)
-                last_line[packed] = max(last_line[packed], last)
-            if cls in AI_CLASS_VALUES:
-                agg.generations[(track_id, cls)] = agg.generations.get((track_id, cls), 0) + count
-        else:
-            held = unknown.setdefault((isrc_index, cls), [0, first, last])
-            held[0] += count * UNIT_SCALE
-            held[1], held[2] = min(held[1], first), max(held[2], last)
-        line_key = isrc_index * width + ctx_group[ctx_index]
-        lines[line_key] = lines.get(line_key, 0) + count
-        if revenue:
-            money = revenue.get(key)
-            if money is not None:
-                moneys[line_key] = moneys.get(line_key, Decimal(0)) + money
+                held = unknown.setdefault((isrc_index, cls), [0, first, last])
+                held[0] += count * UNIT_SCALE
+                held[1], held[2] = min(held[1], first), max(held[2], last)
+            group = ctx_group[ctx]
+            per_group[group] = per_group.get(group, 0) + count
+            if revenue:
+                money = revenue.get(isrc_index * CONTEXTS + ctx)
+                if money is not None:
+                    moneys[group] = moneys.get(group, Decimal(0)) + money
+        isrc = result.isrcs[isrc_index]
+        for group, units in sorted(per_group.items()):
+            money = moneys.get(group)
+            agg.lines.append(
+                RevenueLine(
+                    isrc,
+                    track_id,
+                    *group_keys[group],
+                    units,
+                    "" if money is None else str(money),
+                )
+            )
     for (isrc_index, cls), (held_micro, first, last) in sorted(unknown.items()):
         samples = (first,) if first == last else (first, last)
         agg.unknown.append(UnknownUsage(result.isrcs[isrc_index], cls, held_micro, samples))
-    group_keys = list(groups)
-    for line_key, units in sorted(lines.items()):
-        isrc_index, group = divmod(line_key, width)
-        cls, use, model, territory, currency = group_keys[group]
-        agg.lines.append(
-            RevenueLine(
-                result.isrcs[isrc_index],
-                track_of[isrc_index],
-                cls,
-                use,
-                model,
-                territory,
-                currency,
-                units,
-                moneys.get(line_key),
-            )
-        )
     return agg
 
 

@@ -47,7 +47,7 @@ def test_real_profile_dsr_is_signed_accepted_settled_and_paid(world: EpochWorld)
     for store in (coordinator, peer):
         with store.engine.begin() as conn:
             for track_id in tracks:
-                split = world.tracks[track_id][0]
+                split, recipients, shares = world.tracks[track_id]
                 upsert_track(
                     conn,
                     track_id,
@@ -55,6 +55,8 @@ def test_real_profile_dsr_is_signed_accepted_settled_and_paid(world: EpochWorld)
                     isrc=_isrc(track_id),
                     split_address=split,
                     consents={4: Consent(granted_at=1), 5: Consent(granted_at=1)},
+                    recipients=recipients,
+                    shares=shares,
                 )
     message_id = "DSR-E2E-0001"
     path, period = _dsr(world, tracks, message_id)
@@ -92,15 +94,15 @@ def test_real_profile_dsr_is_signed_accepted_settled_and_paid(world: EpochWorld)
     assert dict(outcome.debits) == {STABLE: debit}
     assert world.escrow(STABLE) == escrow_before - debit
 
-    owed: dict[str, int] = {}
+    owed: dict[tuple[str, str], int] = {}
     for (track, _pid), amount in expected.items():
         _split, recipients, shares = world.tracks[track]
         for recipient, share in zip(recipients, shares, strict=True):
-            owed[recipient] = owed.get(recipient, 0) + amount * share // 1_000_000
-    before = {r: world.balance(r, STABLE) for r in owed}
-    paid = world.pull_all(Path(outcome.data_path))
-    assert sum(paid.values()) == debit
-    world.release_all(world.token)
-    for recipient, amount in owed.items():
-        assert world.balance(recipient, STABLE) - before[recipient] == amount
+            key = (recipient.lower(), world.token.lower())
+            owed[key] = owed.get(key, 0) + amount * share // 1_000_000
+    before = {account: world.balance(account, STABLE) for account, _token in owed}
+    paid = world.claim_all(coordinator, Path(outcome.data_path), batch=True)
+    assert paid == owed
+    for (account, _token), amount in owed.items():
+        assert world.balance(account, STABLE) - before[account] == amount
     assert HexBytes(outcome.root)

@@ -7,7 +7,8 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from oracle.intake.units import parse_units
+from oracle.intake.units import MAX_UNIT_DIGITS
+from oracle.intake.units import parse_count as parse_plain_count
 
 _ESCAPED_BAR = re.compile(r"(?<!\\)\|")
 #: The schemas' ISRC pattern (no hyphens in DSRF cells); stored upper-case.
@@ -18,7 +19,7 @@ _DATE_TIME = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 )
 #: Counts longer than this are refused (a micro-unit row must fit 64 bits).
-MAX_COUNT_DIGITS = 12
+MAX_COUNT_DIGITS = MAX_UNIT_DIGITS
 
 
 def split_multi(text: str) -> list[str]:
@@ -37,16 +38,13 @@ def isrc_or_none(text: str) -> str | None:
     return value.upper() if _ISRC.match(value) else None
 
 
-def parse_count(text: str) -> tuple[int | None, str | None]:
+def parse_count(text: str, what: str = "count") -> tuple[int | None, str | None]:
     """(count, None) or (None, why not): ASCII digits only, at most MAX_COUNT_DIGITS.
 
-    The one place a count cell is parsed (the hot loop only takes short plain-digit cells
-    itself); it defers to oracle.intake.units.parse_units so the shared rules apply.
+    The one place a count cell is parsed (the read loop only takes short plain-digit cells
+    itself): oracle.intake.units.parse_count, so the shared rules apply.
     """
-    value = text.strip()
-    if len(value) > MAX_COUNT_DIGITS and value.isdigit():
-        return None, f"more than {MAX_COUNT_DIGITS} digits: {value!r}"
-    return parse_units(value)
+    return parse_plain_count(text, MAX_COUNT_DIGITS, what)
 
 
 def parse_decimal(text: str) -> Decimal | None:

@@ -11,6 +11,11 @@ block (SU01/SU02 TransactedResource by ResourceReference, SU03 DspResourceId) or
 (TransactedRelease: RE01 = every resource of the block, RE02 = its UsedResources), and at a
 summary (SummaryRecordId) giving CommercialModel, UseType and Territory; an SU03 without one
 takes it from the LI01 that follows it.
+
+Speed: the common line, a full-width SU02 of the current block, is matched as bytes against the
+block's resource references and the known SU02 summary ids and counted into per-ISRC rows of
+per-context counts; every other line is decoded (UTF-8 checked) and read in full. So an SU02's
+cells the oracle does not read are not UTF-8 checked.
 """
 
 from __future__ import annotations

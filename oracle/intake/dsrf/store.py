@@ -58,10 +58,7 @@ def record_dsr_extras(conn: Connection, version_id: int, aggregate: object) -> N
             else ", ".join(f":{n}" for n in range(1, len(columns) + 1))
         )
         statement = f"INSERT INTO {revenue_lines.name} ({', '.join(columns)}) VALUES ({marks})"
-        rows = [
-            (version_id, *line[:8], "" if line.revenue is None else str(line.revenue))
-            for line in aggregate.lines
-        ]
+        rows = [(version_id, *line) for line in aggregate.lines]
         conn.exec_driver_sql(statement, rows)
     if aggregate.files:
         conn.execute(

@@ -1,8 +1,18 @@
-"""Tables of DSR intake (migration 0003_dsrf creates exactly these)."""
+"""Tables of DSR intake (migration 0004_dsrf creates exactly these)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, SmallInteger, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from oracle.store.schema import AutoId, metadata
 
@@ -51,7 +61,13 @@ revenue_lines = Table(
     # Exact decimal text as summed from the report's cells ("" when the profile reports none).
     Column("revenue", Text, nullable=False, server_default=""),
     Index("ix_oracle_dsr_revenue_track", "track_id"),
-    Index("ix_oracle_dsr_revenue_isrc", "isrc"),
+    # Only the lines still waiting for their track (what registering a track looks up).
+    Index(
+        "ix_oracle_dsr_revenue_isrc",
+        "isrc",
+        sqlite_where=text("track_id IS NULL"),
+        postgresql_where=text("track_id IS NULL"),
+    ),
 )
 
 #: The files of a multi-file report version, in FileNumber order (their hashes are signed).

@@ -1,7 +1,7 @@
 """DSR intake tables: class overrides, unknown-ISRC usage, revenue per line, report files.
 
-Revision ID: 0003_dsrf
-Revises: 0002_epochs
+Revision ID: 0004_dsrf
+Revises: 0003_account_settlement
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_dsrf"
-down_revision = "0002_epochs"
+revision = "0004_dsrf"
+down_revision = "0003_account_settlement"
 branch_labels = None
 depends_on = None
 
@@ -63,7 +63,13 @@ def upgrade() -> None:
         sa.Column("revenue", sa.Text, nullable=False, server_default=""),
     )
     op.create_index("ix_oracle_dsr_revenue_track", "oracle_dsr_revenue", ["track_id"])
-    op.create_index("ix_oracle_dsr_revenue_isrc", "oracle_dsr_revenue", ["isrc"])
+    op.create_index(
+        "ix_oracle_dsr_revenue_isrc",
+        "oracle_dsr_revenue",
+        ["isrc"],
+        sqlite_where=sa.text("track_id IS NULL"),
+        postgresql_where=sa.text("track_id IS NULL"),
+    )
     op.create_table(
         "oracle_dsr_files",
         _version_fk(primary_key=True),
