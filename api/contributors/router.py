@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth.dependencies import SelfOrOperator
 from api.chain.dependencies import Chain
+from api.concurrency.flights import app_flights
 from api.contributors.dashboard_cache import DashboardCache
 from api.contributors.schemas import (
     Claimable,
@@ -92,8 +93,12 @@ def relay_claim(
     session: DbSession,
     chain: Chain,
     idempotency_key: IdempotencyKey,
+    request: Request,
 ) -> ClaimOut:
-    return ContributorService(session, chain).relay(address, body, idempotency_key, principal)
+    flights = app_flights(request.app.state, "claim_flights")
+    return ContributorService(session, chain).relay(
+        address, body, idempotency_key, principal, flights
+    )
 
 
 @contributor_routes.post(

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from api.auth.dependencies import ensure_self_or_operator
 from api.auth.principal import Principal
 from api.chain.gateway import ChainGateway
+from api.concurrency.flights import KeyedLocks, run_idempotent
 from api.contributors.dashboard import build_dashboard
 from api.contributors.dashboard_cache import DashboardCache, DataVersion
 from api.contributors.models import RelayedClaim
@@ -190,20 +191,40 @@ class ContributorService:
         )
 
     def relay(
-        self, address: str, request: ClaimRequest, key: str, principal: Principal
+        self,
+        address: str,
+        request: ClaimRequest,
+        key: str,
+        principal: Principal,
+        flights: KeyedLocks | None = None,
     ) -> ClaimOut:
+        """Relays the claim once per Idempotency-Key, one claim at a time per account.
+
+        Single flight per account (all its tokens) in this process; the (address, key) unique row
+        catches a twin in another process. A replay of a finished key answers the first result
+        and sends nothing; a plan with nothing to claim sends no transaction; any failure marks
+        the row failed (never left pending), so the same key can be retried.
+        """
         ensure_self_or_operator(principal, address)
         request_hash = (
             "0x"
             + keccak(json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()).hex()
         )
-        claim = self.repo.claim_by_key(address, key)
-        if claim is not None:
+
+        def replay() -> ClaimOut | None:
+            claim = self.repo.claim_by_key(address, key)
+            if claim is None:
+                return None
             if claim.request_hash != request_hash:
                 raise Conflict("Idempotency-Key: already used for a different claim request")
-            if claim.status not in ("pending", "failed"):
-                return self._claim_out(claim)
-        else:
+            if claim.status in ("pending", "failed"):
+                return None  # resumed under the flight lock: claims never pay twice
+            return self._claim_out(claim)
+
+        def start() -> RelayedClaim:
+            claim = self.repo.claim_by_key(address, key)
+            if claim is not None:
+                return claim
             settings = self.chain.settings
             since = utc_now() - timedelta(seconds=settings.claim_rate_window_seconds)
             if self.repo.claims_since(address, since) >= settings.claim_rate_limit:
@@ -212,9 +233,7 @@ class ContributorService:
                     f"{settings.claim_rate_window_seconds} s; send the calldata yourself meanwhile",
                     {"retry_after_seconds": settings.claim_rate_window_seconds},
                 )
-            # Recorded before sending: a crash leaves it pending and a retry with the same key
-            # resumes it. Claims and releases never pay twice, so resuming is safe.
-            claim = self.repo.save_claim(
+            return self.repo.save_claim(
                 RelayedClaim(
                     address=address,
                     idempotency_key=key,
@@ -223,27 +242,42 @@ class ContributorService:
                     created_at=utc_now(),
                 )
             )
-        plan = self._plan(address, request)
-        functions = claim_functions(self.chain, plan, address)
-        if not functions:
-            claim.status = "nothing_to_claim"
+
+        def perform(claim: RelayedClaim) -> ClaimOut:
+            plan = self._plan(address, request)
+            functions = claim_functions(self.chain, plan, address)
+            if not functions:
+                claim.status = "nothing_to_claim"
+                return self._claim_out(self.repo.save_claim(claim))
+            hashes: list[str] = []
+            try:
+                for function in functions:
+                    receipt = self.chain.send_as_relayer(function)
+                    hashes.append(receipt["transactionHash"].to_0x_hex())
+            except ContractRevert as exc:
+                claim.pull_tx_hashes = json.dumps(hashes)
+                raise chain_revert_from(exc) from exc
+            claim.status = "sent"
+            claim.tx_hash = hashes[0]
+            claim.error = None
+            claim.pull_tx_hashes = json.dumps(hashes)
             return self._claim_out(self.repo.save_claim(claim))
-        hashes: list[str] = []
-        try:
-            for function in functions:
-                receipt = self.chain.send_as_relayer(function)
-                hashes.append(receipt["transactionHash"].to_0x_hex())
-        except ContractRevert as exc:
+
+        def fail(claim: RelayedClaim, exc: BaseException) -> None:
+            self.session.rollback()
             claim.status = "failed"
             claim.error = str(exc)[:2000]
-            claim.pull_tx_hashes = json.dumps(hashes)
             self.repo.save_claim(claim)
-            raise chain_revert_from(exc) from exc
-        claim.status = "sent"
-        claim.tx_hash = hashes[0]
-        claim.error = None
-        claim.pull_tx_hashes = json.dumps(hashes)
-        return self._claim_out(self.repo.save_claim(claim))
+
+        outcome = run_idempotent(
+            flights or KeyedLocks(),
+            [("claim", address.lower())],
+            replay=replay,
+            start=start,
+            perform=perform,
+            fail=fail,
+        )
+        return outcome.value
 
     @staticmethod
     def _claim_out(claim: RelayedClaim) -> ClaimOut:

@@ -21,6 +21,8 @@ from api_helpers import bearer
 from live_api import LiveApi, LivePlatform, live_for
 from sqlalchemy import Connection, create_engine, select, text
 
+from oracle.epoch.wiring import build_runner
+from oracle.settings import OracleSettings
 from oracle.store.records import ReportStatus
 from oracle.store.report_repository import report_history
 from oracle.store.usage_repository import payable_totals
@@ -183,3 +185,69 @@ def test_sqlite_writes_are_serialised_across_processes(tmp_path: Path) -> None:
             conn.execute(select(text("value")).select_from(text("oracle_counters"))).scalar() == 200
         )
     engine.dispose()
+
+
+def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
+    live: LiveApi, setup: tuple[LivePlatform, int, tuple[int, int]], w3: Any
+) -> None:
+    """20 parallel relayed claims with one Idempotency-Key, then 20 with different keys."""
+    from api_helpers import address_of, sign_in
+
+    from chain_client.constants import NATIVE_TOKEN
+
+    platform, track, _ = setup
+    settlement = live.gateway.contract("UsageSettlement")
+    payer = address_of(platform.key)
+    deposit = settlement.functions.deposit(platform.platform_id, 10**18).build_transaction(
+        {"from": payer, "value": 10**18}
+    )
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(deposit))
+    oracle = OracleSettings(
+        database_url=live.settings.database_url,
+        data_dir=live.settings.data_dir,
+        rpc_url=live.settings.rpc_url,
+        chain_id=live.settings.chain_id,
+        settlement_address=live.settlement,
+        node_key=live.keys[1],
+        confirmations=0,
+    )
+    runner = build_runner(oracle)
+    try:
+        assert runner.runner.run_once().status == "posted"
+    finally:
+        runner.close()
+    artist = live.keys[11]
+    account = address_of(artist)
+    token = sign_in(live.http, artist)  # type: ignore[arg-type]
+    claimable = live.http.get(f"/v1/contributors/{account}/claimable", headers=bearer(token))
+    owed = int(claimable.json()["per_token"][NATIVE_TOKEN])
+    assert owed > 0
+    before = w3.eth.get_balance(account)
+    relayer = address_of(live.keys[19])
+    nonce_before = w3.eth.get_transaction_count(relayer)
+
+    def claim(key: str) -> httpx.Response:
+        with httpx.Client(base_url=live.base_url, timeout=120) as http:
+            return http.post(
+                f"/v1/contributors/{account}/claims",
+                json={},
+                headers={**bearer(token), "Idempotency-Key": key},
+            )
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        same = list(pool.map(claim, ["same-key"] * PARALLEL))
+        different = list(pool.map(claim, [f"key-{n}" for n in range(PARALLEL)]))
+    print(  # noqa: T201
+        f"{PARALLEL} parallel claims, one key: {sorted({r.status_code for r in same})}; "
+        f"different keys: {sorted({r.status_code for r in different})}"
+    )
+    assert [r.status_code for r in same] == [200] * PARALLEL, [r.text for r in same]
+    assert len({r.text for r in same}) == 1  # every replay answers the first result
+    assert same[0].json()["status"] == "sent"
+    assert all(r.status_code in (200, 429) for r in different), [r.text for r in different]
+    assert all(r.json()["status"] == "nothing_to_claim" for r in different if r.status_code == 200)
+    assert w3.eth.get_balance(account) - before == owed  # exactly the claimable amount
+    assert w3.eth.get_transaction_count(relayer) - nonce_before == 1  # no no-op transaction
+    with live.engine.connect() as conn:
+        statuses = conn.execute(text("SELECT status FROM api_relayed_claim")).scalars().all()
+    assert "pending" not in statuses

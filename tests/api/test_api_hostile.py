@@ -144,16 +144,13 @@ def _csv(rows: list[str], meta: dict[str, object] | None = None, rid: str = "hos
 
 def _dsr(count: str, rid: str = "MSG-HOSTILE") -> Any:
     def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
-        head = "\t".join(
-            [
-                "HEAD", "1.1", "BasicAudioProfile", "1.1", rid, "2023-11-21T10:00:00Z", "1", "1",
-                "2023-11-14", "2023-11-14", "PADPIDA2014021302X", "Example Platform", "Streaming",
-            ]
-        )  # fmt: skip
-        lines = [head, f"SY01\tS1\t{count}\tSubscription", f"RU01\tS1\t{ISRC}\tStream\t{count}"]
-        lines.append("FOOT\t4\t1\t1")
-        content = ("\n".join(lines) + "\n").encode()
-        day = 1_699_920_000  # 2023-11-14, the HEAD's start and end date
+        from oracle.intake.dsrf.builder import DsrWriter
+
+        writer = DsrWriter(rid, "2023-11-14", "2023-11-14")
+        writer.stream_summary("S1", "OnDemandStream")
+        writer.stream_block(1, ISRC, "S1", count)
+        content = writer.finish().encode()
+        day = 1_699_920_000  # 2023-11-14, the HEAD's start and end date (inclusive)
         signature = _file_signature(api, platform, content, rid, 2, (day, day + 86_400))
         return api.http.post(
             f"/v1/platforms/{platform.platform_id}/reports/dsr",
@@ -412,11 +409,15 @@ CASES = [
         ("file",),
     ),  # fmt: skip
     # ---- DSR -------------------------------------------------------------------------------
-    Case("dsr NumberOfUsages: 5000 digits", _dsr(HUGE), ("NumberOfUsages", "TotalUsages")),
+    Case(
+        "dsr NumberOfStreams: 5000 digits",
+        _dsr(HUGE),
+        ("NumberOfStreams", "NumberOfUsages", "TotalUsages"),
+    ),
     Case(
         "dsr NumberOfUsages: full-width digit",
         _dsr("\uff16", "MSG-H2"),
-        ("NumberOfUsages", "TotalUsages"),
+        ("NumberOfStreams", "NumberOfUsages", "TotalUsages"),
     ),  # fmt: skip
     # ---- SIWE ------------------------------------------------------------------------------
     Case("siwe: URI of another origin", _siwe(uri="https://evil.example"), ("uri",)),
