@@ -337,8 +337,11 @@ def test_forged_platform_signature_is_refused_by_every_node(cluster: Cluster) ->
                 )
                 assert settled[0][0] == 0
         finally:
+            # Heal the leader's store: the sneaked version was never validly accepted.
             leader.sql(
-                "UPDATE oracle_reports SET status = 'rejected' WHERE raw_hash = :h", h=sneaked
+                "UPDATE oracle_reports SET status = 'rejected', intake_seq = NULL "
+                "WHERE raw_hash = :h",
+                h=sneaked,
             )
         cluster.wait_caught_up()
         return outcome, f"{leader.name} held a forged report"
