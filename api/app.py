@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.auth.dependencies import wallet_self_or_operator
 from api.auth.principal_cache import PrincipalCache
 from api.auth.router import router as auth_router
 from api.chain.gateway import ChainGateway
@@ -22,6 +24,7 @@ from api.error_handlers import install_error_handlers
 from api.health import router as health_router
 from api.oracle_nodes.router import router as oracle_nodes_router
 from api.platforms.router import router as platforms_router
+from api.read_cache import CachedRoute, ReadCacheMiddleware, ReadCacheStats, public
 from api.reports.router import router as reports_router
 from api.settings import ApiSettings
 from api.tracks.router import router as tracks_router
@@ -33,6 +36,32 @@ Every error is `{"code", "message", "details"}`. Amounts are integers in token b
 serialised as decimal strings. Authenticate with `Authorization: Bearer <token>`: the operator's
 admin token, a wallet session from `/v1/auth/siwe`, or a platform API key from onboarding.
 """
+
+
+_ADDRESS = r"(?P<address>0x[0-9a-fA-F]{40})"
+
+# The reads served from memory while their data is unchanged (api.read_cache). Each guard is
+# the route's own dependency, so a stored body reaches only a caller the route would answer.
+CACHED_READS = (
+    CachedRoute(
+        "dashboard",
+        re.compile(rf"/v1/contributors/{_ADDRESS}/dashboard"),
+        wallet_self_or_operator,
+    ),
+    CachedRoute(
+        "claimable",
+        re.compile(rf"/v1/contributors/{_ADDRESS}/claimable"),
+        wallet_self_or_operator,
+        chain=True,
+    ),
+    CachedRoute(
+        # Public; without ?epoch= it answers for the chain's current root, hence the chain head.
+        "proof",
+        re.compile(rf"/v1/settlement/proof/{_ADDRESS}"),
+        public,
+        chain=True,
+    ),
+)
 
 
 def migrate_all(engine: Engine) -> None:
@@ -77,6 +106,8 @@ def create_app(
     app.state.dashboard_builds = SingleFlight()
     app.state.principal_cache = PrincipalCache()
     install_error_handlers(app)
+    app.state.read_cache = ReadCacheStats()
+    app.add_middleware(ReadCacheMiddleware, routes=CACHED_READS, stats=app.state.read_cache)
     for router in (
         health_router,
         auth_router,

@@ -173,6 +173,10 @@ def upsert_track(
         if not split_address:
             raise CatalogError(f"track {track_id}: recipients given without a split_address")
         set_split_recipients(conn, split_address, recipients or (), shares or ())
+    if normalized is not None:
+        from oracle.intake.dsrf.store import resolve_unknown_usage  # (imports rules -> catalog)
+
+        resolve_unknown_usage(conn, track_id)
     found = get_tracks(conn, [track_id])
     return found[track_id]
 

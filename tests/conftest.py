@@ -10,7 +10,11 @@ instead of the shared `deployment`.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +22,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from chain_client.compiler import Artifacts, compile_contracts
+from chain_client.compiler import Artifacts, compile_contracts, default_project_root
 from chain_client.deploy import Deployment, deploy_all
 from chain_client.devchain import DevChain
 from chain_client.reverts import RevertDecoder
@@ -40,9 +44,71 @@ def w3(dev_chain: DevChain) -> Web3:
     return Web3(Web3.HTTPProvider(dev_chain.rpc_url, request_kwargs={"timeout": 30}))
 
 
+POSTGRES_URL_ENV = "ROYALTIES_TEST_POSTGRES_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker gets a PostgreSQL database of its own.
+
+    Fixtures that migrate the one named by ROYALTIES_TEST_POSTGRES_URL (tests/api) would race
+    each other's migrations and rows from two workers; so each worker creates `<name>_<worker>`
+    once and points the variable at it. Without xdist nothing changes."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    server_url = os.environ.get(POSTGRES_URL_ENV)
+    if not worker or not server_url:
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    name = f"{url.database}_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    os.environ[POSTGRES_URL_ENV] = url.set(database=name).render_as_string(hide_password=False)
+    config.stash[_WORKER_DATABASE] = (server_url, name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    created = config.stash.get(_WORKER_DATABASE, None)
+    if created is None:
+        return
+    from sqlalchemy import create_engine
+
+    server_url, name = created
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+    os.environ[POSTGRES_URL_ENV] = server_url
+
+
+_WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The forge suite first: it is the longest single item, so under pytest-xdist one worker
+    starts it at once while the other takes the Python tests."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("forge") else 1)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Artifacts:
-    return compile_contracts()
+    """Compiled once per source hash for all workers: the first compiles under a file lock
+    (solcjs takes tens of seconds), the others wait for it and read the cache."""
+    build = default_project_root() / ".build"
+    build.mkdir(parents=True, exist_ok=True)
+    with open(Path(build) / ".compile.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return compile_contracts()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -84,13 +84,19 @@ def build_dashboard(
     for event in repo.events_for_account("Claimed", address):
         claimed[str(event.args["token"]).lower()] += int(event.args["amount"])
 
+    paths_of = account_paths(
+        conn,
+        address,
+        {
+            t: (tracks_by_id[t].split_address, members[t].share if t in members else None)
+            for t in track_ids
+        },
+    )
     tracks: list[TrackDashboard] = []
     for track_id in track_ids:
         track = tracks_by_id[track_id]
         member = members.get(track_id)
-        paths = account_paths(
-            conn, track_id, address, track.split_address, member.share if member else None
-        )
+        paths = paths_of[track_id]
         rows = settled_by_track[track_id]
         accrued: dict[str, int] = defaultdict(int)
         for row in rows:

@@ -11,14 +11,17 @@ so their per-track and per-epoch figures add up to the account's leaf.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from api.contributors.repository import EpochMovement
 from chain_client.constants import SCALE
-from oracle.settlement.queries import track_flattening
+from oracle.settlement.addresses import checksum, stored
+from oracle.settlement.tables import track_paths
+
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -32,23 +35,41 @@ class AccountPath:
 
 
 def account_paths(
-    conn: Connection, track_id: int, account: str, split: str, direct_share: int | None
-) -> list[AccountPath]:
-    """The account's terminal paths in the track's stored flattening.
+    conn: Connection, account: str, tracks: Mapping[int, tuple[str, int | None]]
+) -> dict[int, list[AccountPath]]:
+    """The account's terminal paths in each track's stored flattening (two queries).
 
-    Before the oracle flattened the track (no epoch settled it yet), a direct recipient's one
-    path is the track's split with its share."""
-    wanted = account.lower()
-    rows = track_flattening(conn, track_id)
-    if rows:
-        return [
-            AccountPath(path, product, depth)
-            for who, path, product, depth in rows
-            if who.lower() == wanted
-        ]
-    if direct_share is None:
-        return []
-    return [AccountPath((split,), direct_share, 1)]
+    `tracks` maps a track id to (its split, the account's direct share or None). Before the
+    oracle flattened a track (no epoch settled it yet), a direct recipient's one path is the
+    track's split with its share."""
+    ids = sorted(tracks)
+    found: dict[int, list[AccountPath]] = {t: [] for t in ids}
+    flattened: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        flattened |= {
+            int(t)
+            for (t,) in conn.execute(
+                select(track_paths.c.track_id).where(track_paths.c.track_id.in_(chunk)).distinct()
+            )
+        }
+        rows = conn.execute(
+            select(
+                track_paths.c.track_id,
+                track_paths.c.via,
+                track_paths.c.product,
+                track_paths.c.depth,
+            )
+            .where(track_paths.c.track_id.in_(chunk), track_paths.c.account == stored(account))
+            .order_by(track_paths.c.track_id, track_paths.c.seq)
+        )
+        for track_id, via, product, depth in rows:
+            path = tuple(checksum(a) for a in str(via).split(",") if a)
+            found[int(track_id)].append(AccountPath(path, int(product), int(depth)))
+    for track_id, (split, share) in tracks.items():
+        if track_id not in flattened and share is not None:
+            found[track_id] = [AccountPath((checksum(split),), share, 1)]
+    return found
 
 
 def credited(amount: int, paths: Iterable[AccountPath]) -> int:

@@ -77,28 +77,22 @@ class ContributorService:
         cache.put(address, version, body)
         return body
 
-    def _memberships(self, address: str, token: str | None) -> list[Membership]:
+    def _memberships(self, address: str) -> list[Membership]:
         """The splits the address is a direct recipient of, with the tokens they may hold."""
         memberships = self.tracks.tracks_of_contributor(address)
         recipients = self.tracks.contributors_of([t.track_id for t, _ in memberships])
         tokens = self._tokens_of_tracks(memberships)
-        found = []
-        for track, member in memberships:
-            wanted = {t for t in tokens[track.track_id] if token is None or t.lower() == token}
-            if not wanted:
-                continue
-            listed = recipients[track.track_id]
-            found.append(
-                Membership(
-                    track_id=track.track_id,
-                    split=track.split_address,
-                    share=member.share,
-                    recipients=tuple(c.address for c in listed),
-                    shares=tuple(c.share for c in listed),
-                    tokens=frozenset(wanted),
-                )
+        return [
+            Membership(
+                track_id=track.track_id,
+                split=track.split_address,
+                share=member.share,
+                recipients=tuple(c.address for c in recipients[track.track_id]),
+                shares=tuple(c.share for c in recipients[track.track_id]),
+                tokens=frozenset(tokens[track.track_id]),
             )
-        return found
+            for track, member in memberships
+        ]
 
     def _plan(self, address: str, request: ClaimRequest | None) -> ClaimPlan:
         conn = self.session.connection()
@@ -112,7 +106,7 @@ class ContributorService:
         releases: list[SplitRelease] = []
         if request is None or request.include_splits:
             releases = split_releases(
-                conn, self.chain, address, self._memberships(address, token), epoch
+                conn, self.chain, address, self._memberships(address), epoch, only=token
             )
         return ClaimPlan(epoch=epoch, leaves=leaves, releases=releases)
 

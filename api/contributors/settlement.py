@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from web3 import Web3
 
 from api.chain.gateway import ChainGateway
@@ -33,6 +33,7 @@ from oracle.settlement.queries import (
     account_leaves,
     settled_epoch,
 )
+from oracle.settlement.tables import epoch_leaves
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,14 @@ def split_releases(
     account: str,
     memberships: list[Membership],
     epoch: SettledEpoch | None,
+    only: str | None = None,
 ) -> list[SplitRelease]:
-    """Per (split the account is a recipient of, token): what it can release from the split."""
+    """Per (split the account is a recipient of, token): what it can release from the split.
+
+    The tokens are the membership's (editions, platforms) and those of the split's own leaves
+    when the split is itself a settlement account; `only` keeps one token."""
     releases: list[SplitRelease] = []
+    leaf_tokens = split_leaf_tokens(conn, [m.split for m in memberships], epoch)
     for member in memberships:
         order = sorted(range(len(member.recipients)), key=lambda i: int(member.recipients[i], 16))
         proof = tuple(
@@ -175,7 +181,11 @@ def split_releases(
             )
         )
         split = chain.contract("TrackSplit", member.split)
-        for token in sorted(member.tokens):
+        tokens = {t.lower(): t for t in member.tokens}
+        tokens.update({t.lower(): t for t in leaf_tokens.get(member.split.lower(), ())})
+        if only is not None:
+            tokens = {k: v for k, v in tokens.items() if k == only.lower()}
+        for token in sorted(tokens.values()):
             in_split = int(
                 chain.call(split.functions.releasable(token, account, member.share, list(proof)))
             )
@@ -188,7 +198,7 @@ def split_releases(
                     received = int(chain.call(split.functions.totalReceived(token)))
                     released = int(chain.call(split.functions.released(token, account)))
                     after = (received + claim.claimable) * member.share // SCALE - released
-            if after > 0 or claim is not None:
+            if after > 0:
                 releases.append(
                     SplitRelease(
                         member.track_id,
@@ -202,6 +212,26 @@ def split_releases(
                     )
                 )
     return releases
+
+
+def split_leaf_tokens(
+    conn: Connection, splits: list[str], epoch: SettledEpoch | None
+) -> dict[str, list[str]]:
+    """Lower-case split -> tokens of its leaves in `epoch` (splits that are accounts)."""
+    found: dict[str, list[str]] = {}
+    if epoch is None or not splits:
+        return found
+    wanted = sorted({s.lower() for s in splits})
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            select(epoch_leaves.c.account, epoch_leaves.c.token).where(
+                epoch_leaves.c.epoch == epoch.epoch,
+                epoch_leaves.c.account.in_(wanted[start : start + 500]),
+            )
+        )
+        for account, token in rows:
+            found.setdefault(str(account), []).append(str(Web3.to_checksum_address(token)))
+    return found
 
 
 def claim_functions(chain: ChainGateway, plan: ClaimPlan, account: str) -> list[Any]:

@@ -73,13 +73,14 @@ class TransparencyService:
         sources = self.repo.source_reports(sorted(epochs), sorted(tracks))
         movements = self.contributors.epoch_movements(sorted(tracks))
         usage = self._usage_moves(movements, tokens, sources)
+        paths_of = account_paths(
+            conn, address, {t: (tr.split_address, shares.get(t)) for t, tr in tracks.items()}
+        )
         credits: list[TrackCredit] = []
         totals: dict[str, int] = defaultdict(int)
         for (track_id, token), points in sorted(cumulative_by_epoch(movements, tokens).items()):
             track = tracks[track_id]
-            paths = account_paths(
-                conn, track_id, address, track.split_address, shares.get(track_id)
-            )
+            paths = paths_of[track_id]
             before_amount = before_yours = 0
             for epoch, _units, amount in points:
                 yours = credited(amount, paths)

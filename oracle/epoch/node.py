@@ -48,6 +48,8 @@ class OracleNode:
         self.chain_id = chain_id
         self._work_dir = work_dir
         self.root_reader: RootReader = root_reader or ChainRootReader(view.w3)
+        #: Wall seconds per step of the last computation (logged; read by the scale bench).
+        self.last_timings: dict[str, float] = {}
 
     @property
     def work_dir(self) -> Path:
@@ -78,6 +80,7 @@ class OracleNode:
             self.root_reader,
             self.work_dir,
         )
+        self.last_timings = dict(result.timings)
         if result.changed_leaves == 0:
             return NodeResult(None, result.held_back)
         return NodeResult(EpochComputation(proposal, result), result.held_back)

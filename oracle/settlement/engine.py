@@ -27,8 +27,10 @@ The result is exactly what oracle.settlement.reference computes from the whole h
 from __future__ import annotations
 
 import itertools
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +76,11 @@ from oracle.store.records import QuarantineStatus
 from oracle.store.schema import platforms as platforms_table
 from oracle.store.schema import quarantine, reports, tracks, usage
 
+log = logging.getLogger("oracle.settlement.engine")
 BATCH = 10_000
 STREAM = {"stream_results": True, "max_row_buffer": BATCH}
 RELEASED = QuarantineStatus.RELEASED.value
+_RELEASED_ROW = func.coalesce(quarantine.c.status, "") == RELEASED
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,8 @@ class EngineResult:
     below_settled: tuple[tuple[TotalKey, int, int], ...]
     platforms: Mapping[int, PlatformState]
     included_reports: tuple[PendingReport, ...]
+    timings: Mapping[str, float] = field(default_factory=dict)
+    """Wall seconds per step (for the scale bench and the logs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,15 +177,17 @@ def _effective_at(version: Any, cut: Any) -> Any:
 def delta_query(platform_id: int, since: int, cut: int) -> Any:
     """Payable micro-units per (track, class) that platform's store totals moved by between
     cut `since` and `cut`, joined with the settled totals (sorted by track, class)."""
+    # `x + 0` / coalesce(x, '') keep the planner on the intake_seq and decision_seq ranges
+    # (what changed) instead of scanning a platform's or a status's whole history.
     entering_r = aliased(reports)
     entering = select(entering_r.c.id).where(
-        entering_r.c.platform_id == platform_id,
+        entering_r.c.platform_id + 0 == platform_id,
         entering_r.c.intake_seq > since,
         entering_r.c.intake_seq <= cut,
         _effective_at(entering_r, cut),
     )
     changed_ids = select(reports.c.report_id).where(
-        reports.c.platform_id == platform_id,
+        reports.c.platform_id + 0 == platform_id,
         reports.c.intake_seq > since,
         reports.c.intake_seq <= cut,
     )
@@ -199,7 +207,7 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
             quarantine.c.track_id, quarantine.c.usage_class, quarantine.c.micro_units.label("units")
         ).where(
             quarantine.c.report_version_id.in_(entering),
-            quarantine.c.status == RELEASED,
+            _RELEASED_ROW,
             quarantine.c.decision_seq <= cut,
         ),
         select(usage.c.track_id, usage.c.usage_class, (-usage.c.micro_units).label("units")).where(
@@ -211,7 +219,7 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
             (-quarantine.c.micro_units).label("units"),
         ).where(
             quarantine.c.report_version_id.in_(leaving),
-            quarantine.c.status == RELEASED,
+            _RELEASED_ROW,
             quarantine.c.decision_seq <= since,
         ),
         select(
@@ -219,7 +227,7 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
         )
         .join(staying_r, staying_r.c.id == quarantine.c.report_version_id)
         .where(
-            quarantine.c.status == RELEASED,
+            _RELEASED_ROW,
             quarantine.c.decision_seq > since,
             quarantine.c.decision_seq <= cut,
             staying_r.c.platform_id == platform_id,
@@ -289,22 +297,27 @@ def pending_reports(conn: Connection, cut: int, held: set[int]) -> list[PendingR
 
 
 class _Inserter:
-    """Batched inserts into one table on one connection."""
+    """Batched inserts of positional rows into one table on one connection (driver executemany:
+    the hot loops skip building a parameter dict per row)."""
 
-    def __init__(self, conn: Connection, table: Any) -> None:
+    def __init__(self, conn: Connection, table: Any, columns: Sequence[str]) -> None:
         self.conn = conn
-        self.table = table
-        self.rows: list[dict[str, Any]] = []
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})"
+        )
+        self.rows: list[tuple[Any, ...]] = []
         self.count = 0
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: tuple[Any, ...]) -> None:
         self.rows.append(row)
         if len(self.rows) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self.rows:
-            self.conn.execute(insert(self.table), self.rows)
+            self.conn.exec_driver_sql(self.sql, self.rows)
             self.count += len(self.rows)
             self.rows = []
 
@@ -323,7 +336,19 @@ def _advance_totals(
     written = 0
     epoch = request.epoch
     with engine.connect() as reader, engine.begin() as conn:
-        out = _Inserter(conn, epoch_totals)
+        out = _Inserter(
+            conn,
+            epoch_totals,
+            (
+                "epoch",
+                "track_id",
+                "platform_id",
+                "usage_class",
+                "micro_units",
+                "amount",
+                "store_units",
+            ),
+        )
         for platform_id in moved:
             rows = reader.execution_options(**STREAM).execute(
                 delta_query(platform_id, cuts.get(platform_id, 0), request.cut_seq)
@@ -359,15 +384,15 @@ def _advance_totals(
                     )
                 debit += amount - amount_old
                 out.add(
-                    {
-                        "epoch": epoch,
-                        "track_id": int(track_id),
-                        "platform_id": platform_id,
-                        "usage_class": int(usage_class),
-                        "micro_units": micro,
-                        "amount": str(amount),
-                        "store_units": None if store_new == micro else store_new,
-                    }
+                    (
+                        epoch,
+                        int(track_id),
+                        platform_id,
+                        int(usage_class),
+                        micro,
+                        str(amount),
+                        None if store_new == micro else store_new,
+                    )
                 )
                 written += 1
             out.flush()
@@ -449,7 +474,7 @@ def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int,
                 )
             )
             pending = next(previous, None)
-            out = _Inserter(writer, epoch_track_amounts)
+            out = _Inserter(writer, epoch_track_amounts, ("epoch", "track_id", "token", "amount"))
             for track_id, group in _grouped(changes, lambda r: int(r[0])):
                 old: dict[str, int] = {}
                 while pending is not None and int(pending[0]) < track_id:
@@ -463,14 +488,7 @@ def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int,
                     moved = int(new_amount) - (int(old_amount) if old_amount is not None else 0)
                     diff[token] = diff.get(token, 0) + moved
                 for token in sorted(diff):
-                    out.add(
-                        {
-                            "epoch": epoch,
-                            "track_id": track_id,
-                            "token": token,
-                            "amount": str(old.get(token, 0) + diff[token]),
-                        }
-                    )
+                    out.add((epoch, track_id, token, str(old.get(token, 0) + diff[token])))
             out.flush()
         finally:
             old_rows.close()
@@ -523,20 +541,20 @@ def _credits(engine: Engine, request: EpochRequest) -> None:
                 epoch_track_amounts.c.track_id, epoch_track_amounts.c.token, track_paths.c.seq
             )
         )
-        out = _Inserter(writer, epoch_credits)
+        out = _Inserter(
+            writer,
+            epoch_credits,
+            ("epoch", "track_id", "token", "seq", "account", "via", "amount"),
+        )
         for track_id, token, amount, seq, account, via, product, depth in rows:
-            out.add(
-                {
-                    "epoch": epoch,
-                    "track_id": track_id,
-                    "token": token,
-                    "seq": seq,
-                    "account": account,
-                    "via": via,
-                    "amount": str(path_credit(int(amount), int(product), int(depth))),
-                }
-            )
+            credit = path_credit(int(amount), int(product), int(depth))
+            out.add((epoch, track_id, token, seq, account, via, str(credit)))
         out.flush()
+
+
+def byte_order(conn: Connection, column: Any) -> Any:
+    """`column` sorted by its bytes (the tree's order): SQLite's default, "C" on PostgreSQL."""
+    return column.collate("C") if conn.dialect.name == "postgresql" else column
 
 
 def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, int]]:
@@ -556,7 +574,7 @@ def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, in
     both = union_all(new, old).subquery("both_credits")
     rows = conn.execution_options(**STREAM).execute(
         select(both.c.account, both.c.token, both.c.amount, both.c.sign).order_by(
-            both.c.account, both.c.token
+            byte_order(conn, both.c.account), byte_order(conn, both.c.token)
         )
     )
     for (account, token), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
@@ -619,29 +637,24 @@ def _leaves(engine: Engine, request: EpochRequest, base: int) -> tuple[bytes, in
             .order_by(epoch_leaves.c.position)
         )
         previous = ((str(a), str(t), int(m), int(s)) for a, t, m, s in previous_rows)
-        nodes = _Inserter(writer, epoch_nodes)
+        nodes = _Inserter(writer, epoch_nodes, ("epoch", "level", "chunk", "hashes"))
 
         def sink(level: int, chunk: int, data: bytes) -> None:
-            nodes.add({"epoch": epoch, "level": level, "chunk": chunk, "hashes": data})
+            nodes.add((epoch, level, chunk, data))
 
         builder = LevelBuilder(sink)
-        leaves = _Inserter(writer, epoch_leaves)
+        leaves = _Inserter(
+            writer,
+            epoch_leaves,
+            ("epoch", "position", "account", "token", "amount", "since_epoch"),
+        )
         position = 0
         for account, token, amount, since, moved in merge_leaves(
             previous, _account_deltas(delta_conn, epoch), epoch
         ):
             changed += moved
             builder.add(account_leaf_hash(account, token, amount))
-            leaves.add(
-                {
-                    "epoch": epoch,
-                    "position": position,
-                    "account": account,
-                    "token": token,
-                    "amount": str(amount),
-                    "since_epoch": since,
-                }
-            )
+            leaves.add((epoch, position, account, token, str(amount), since))
             position += 1
         root = builder.finish()
         leaves.flush()
@@ -687,6 +700,14 @@ def compute(
 ) -> EngineResult:
     """Computes epoch `request.epoch` into the store's epoch tables and a data file in
     `work_dir`. When no leaf changes nothing is kept and the result has changed_leaves 0."""
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     with engine.begin() as conn:
         clear_epoch(conn, request.epoch)
         base, previous_hash = last_confirmed(conn)
@@ -698,13 +719,18 @@ def compute(
     for pid in sorted(cuts):
         if pid not in platforms:
             platforms[pid] = platform_at(pid)
+    step("totals")
     held, debits = _hold_back(engine, request, platforms, debit_of, cuts)
     held_ids = {h.platform_id for h in held}
     token_of = {pid: p.token.lower() for pid, p in platforms.items()}
     touched = _track_amounts(engine, request, token_of)
+    step("track_amounts")
     _fix_paths(engine, request, reader)
+    step("paths")
     _credits(engine, request)
+    step("credits")
     root, leaf_count, changed_leaves = _leaves(engine, request, base)
+    step("leaves")
     if changed_leaves == 0:
         with engine.begin() as conn:
             clear_epoch(conn, request.epoch)
@@ -748,7 +774,10 @@ def compute(
         ),
     )
     path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
+    step("reports")
     data_hash, size = write_file(engine, facts, path, token_of)
+    step("data_file")
+    log.info("epoch %s computed: %s", request.epoch, timings)
     return EngineResult(
         epoch=request.epoch,
         root=facts.root,
@@ -764,6 +793,7 @@ def compute(
         below_settled=below,
         platforms=platforms,
         included_reports=included,
+        timings=timings,
     )
 
 

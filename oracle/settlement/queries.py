@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, or_, select
+from sqlalchemy import Connection, exists, or_, select, union_all
 
 from oracle.epoch.tables import epochs
 from oracle.settlement.addresses import checksum, stored
@@ -129,16 +129,17 @@ def proof_at(conn: Connection, epoch: int, position: int, leaf_count: int) -> li
     wanted = proof_positions(position, leaf_count)
     if not wanted:
         return []
-    chunks = {(level, index // NODE_CHUNK) for level, index in wanted}
+    chunks = sorted({(level, index // NODE_CHUNK) for level, index in wanted})
     rows = conn.execute(
-        select(epoch_nodes.c.level, epoch_nodes.c.chunk, epoch_nodes.c.hashes).where(
-            epoch_nodes.c.epoch == epoch,
-            or_(
-                *(
-                    and_(epoch_nodes.c.level == level, epoch_nodes.c.chunk == chunk)
-                    for level, chunk in sorted(chunks)
+        union_all(
+            *(
+                select(epoch_nodes.c.level, epoch_nodes.c.chunk, epoch_nodes.c.hashes).where(
+                    epoch_nodes.c.epoch == epoch,
+                    epoch_nodes.c.level == level,
+                    epoch_nodes.c.chunk == chunk,
                 )
-            ),
+                for level, chunk in chunks
+            )
         )
     )
     found = {(int(level), int(chunk)): bytes(data) for level, chunk, data in rows}

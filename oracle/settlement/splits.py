@@ -178,12 +178,23 @@ def fix_track_paths(
             continue
         lists = VerifiedLists(conn)
         frontier = sorted({split for _, split, _ in todo if split is not None})
-        for _ in range(MAX_SPLIT_DEPTH):
-            verify_splits(conn, frontier, reader, block)
-            lists.load(frontier)
-            frontier = _listed_splits(conn, lists, frontier)
-            if not frontier:
+        verify_splits(conn, frontier, reader, block)
+        lists.load(frontier)
+        for _ in range(MAX_SPLIT_DEPTH - 1):
+            recipients = sorted(
+                {
+                    r
+                    for address in frontier
+                    if (listed := lists.cache.get(address)) is not None
+                    for r in listed.recipients
+                    if r not in lists.cache
+                }
+            )
+            if not recipients:
                 break
+            verify_splits(conn, _known_splits(conn, recipients), reader, block)
+            lists.load(recipients)  # plain accounts are cached as None
+            frontier = [r for r in recipients if lists.cache.get(r) is not None]
         values: list[dict[str, object]] = []
         for track_id, split, settle_to_split in todo:
             assert split is not None
@@ -195,19 +206,10 @@ def fix_track_paths(
     return fixed
 
 
-def _listed_splits(conn: Connection, lists: VerifiedLists, frontier: Sequence[str]) -> list[str]:
-    """Recipients of the loaded lists that the catalog lists as splits and were not loaded."""
-    recipients = sorted(
-        {
-            r
-            for address in frontier
-            if (listed := lists.cache.get(address)) is not None
-            for r in listed.recipients
-            if r not in lists.cache
-        }
-    )
+def _known_splits(conn: Connection, addresses: Sequence[str]) -> list[str]:
+    """The addresses the catalog holds a recipient list for."""
     found: list[str] = []
-    for chunk in _chunks(recipients):
+    for chunk in _chunks(addresses):
         found.extend(
             str(s) for (s,) in conn.execute(select(splits.c.split).where(splits.c.split.in_(chunk)))
         )

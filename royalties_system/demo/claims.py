@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from chain_client.contracts import UsageSettlementClient
+from chain_client.contracts import ClaimRequest, UsageSettlementClient
 from royalties_system.demo.context import Demo
 from royalties_system.demo.http import DemoError
 from royalties_system.demo.story import ADA, BO, CY, DEE, EVE, FAY, ROLE_NAMES
@@ -65,14 +65,17 @@ def proof_only_claim(demo: Demo, index: int) -> None:
     """The public proof endpoint and one `claim` call: no session, anyone may send it."""
     address = demo.wallets.address(index)
     leaf = demo.api.get(f"/v1/settlement/proof/{address}", params={"token": demo.token})
-    settlement = UsageSettlementClient(demo.wallets.w3, demo.deployment.usage_settlement)
-    function = settlement.contract.functions.claim(
-        leaf["account"],
-        leaf["token"],
-        int(leaf["cumulativeAmount"]),
-        [bytes.fromhex(p.removeprefix("0x")) for p in leaf["proof"]],
+    settlement = UsageSettlementClient(
+        demo.wallets.w3, demo.deployment.usage_settlement, demo.wallets.sender(index)
     )
-    receipt = demo.wallets.sender(index).transact(function)
+    receipt = settlement.claim(
+        ClaimRequest(
+            account=leaf["account"],
+            token=leaf["token"],
+            cumulative_amount=int(leaf["cumulativeAmount"]),
+            proof=[bytes.fromhex(p.removeprefix("0x")) for p in leaf["proof"]],
+        )
+    )
     demo.line(
         f"{ROLE_NAMES[index]}: claim(account, token, {leaf['cumulativeAmount']}, proof) against "
         f"epoch {leaf['epoch']}'s root from the public proof endpoint, tx {tx_hash(receipt)}"

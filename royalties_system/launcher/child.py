@@ -38,11 +38,15 @@ def run(kind: str, payload: dict[str, object]) -> None:
         import uvicorn
 
         from api.app import create_app
+        from api.server import uvicorn_options
 
         settings = ApiSettings.model_validate(payload["settings"])
         install_shared_lock(settings.database_url)
         app = create_app(settings, run_migrations=False)  # `up` migrated before starting us
-        uvicorn.run(app, host=str(payload["host"]), port=int(str(payload["port"])))
+        # api.server: uvloop + httptools, no per-request access log unless asked for.
+        uvicorn.run(
+            app, host=str(payload["host"]), port=int(str(payload["port"])), **uvicorn_options()
+        )
     elif kind == "worker":
         from oracle.worker import run_worker
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from web3 import Web3
 
 from chain_client.deploy import Deployment, deployment_is_live
+from oracle.settlement.data_file import FORMAT as DATA_FORMAT
 from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
 
-DATA_FORMAT = "ai-music-royalties/settlement-epoch/v2"
 CLAIM_SIGNATURES = (
     "claim(address,address,uint256,bytes32[])",
     "claimMany((address,address,uint256,bytes32[])[])",

@@ -27,17 +27,20 @@ from web3 import Web3
 
 from api.app import create_app
 from api.chain.gateway import ChainGateway
+from api.contributors.earnings import AccountPath, credited, cumulative_by_epoch
+from api.contributors.repository import EpochMovement
 from api.db.engine import make_engine
 from api.indexer.runner import Indexer
 from chain_client.constants import NATIVE_TOKEN
-from chain_client.merkle import account_leaf_types, process_proof, standard_leaf_hash
+from chain_client.merkle import process_proof, standard_leaf_hash
 from oracle.epoch.wiring import build_runner
 from oracle.settings import OracleSettings
 
+ACCOUNT_LEAF = ("address", "address", "uint256")  # (account, token, cumulativeAmount)
 RATE = 10**15 + 7  # wei per stream x 1e6 (odd, so the floors show)
 STREAMS, REMIX_STREAMS = 1_000, 333
-OWED = STREAMS * RATE // 10**12
-REMIX_OWED = REMIX_STREAMS * RATE // 10**12
+OWED = STREAMS * 10**6 * RATE // 10**12  # micro-units x rate / 1e12
+REMIX_OWED = REMIX_STREAMS * 10**6 * RATE // 10**12
 SCALE = 1_000_000
 SHARE_A, SHARE_B = 600_001, 399_999
 SHARE_UP = 500_000  # the remix's split pays the original's split half
@@ -100,20 +103,9 @@ def _settle_epoch(world: World) -> Any:
         setup.close()
 
 
-def _leaf_root(proof: dict[str, Any]) -> str:
-    value = [proof["account"], proof["token"], int(proof["cumulativeAmount"])]
-    return "0x" + process_proof(standard_leaf_hash(account_leaf_types, value), proof["proof"]).hex()
-
-
-def test_usage_to_claim(world: World) -> None:
-    """A and B split the original; the remix's split pays C half and the original's split half,
-    so A and B are paid from both tracks by one claim each: relayed (A), from their own wallet
-    with the API's calldata (B), and with the public proof alone, sent by anyone (C)."""
-    client, keys, w3 = world.client, world.keys, world.w3
-    platform_key, artist_a, artist_b, artist_c = keys[6], keys[7], keys[8], keys[9]
-    a, b, c = address_of(artist_a), address_of(artist_b), address_of(artist_c)
-
-    onboarded = client.post(
+def _onboard(world: World, platform_key: str) -> tuple[int, str]:
+    """A platform paying in ETH with 1 ETH of escrow: (platform id, API key)."""
+    onboarded = world.client.post(
         "/v1/platforms",
         json={
             "name": "StreamCo",
@@ -127,47 +119,76 @@ def test_usage_to_claim(world: World) -> None:
     )
     assert onboarded.status_code == 201, onboarded.text
     platform_id = onboarded.json()["platform"]["platform_id"]
-    api_key = onboarded.json()["api_key"]
     settlement = world.gateway.contract("UsageSettlement")
-    payer = Account.from_key(platform_key)
     tx = settlement.functions.deposit(platform_id, 10**18).build_transaction(
-        {"from": payer.address, "value": 10**18}
+        {"from": address_of(platform_key), "value": 10**18}
     )
-    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    world.w3.eth.wait_for_transaction_receipt(world.w3.eth.send_transaction(tx))
+    return int(platform_id), str(onboarded.json()["api_key"])
 
-    original = client.post(
-        "/v1/tracks",
-        json=track_body(a, [(a, SHARE_A), (b, SHARE_B)], tier=1, ai_consent_mask=0),
-        headers=admin_headers(),
-    )
-    assert original.status_code == 201, original.text
-    track_id, split = original.json()["track_id"], original.json()["split_address"]
-    remix = client.post(
-        "/v1/tracks",
-        json=track_body(c, [(c, SCALE - SHARE_UP), (split, SHARE_UP)], tier=1, ai_consent_mask=0),
-        headers=admin_headers(),
-    )
-    assert remix.status_code == 201, remix.text
-    remix_id = remix.json()["track_id"]
 
-    now = int(w3.eth.get_block("latest")["timestamp"])
+def _report(
+    world: World, key: str, platform_id: int, api_key: str, lines: list[dict[str, object]]
+) -> None:
+    now = int(world.w3.eth.get_block("latest")["timestamp"])
     report = signed_json_report(
-        platform_key,
+        key,
         report_id="week-47",
         platform_id=platform_id,
         chain_id=world.settings.chain_id,
         settlement=world.gateway.deployment.usage_settlement,
-        lines=[
-            {"track": track_id, "usage_class": 0, "units": STREAMS},
-            {"track": remix_id, "usage_class": 0, "units": REMIX_STREAMS},
-        ],
+        lines=lines,
         period=(now, now + 1),
     )
-    submitted = client.post(
+    submitted = world.client.post(
         f"/v1/platforms/{platform_id}/reports", json=report, headers=bearer(api_key)
     )
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["report"]["status"] == "accepted"
+
+
+def _track(world: World, contributors: list[tuple[str, int]]) -> dict[str, Any]:
+    created = world.client.post(
+        "/v1/tracks",
+        json=track_body(contributors[0][0], contributors, tier=1, ai_consent_mask=0),
+        headers=admin_headers(),
+    )
+    assert created.status_code == 201, created.text
+    body: dict[str, Any] = created.json()
+    return body
+
+
+def _leaf_root(proof: dict[str, Any]) -> str:
+    value = [proof["account"], proof["token"], int(proof["cumulativeAmount"])]
+    return "0x" + process_proof(standard_leaf_hash(ACCOUNT_LEAF, value), proof["proof"]).hex()
+
+
+def test_usage_to_claim(world: World) -> None:
+    """A and B split the original; the remix's split pays C half and the original's split half,
+    so A and B are paid from both tracks by one claim each: relayed (A), from their own wallet
+    with the API's calldata (B), and with the public proof alone, sent by anyone (C)."""
+    client, keys, w3 = world.client, world.keys, world.w3
+    platform_key, artist_a, artist_b, artist_c = keys[6], keys[7], keys[8], keys[9]
+    a, b, c = address_of(artist_a), address_of(artist_b), address_of(artist_c)
+
+    platform_id, api_key = _onboard(world, platform_key)
+    settlement = world.gateway.contract("UsageSettlement")
+
+    original = _track(world, [(a, SHARE_A), (b, SHARE_B)])
+    track_id, split = original["track_id"], original["split_address"]
+    remix = _track(world, [(c, SCALE - SHARE_UP), (split, SHARE_UP)])
+    remix_id = remix["track_id"]
+
+    _report(
+        world,
+        platform_key,
+        platform_id,
+        api_key,
+        [
+            {"track": track_id, "usage_class": 0, "units": STREAMS},
+            {"track": remix_id, "usage_class": 0, "units": REMIX_STREAMS},
+        ],
+    )
     balance = client.get(f"/v1/platforms/{platform_id}/balance", headers=bearer(api_key)).json()
     assert balance["owed"] == str(OWED + REMIX_OWED)
 
@@ -209,7 +230,7 @@ def test_usage_to_claim(world: World) -> None:
     assert (nested["share"], nested["role"]) == (0, "via a nested split")
     assert nested["paths"] == [
         {
-            "path": [remix.json()["split_address"], split],
+            "path": [remix["split_address"], split],
             "product": str(SHARE_UP * SHARE_A),
             "depth": 2,
         }
@@ -307,3 +328,82 @@ def test_usage_to_claim(world: World) -> None:
     assert outcome.root in html.text
     foreign = client.get(f"/v1/reports/contributors/{a}", headers=bearer(token_b))
     assert foreign.status_code == 403
+
+
+def test_credit_is_one_floor_per_path_of_the_cumulative_amount() -> None:
+    """The dashboard's and the report's rule: per epoch, the track's cumulative amount per token
+    (summed over platforms and classes in that token), then one floor per account path, so an
+    epoch adds floor(after) - floor(before), never the floor of the increment."""
+    tokens = {1: "0xA", 2: "0xB"}
+    moves = [  # cumulative (platform, class) totals after each epoch that moved them
+        EpochMovement(1, "0x01", None, 7, 1, 0, 10, 5),
+        EpochMovement(1, "0x01", None, 7, 1, 4, 3, 2),
+        EpochMovement(1, "0x01", None, 7, 2, 0, 4, 9),
+        EpochMovement(2, "0x02", None, 7, 1, 0, 12, 6),
+        EpochMovement(3, "0x03", None, 7, 2, 0, 8, 20),
+    ]
+    series = cumulative_by_epoch(moves, tokens)
+    assert series == {(7, "0xA"): [(1, 13, 7), (2, 15, 8)], (7, "0xB"): [(1, 4, 9), (3, 8, 20)]}
+    paths = [AccountPath(("0xS",), 333_333, 1), AccountPath(("0xR", "0xS"), 500_000 * 333_333, 2)]
+    assert credited(7, paths) == 7 * 333_333 // SCALE + 7 * 500_000 * 333_333 // SCALE**2
+    assert credited(8, paths) - credited(7, paths) == 0  # floor(8/3) + floor(8/6) = 2 + 1 = 3
+    assert credited(20, paths) == 6 + 3
+
+
+def test_a_split_past_the_depth_limit_is_an_account_claimed_into_it_then_released(
+    world: World,
+) -> None:
+    """Five nested splits: the track's split is depth 1, so the fifth (the first track's split,
+    holding A alone) is met at depth 5 and is itself the account. A's claim claims that split's
+    leaf into it and releases A's share from it; C, on the four inner paths, is paid directly."""
+    client, keys, w3 = world.client, world.keys, world.w3
+    platform_key, a, c = keys[6], address_of(keys[7]), address_of(keys[9])
+    platform_id, api_key = _onboard(world, platform_key)
+    inner = _track(world, [(a, SCALE)])
+    split = inner["split_address"]
+    outer = inner
+    for _ in range(4):
+        outer = _track(world, [(c, SHARE_UP), (outer["split_address"], SCALE - SHARE_UP)])
+    _report(
+        world,
+        platform_key,
+        platform_id,
+        api_key,
+        [{"track": outer["track_id"], "usage_class": 0, "units": REMIX_STREAMS}],
+    )
+    assert _settle_epoch(world).status == "posted"
+    world.indexer.sync_to_head()
+    split_credit = REMIX_OWED * SHARE_UP**4 // SCALE**4  # the split's own leaf (depth 4 path)
+    c_credit = sum(REMIX_OWED * SHARE_UP**d // SCALE**d for d in range(1, 5))
+    leaf = client.get(f"/v1/settlement/proof/{split}", params={"token": NATIVE_TOKEN}).json()
+    assert leaf["cumulativeAmount"] == str(split_credit)
+
+    token_a = sign_in(client, keys[7])
+    claimable = client.get(f"/v1/contributors/{a}/claimable", headers=bearer(token_a)).json()
+    assert claimable["settlement"] == []  # A has no leaf of its own
+    assert claimable["splits"] == [
+        {
+            "track_id": inner["track_id"],
+            "split_address": split,
+            "token": NATIVE_TOKEN,
+            "in_split": "0",
+            "split_leaf_unclaimed": str(split_credit),
+            "total": str(split_credit),
+        }
+    ]
+    before = w3.eth.get_balance(a)
+    claim = client.post(
+        f"/v1/contributors/{a}/claims", json={}, headers={**bearer(token_a), "Idempotency-Key": "d"}
+    ).json()
+    assert claim["status"] == "sent"
+    assert len(claim["tx_hashes"]) == 2  # the split's leaf into the split, then releaseMany
+    assert w3.eth.get_balance(a) - before == split_credit
+    assert w3.eth.get_balance(split) == 0
+
+    token_c = sign_in(client, keys[9])
+    before_c = w3.eth.get_balance(c)
+    paid_c = client.post(
+        f"/v1/contributors/{c}/claims", json={}, headers={**bearer(token_c), "Idempotency-Key": "c"}
+    ).json()
+    assert paid_c["tx_hashes"] == [paid_c["tx_hash"]]
+    assert w3.eth.get_balance(c) - before_c == c_credit

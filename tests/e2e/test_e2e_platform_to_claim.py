@@ -25,10 +25,11 @@ from journey_helpers import (
 from live_system import LiveSystem
 
 from chain_client.compiler import compile_contracts
-from chain_client.merkle import account_leaf_types, process_proof, standard_leaf_hash
+from chain_client.merkle import process_proof, standard_leaf_hash
 
 pytestmark = pytest.mark.slow
 
+ACCOUNT_LEAF = ("address", "address", "uint256")  # (account, token, cumulativeAmount)
 PLATFORM, ARTIST, PRODUCER = 6, 7, 8
 STREAM_RATE = 3_700_123_457  # 3,700.123457 base units (0.0037 mUSD) per stream, x 1e6
 AI_RATE = 12_345_678_901  # per AI generation, x 1e6
@@ -170,7 +171,7 @@ def test_platform_report_epoch_and_gasless_claim(system: LiveSystem, client: htt
     proof = ok(client.get(f"/v1/settlement/proof/{artist}", params={"token": musd}))
     assert (proof["account"], proof["token"]) == (artist, musd)
     assert proof["cumulativeAmount"] == str(share_of(owed_1, SHARE_ARTIST))
-    leaf = standard_leaf_hash(account_leaf_types, [artist, musd, int(proof["cumulativeAmount"])])
+    leaf = standard_leaf_hash(ACCOUNT_LEAF, [artist, musd, int(proof["cumulativeAmount"])])
     root, epoch = settlement.functions.currentRoot().call()
     assert (proof["epoch"], proof["root"]) == (epoch, "0x" + bytes(root).hex())
     assert process_proof(leaf, proof["proof"]) == bytes(root)
