@@ -237,6 +237,11 @@ class CutNode(OracleNode):
     def use_cut(self, proposal: EpochProposal, cut: Cut) -> None:
         self._registered[proposal] = cut
 
+    def forget_cut(self, proposal: EpochProposal) -> None:
+        """Drops a peer's cut after use: a proposal's cut_seq is the proposer's own number, so
+        this node's own proposal for the epoch may carry the same numbers and another cut."""
+        self._registered.pop(proposal, None)
+
     def cut_for(self, proposal: EpochProposal) -> Cut:
         cut = self._registered.get(proposal)
         if cut is None:

@@ -273,6 +273,8 @@ class NodeCore:
             except (EpochError, ReplicationError) as exc:
                 self.health.note_disagreement(f"epoch {epoch}: cannot recompute the cut: {exc}")
                 continue
+            finally:
+                self.node.forget_cut(proposal)
             if computation is not None and (computation.root, computation.data_hash) == (
                 root,
                 data_hash,
@@ -383,6 +385,7 @@ class NodeCore:
         try:
             return self._sign_locked(proposal, cut, report, leader)
         finally:
+            self.node.forget_cut(proposal)
             self.lock.release()
 
     def _sign_locked(
