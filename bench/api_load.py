@@ -520,6 +520,10 @@ def measure_api(runs: int = RUNS, log: Callable[[str], None] | None = None) -> d
                 "warning",
                 "--workers",
                 str(SERVER_WORKERS),
+                # The supervisor kills a worker that misses a 5 s health ping; on a machine
+                # shared with other loads a busy worker can, and the restart costs the run.
+                "--timeout-worker-healthcheck",
+                "60",
                 *uvicorn_cli_args({}),  # what `up` runs with, access log off as by default
             ],
             env=env,
