@@ -6,7 +6,8 @@ NODE_STAMP := node_modules/.installed
 FORGE := tools/bin/forge
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: deps test test-forge test-python lint format bench snapshot up demo clean
+SOAK_REPEATS ?= 10
+.PHONY: soak-nodes deps test test-forge test-python lint format bench bench-scale snapshot up demo clean clean-data
 
 deps: $(VENV_STAMP) $(NODE_STAMP)
 
@@ -54,6 +55,11 @@ snapshot: $(NODE_STAMP)
 bench: deps
 	$(PY) -m bench
 
+# Epochs at platform scale (issue 9); not part of `make test`. Catalog size and legs are flags:
+# make bench-scale SCALE_ARGS="--tracks 1000000 --changed 100000 --repeats 3"
+bench-scale: deps
+	$(PY) -m bench.scale $(SCALE_ARGS)
+
 up: deps
 	.venv/bin/royalties up
 
@@ -62,3 +68,15 @@ demo: deps
 
 clean:
 	rm -rf contracts/out contracts/cache .build
+
+# The data directory of `make up` (chain state, deployment, database, epoch files). `up` refuses a
+# data directory from an older version of the system and says to run this (or to move it aside).
+clean-data:
+	rm -rf data
+
+# The oracle-node fault scenarios, each repeated SOAK_REPEATS times with random timing; counts in bench/node_faults.json.
+soak-nodes: deps
+	rm -f bench/node_faults.json
+	ROYALTIES_NODE_FAULT_REPEATS=$(SOAK_REPEATS) ROYALTIES_NODE_FAULT_RESULTS=$(CURDIR)/bench/node_faults.json \
+	  $(PY) -m pytest -q tests/oracle/test_nodes_cluster.py tests/oracle/test_nodes_faults.py
+	$(PY) -m oracle.nodes.fault_counts bench/node_faults.json

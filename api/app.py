@@ -22,6 +22,7 @@ from api.db.migrate import upgrade_engine
 from api.editions.router import router as editions_router
 from api.error_handlers import install_error_handlers
 from api.health import router as health_router
+from api.oracle_nodes.router import router as oracle_nodes_router
 from api.platforms.router import router as platforms_router
 from api.read_cache import CachedRoute, ReadCacheMiddleware, ReadCacheStats, public
 from api.reports.router import router as reports_router
@@ -117,6 +118,7 @@ def create_app(
         contributors_router,
         reports_router,
         dashboard_router,
+        oracle_nodes_router,
     ):
         app.include_router(router)
     return app

@@ -72,3 +72,10 @@ class ChainUnavailable(ApiError):
 class ServiceMisconfigured(ApiError):
     status_code = 503
     code = "service_misconfigured"
+
+
+class StoreBusy(ApiError):
+    """Writers queued past their deadline; the request changed nothing and can be sent again."""
+
+    status_code = 503
+    code = "store_busy"

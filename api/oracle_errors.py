@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.errors import ApiError, Conflict, NotFound, ValidationFailed
+from api.errors import ApiError, Conflict, NotFound, StoreBusy, ValidationFailed
 from oracle.errors import (
     CatalogError,
     DuplicateMessageError,
@@ -11,11 +11,18 @@ from oracle.errors import (
     ReportRejectedError,
     UnknownPlatformError,
 )
+from oracle.intake.ingest import StaleVersionError
+from oracle.store.write_lock import WriteContentionError
 
 
 def api_error_from_oracle(exc: Exception) -> ApiError:
     if isinstance(exc, DuplicateMessageError):
-        return Conflict(str(exc).splitlines()[0], {"issues": _issues(exc)})
+        first = str(exc.issues[0]) if exc.issues else "MessageId reused"
+        return Conflict(f"report refused: {first}", {"issues": _issues(exc)})
+    if isinstance(exc, StaleVersionError):
+        return Conflict(str(exc))
+    if isinstance(exc, WriteContentionError):
+        return StoreBusy(f"the store is busy, retry shortly: {exc}")
     if isinstance(exc, ReportRejectedError):
         first = str(exc.issues[0]) if exc.issues else "report rejected"
         return ValidationFailed(

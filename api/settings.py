@@ -67,6 +67,17 @@ class ApiSettings(BaseSettings):
     claim_rate_window_seconds: int = Field(default=3600, gt=0)
     confirmations: int = Field(default=0, ge=0)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_json_report_bytes: int = Field(
+        default=16 * 1024 * 1024, gt=0, description="Size cap of a JSON report body."
+    )
+    async_report_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        gt=0,
+        description="Reports larger than this are decided in the background: 202 + status URL.",
+    )
+    oracle_node_urls: list[str] = Field(
+        default_factory=list, description="Peer URLs of the oracle nodes (GET /v1/oracle/nodes)."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> ApiSettings:

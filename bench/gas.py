@@ -3,6 +3,12 @@
 `measure_gas()` returns {"gas.<what>": gas}; `python -m bench.gas` prints a table.
 Steady-state figures are used where a one-off first write would distort them (the second
 settlement post); first-time costs are kept beside them as extra keys.
+
+Settlement claims are proven against a real 65,536-leaf account tree (every proof has 16
+siblings). `gas.claim_from_1000_tracks` claims a leaf whose cumulative amount is the flattened
+sum over 1,000 tracks (synthetic off-chain track amounts, each floor(A * share / 1e6)), and
+`gas.claim_from_1_track` one from a single track: the leaf has the same shape either way, so the
+gas differs only by calldata bytes.
 """
 
 from __future__ import annotations
@@ -26,15 +32,17 @@ from chain_client.contracts import (
     TrackSplitClient,
     UsageSettlementClient,
 )
-from chain_client.contracts.usage_settlement import PullLeaf
-from chain_client.deploy import deploy_all
+from chain_client.contracts.usage_settlement import ClaimRequest
+from chain_client.deploy import Deployment, deploy_all
 from chain_client.devchain import DevChain
 from chain_client.eip712 import Debit, SettlementReport, sign_settlement_report_multi
-from chain_client.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree, recipients_proof
+from chain_client.merkle import StandardMerkleTree, account_leaf_types, recipients_proof
 from chain_client.reverts import RevertDecoder
 from chain_client.sender import TransactionSender
 
-PULL_TREE_LEAVES = 65_536  # 2**16: every proof has 16 siblings
+ACCOUNT_TREE_LEAVES = 65_536  # 2**16: every proof has 16 siblings
+BATCH_ACCOUNTS = 10
+FLATTENED_TRACKS = 1_000
 ONE_ETHER = 10**18
 
 
@@ -157,65 +165,37 @@ def measure_gas() -> dict[str, int]:
                 factory.release_many(requests, recipient_b)
             )
 
-        # ---- settlement: platform escrow, two posts (3 signatures), pull from a 65,536-leaf tree
+        # ---- settlement: platform escrow, two posts (3 signatures), claims from a 65,536-leaf tree
         owner_settlement = UsageSettlementClient(
             w3, deployment.usage_settlement, send[deployer.address]
         )
         receipt = owner_settlement.register_platform(
             payer.address, deployment.mock_stablecoin, [3_000_000] * 6
         )
+        results["gas.register_platform"] = _gas(receipt)
         platform_id = owner_settlement.registered_platform_id(receipt)
         musd_as_payer.approve(deployment.usage_settlement, 10**15)
         payer_settlement = UsageSettlementClient(
             w3, deployment.usage_settlement, send[payer.address]
         )
         payer_settlement.deposit(platform_id, 10**12, token=deployment.mock_stablecoin)
+        results["gas.request_withdrawal"] = _gas(
+            payer_settlement.request_withdrawal(platform_id, 1)
+        )
+
+        # ---- timelocked governance: queue a rate card, apply it after the governance delay
+        change = owner_settlement.queue_rates(platform_id, [3_000_000] * 6)
+        results["gas.queue_change_rates"] = _gas(w3.eth.get_transaction_receipt(_last_tx(w3)))
+        results["gas.apply_change_rates"] = _gas(owner_settlement.govern(change))
 
         registry = TrackRegistryClient(w3, deployment.track_registry, send[controller.address])
         track = registry.registered_track(
             registry.register_track(controller.address, pair, _equal_shares(2), tier=6)
         )
-        # Another track is pulled first so the figure is a track's first pull into its empty
-        # split, not the contract's very first pull (kept as gas.pull_cold).
-        other_track = registry.registered_track(
-            registry.register_track(controller.address, pair[:1], [SCALE], tier=6)
-        )
         musd = deployment.mock_stablecoin
-        values: list[list[object]] = [
-            ["0x" + rng.randbytes(20).hex(), musd, rng.randrange(10**9), [1] * 6]
-            for _ in range(PULL_TREE_LEAVES - 2)
-        ]
-        other = PullLeaf(other_track.split, musd, 1_000_000, [10**12, 0, 0, 0, 0, 0])
-        chain_id = int(w3.eth.chain_id)
-        keys = [s.key for s in signers]
-        relayer = UsageSettlementClient(w3, deployment.usage_settlement, send[guardian.address])
-
-        def post_epoch(epoch: int, ours: PullLeaf) -> tuple[StandardMerkleTree, int]:
-            tree = StandardMerkleTree.of(
-                [*values, list(other.as_tree_value()), list(ours.as_tree_value())],
-                SETTLEMENT_LEAF_TYPES,
-            )
-            report = SettlementReport(
-                epoch, 1, tree.root, b"\x02" * 32, (Debit(platform_id, 5_000_000),)
-            )
-            signatures = sign_settlement_report_multi(
-                keys, report, chain_id=chain_id, verifying_contract=deployment.usage_settlement
-            )
-            return tree, _gas(relayer.post(report, signatures))
-
-        first = PullLeaf(track.split, musd, 1_200_000, [1_200_000_000_000, 0, 0, 0, 0, 0])
-        tree, results["gas.post_root_first"] = post_epoch(1, first)
-        results["gas.pull_cold"] = _gas(relayer.pull(other, tree.get_proof(len(values))))
-        pull_receipt = relayer.pull(first, tree.get_proof(len(values) + 1))
-        assert relayer.pulled_amount(pull_receipt) == first.cumulative_amount
-        results["gas.pull"] = _gas(pull_receipt)
-
-        second = PullLeaf(track.split, musd, 4_200_000, [4_200_000_000_000, 0, 0, 0, 0, 0])
-        tree, results["gas.post_root_3_signers"] = post_epoch(2, second)
-        assert len(tree) >= PULL_TREE_LEAVES
-        pull_receipt = relayer.pull(second, tree.get_proof(len(values) + 1))
-        assert relayer.pulled_amount(pull_receipt) == 3_000_000
-        results["gas.pull_repeat"] = _gas(pull_receipt)
+        results.update(
+            _measure_claims(w3, deployment.usage_settlement, musd, platform_id, send, signers, rng)
+        )
 
         # ---- edition purchase (ETH; proceeds forwarded to the track's split)
         editions = TrackEditionsClient(w3, deployment.track_editions, send[controller.address])
@@ -224,6 +204,146 @@ def measure_gas() -> dict[str, int]:
         )
         buyer_editions = TrackEditionsClient(w3, deployment.track_editions, send[buyer.address])
         results["gas.purchase_edition"] = _gas(buyer_editions.purchase(edition_id, 1))
+        results.update(measure_trust_split_gas(w3, deployment, send, deployer, controller, pair))
+    return results
+
+
+def measure_trust_split_gas(
+    w3: Web3,
+    deployment: Deployment,
+    send: dict[str, TransactionSender],
+    registrar: LocalAccount,
+    controller: LocalAccount,
+    pair: list[str],
+) -> dict[str, int]:
+    """Issue 11 figures of the registry and splits (kept apart from measure_gas's other figures).
+
+    - gas.register_track_2: a 2-recipient track registered by the registrar (the API's key) for
+      another controller; gas.register_track_2_self: by the controller itself (no role lookup);
+    - gas.release_held: an ETH release whose recipient refuses ETH, credited to `held` instead.
+    """
+    results: dict[str, int] = {}
+    shares = _equal_shares(2)
+    as_registrar = TrackRegistryClient(w3, deployment.track_registry, send[registrar.address])
+    as_controller = TrackRegistryClient(w3, deployment.track_registry, send[controller.address])
+    results["gas.register_track_2"] = _gas(
+        as_registrar.register_track(controller.address, pair, shares, 6, salt=b"\x11" * 32)
+    )
+    results["gas.register_track_2_self"] = _gas(
+        as_controller.register_track(controller.address, pair, shares, 6, salt=b"\x12" * 32)
+    )
+    # The registry has no receive(): as a recipient it refuses ETH, so its payout is held.
+    refusing = [deployment.track_registry, pair[0]]
+    refusing = _sorted(refusing)
+    factory = SplitFactoryClient(w3, deployment.split_factory, send[controller.address])
+    split = factory.created_split(factory.create_split(refusing, shares, salt=11)).split
+    send[controller.address].send({"to": split, "value": ONE_ETHER})
+    client = TrackSplitClient(w3, split, send[controller.address])
+    receipt = client.release_for(NATIVE_TOKEN, deployment.track_registry, refusing, shares)
+    if client.held(NATIVE_TOKEN, deployment.track_registry) != ONE_ETHER // 2:
+        raise RuntimeError("the refused ETH payout was not held")
+    results["gas.release_held"] = _gas(receipt)
+    return results
+
+
+def _last_tx(w3: Web3) -> bytes:
+    """The hash of the latest block's last transaction (a helper that returned no receipt)."""
+    return bytes(w3.eth.get_block("latest")["transactions"][-1])  # type: ignore[arg-type]
+
+
+def _random_address(rng: random.Random) -> str:
+    return Web3.to_checksum_address("0x" + rng.randbytes(20).hex())
+
+
+def _flattened(track_amounts: Sequence[int], shares: Sequence[int]) -> int:
+    """An account's cumulative amount: one floor per (track, account path), summed over tracks."""
+    return sum(a * s // SCALE for a, s in zip(track_amounts, shares, strict=True))
+
+
+def _measure_claims(
+    w3: Web3,
+    settlement_address: str,
+    musd: str,
+    platform_id: int,
+    send: dict[str, TransactionSender],
+    signers: Sequence[LocalAccount],
+    rng: random.Random,
+) -> dict[str, int]:
+    """Two epochs of account roots; first and repeat claims, single and batched, from receipts."""
+    results: dict[str, int] = {}
+    relayer_key = next(iter(send))  # the deployer's sender relays every claim
+    relayer = UsageSettlementClient(w3, settlement_address, send[relayer_key])
+    musd_minter = ERC20Client(w3, musd, send[relayer_key])
+    chain_id = int(w3.eth.chain_id)
+    keys = [s.key for s in signers]
+
+    fresh = _random_address(rng)  # first claim into a wallet that holds none of the token
+    holder = _random_address(rng)  # first claim into a wallet that already holds the token
+    musd_minter.mint(holder, 1)
+    one_track = _random_address(rng)
+    many_tracks = _random_address(rng)
+    batch = [_random_address(rng) for _ in range(BATCH_ACCOUNTS)]
+    many_shares = [rng.randrange(1, SCALE) for _ in range(FLATTENED_TRACKS)]
+    fillers = [
+        [_random_address(rng), musd, rng.randrange(10**9)]
+        for _ in range(ACCOUNT_TREE_LEAVES - 4 - BATCH_ACCOUNTS)
+    ]
+
+    track_bases = [rng.randrange(10**6, 10**8) for _ in range(FLATTENED_TRACKS)]
+    debited = [0]
+
+    def post_epoch(epoch: int) -> tuple[dict[str, ClaimRequest], int]:
+        track_amounts = [base * epoch for base in track_bases]  # cumulative: grows every epoch
+        ours = {
+            fresh: 1_000_000 * epoch,
+            holder: 1_000_000 * epoch,
+            one_track: _flattened([3_000_000 * epoch], [600_000]),
+            many_tracks: _flattened(track_amounts, many_shares),
+            **{a: 2_000_000 * epoch + i for i, a in enumerate(batch)},
+        }
+        values = [*fillers, *([a, musd, amount] for a, amount in ours.items())]
+        tree = StandardMerkleTree.of(values, account_leaf_types)
+        requests = {
+            a: ClaimRequest(a, musd, amount, tree.get_proof(len(fillers) + i))
+            for i, (a, amount) in enumerate(ours.items())
+        }
+        assert all(len(r.proof) == 16 for r in requests.values())
+        # debit what the claimed leaves grew by (the fillers are never claimed)
+        debit = sum(ours.values()) - debited[0]
+        debited[0] += debit
+        report = SettlementReport(
+            epoch, 1, tree.root, bytes([epoch]) * 32, (Debit(platform_id, debit),)
+        )
+        signatures = sign_settlement_report_multi(
+            keys, report, chain_id=chain_id, verifying_contract=settlement_address
+        )
+        return requests, _gas(relayer.post(report, signatures))
+
+    def claim(request: ClaimRequest) -> int:
+        receipt = relayer.claim(request)
+        assert relayer.claimed_amount(receipt) > 0
+        return _gas(receipt)
+
+    requests, results["gas.post_root_first"] = post_epoch(1)
+    results["gas.claim_first"] = claim(requests[fresh])
+    results["gas.claim_first_wallet_holds_token"] = claim(requests[holder])
+    claim(requests[one_track])
+    claim(requests[many_tracks])
+    receipt = relayer.claim_many([requests[a] for a in batch])
+    assert relayer.claimed_amount(receipt) == sum(requests[a].cumulative_amount for a in batch)
+    results["gas.claim_many_10_accounts_first"] = _gas(receipt)
+
+    requests, results["gas.post_root_3_signers"] = post_epoch(2)
+    results["gas.claim_repeat"] = claim(requests[fresh])
+    results["gas.claim_from_1_track"] = claim(requests[one_track])
+    results["gas.claim_from_1000_tracks"] = claim(requests[many_tracks])
+    receipt = relayer.claim_many([requests[a] for a in batch])
+    assert relayer.claimed_amount(receipt) == 2_000_000 * BATCH_ACCOUNTS
+    results["gas.claim_many_10_accounts"] = _gas(receipt)
+    results["gas.claim_many_10_accounts_per_account"] = _gas(receipt) // BATCH_ACCOUNTS
+    results["gas.claim_many_10_accounts_first_per_account"] = (
+        results["gas.claim_many_10_accounts_first"] // BATCH_ACCOUNTS
+    )
     return results
 
 

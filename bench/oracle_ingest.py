@@ -1,5 +1,9 @@
 """Oracle intake speed and memory: CSV and DDEX DSR ingest of generated 1,000,000-line files.
 
+The DSR file is a DSRF Basic Audio Profile 1.2 report: 1,000,000 SU02 stream lines in blocks
+(one AS01.01 resource and ten SU02 lines per block, one SY02.02 summary per territory); its
+lines per second count the SU02 usage lines. A 5,000,000-line DSR shows its memory stays flat.
+
 `measure_ingest()` writes the files into a temp dir, then ingests each in a fresh subprocess
 (fresh SQLite store with a 10,000-track catalog) that reports the wall time of `ingest_file`
 (raw copy + hash, signature check, parse, validation, aggregation, rules, commit) and its own
@@ -29,7 +33,6 @@ PLATFORM_KEY = "0x" + "a1" * 32
 PERIOD = (1_699_920_000, 1_700_524_800)
 DSR_DATES = ("2023-11-14", "2023-11-20")
 _BLOCK = 100_000
-_USE_TYPES = ("Stream", "PermanentDownload", "UserGeneratedContent", "Sync")
 
 
 def _isrc(track_id: int) -> str:
@@ -49,24 +52,48 @@ def write_csv(path: Path, lines: int) -> None:
             out.write(block)
 
 
+#: DSR bench report: Basic Audio Profile 1.2, one SY02.02 summary per territory, blocks of one
+#: AS01.01 resource and one SU02 stream line per territory.
+DSR_TERRITORIES = ("US", "GB", "DE", "FR", "JP", "BR", "CA", "AU", "SE", "NO")
+
+
 def write_dsr(path: Path, lines: int) -> None:
+    """`lines` SU02 usage lines in blocks of len(DSR_TERRITORIES), one resource per block."""
     rng = random.Random(11)
-    blocks = lines // _BLOCK
-    rows = [
-        (rng.randint(1, TRACKS), rng.choice(_USE_TYPES), rng.randint(0, 50)) for _ in range(_BLOCK)
-    ]
-    block_total = sum(r[2] for r in rows)
+    per_block = len(DSR_TERRITORIES)
+    blocks = lines // per_block
     head = [
-        "HEAD", "1.1", "BasicAudioProfile", "1.1", f"bench-{lines}", "2023-11-21T10:00:00Z",
-        "1", "1", DSR_DATES[0], DSR_DATES[1], "PADPIDA2014021302X", "Bench Platform",
+        "HEAD", "dsrf/3.0/1.0/1.0", "BasicAudioProfile", "1.2", f"bench-{lines}",
+        "2023-11-21T10:00:00Z", "1", "1", DSR_DATES[0], DSR_DATES[1], "PADPIDA2014021302X",
+        "Bench Platform", "Premium", "PADPIDA2023111401R", "Bench Oracle", "",
     ]  # fmt: skip
+    physical = 1
     with path.open("w", encoding="utf-8") as out:
         out.write("\t".join(head) + "\n")
-        for b in range(blocks):
-            out.write(f"SY01\tS{b}\t{block_total}\n")
-        for b in range(blocks):
-            out.write("".join(f"RU01\tS{b}\t{_isrc(t)}\t{u}\t{n}\n" for t, u, n in rows))
-        out.write(f"FOOT\t{blocks * (_BLOCK + 1) + 2}\t{blocks}\t{blocks * _BLOCK}\n")
+        for territory in DSR_TERRITORIES:
+            out.write(
+                f"SY02.02\t{territory}\t\t\tSubscriptionModel\tOnDemandStream\t{territory}\t"
+                "Premium\t0\t\tUSD\t0.00\t\t\t\t\t\t\tMusic\t\t\t\n"
+            )
+            physical += 1
+        chunk: list[str] = []
+        for block in range(blocks):
+            track = rng.randint(1, TRACKS)
+            chunk.append(
+                f"AS01.01\tB{block}\tR1\tD{block}\t{_isrc(track)}\tTitle {track}\t\t"
+                "Artist\t\tPT3M\tSoundRecording\t\n"
+            )
+            chunk.extend(
+                f"SU02\tB{block}\t{territory}\tT{block}.{n}\t\tR1\t\t{rng.randint(0, 50)}\t\t\n"
+                for n, territory in enumerate(DSR_TERRITORIES)
+            )
+            if len(chunk) > 50_000:
+                out.write("".join(chunk))
+                chunk.clear()
+        out.write("".join(chunk))
+        physical += blocks * (per_block + 1) + 1
+        summaries = len(DSR_TERRITORIES)
+        out.write(f"FOOT\t{physical}\t{physical}\t{summaries}\t{blocks}\t{blocks}\n")
 
 
 def _file_hash(path: Path) -> bytes:
@@ -109,6 +136,11 @@ def _worker(fmt: str, file: Path, workdir: Path) -> dict[str, float]:
     report_format = ReportFormat.CSV if fmt == "csv" else ReportFormat.DSR
     lines = sum(1 for _ in file.open("rb"))
     report_id = f"bench-{(lines // _BLOCK) * _BLOCK}"
+    if report_format is ReportFormat.DSR:
+        from oracle.intake.ddex_dsr import read_dsr_header
+
+        report_id = read_dsr_header(file).report_id or ""
+        lines = int(report_id.removeprefix("bench-"))  # usage lines (resources, HEAD... not)
     report = UsageReport(report_id, 1, *PERIOD, int(report_format), _file_hash(file))
     signature = sign_usage_report(
         PLATFORM_KEY, report, chain_id=31337, verifying_contract=SETTLEMENT
@@ -151,8 +183,13 @@ def measure_ingest(lines: int = 1_000_000, big_lines: int = 5_000_000) -> dict[s
         csv_run = _run_worker("csv", csv_file, root / "csv")
         dsr_run = _run_worker("dsr", dsr_file, root / "dsr")
         csv_file.unlink()
+        dsr_file.unlink()
         write_csv(big_file, big_lines)
         big_run = _run_worker("csv", big_file, root / "big")
+        big_file.unlink()
+        big_dsr = root / "big.dsr"
+        write_dsr(big_dsr, big_lines)
+        big_dsr_run = _run_worker("dsr", big_dsr, root / "big-dsr")
     return {
         "oracle.csv_lines_per_s": round(csv_run["lines"] / csv_run["cpu_seconds"]),
         "oracle.dsr_lines_per_s": round(dsr_run["lines"] / dsr_run["cpu_seconds"]),
@@ -160,6 +197,9 @@ def measure_ingest(lines: int = 1_000_000, big_lines: int = 5_000_000) -> dict[s
         "oracle.dsr_wall_s_1m": round(dsr_run["seconds"], 2),
         "oracle.peak_rss_mb_1m": round(max(csv_run["rss_mb"], dsr_run["rss_mb"]), 1),
         "oracle.peak_rss_mb_5m": round(big_run["rss_mb"], 1),
+        "oracle.dsr_peak_rss_mb_1m": round(dsr_run["rss_mb"], 1),
+        "oracle.dsr_peak_rss_mb_5m": round(big_dsr_run["rss_mb"], 1),
+        "oracle.dsr_lines_per_s_5m": round(big_dsr_run["lines"] / big_dsr_run["cpu_seconds"]),
     }
 
 

@@ -17,6 +17,7 @@ from web3.types import TxReceipt
 
 from chain_client.compiler import Artifacts, compile_contracts
 from chain_client.contracts.track_editions import MINTER_ROLE
+from chain_client.contracts.track_registry import REGISTRAR_ROLE
 from chain_client.errors import ChainClientError, DeploymentError
 from chain_client.reverts import RevertDecoder
 from chain_client.sender import TransactionSender
@@ -95,6 +96,7 @@ def deploy_all(
     root_delay: int = 0,
     withdrawal_delay: int = DEFAULT_WITHDRAWAL_DELAY,
     minter: str | None = None,
+    registrar: str | None = None,
     editions_uri: str = DEFAULT_EDITIONS_URI,
     artifacts: Artifacts | None = None,
     sender: TransactionSender | None = None,
@@ -102,7 +104,8 @@ def deploy_all(
     """Deploy every contract with `deployer` as owner/admin.
 
     Oracle signers are sorted ascending as UsageSettlement requires; `minter` (the API's
-    account) gets TrackEditions' MINTER_ROLE.
+    account) gets TrackEditions' MINTER_ROLE; `registrar` (default: the deployer, which is the
+    API's operator in development) gets TrackRegistry's REGISTRAR_ROLE.
     """
     if not oracle_signers:
         raise DeploymentError("at least one oracle signer is required")
@@ -125,7 +128,13 @@ def deploy_all(
             .functions.implementation()
             .call()
         )
-        registry = _address(_deploy(tx, built, "TrackRegistry", factory))
+        registry = _address(_deploy(tx, built, "TrackRegistry", factory, deployer.address))
+        registry_contract = w3.eth.contract(address=registry, abi=built.abi("TrackRegistry"))
+        tx.transact(
+            registry_contract.functions.grantRole(
+                REGISTRAR_ROLE, Web3.to_checksum_address(registrar or deployer.address)
+            )
+        )
         settlement = _address(
             _deploy(
                 tx,

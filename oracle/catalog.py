@@ -1,6 +1,9 @@
-"""The oracle's catalog: platforms (signing key, token, rate card, declared bound) and tracks
-(ISRC, split, controller, licence tier, consent per usage class). Upserted by the API and by a
-chain sync; read by intake."""
+"""The oracle's catalog: platforms (signing key, token, rate card, declared bound), tracks
+(ISRC, split, controller, licence tier, consent per usage class, settleToSplit) and split
+recipient lists. Upserted by the API and by a chain sync; read by intake and by epochs.
+
+A split's recipient list here is only a claim: an epoch uses it once it matched the split's
+on-chain ``recipientsRoot()`` (oracle.settlement.splits)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from sqlalchemy import Connection, insert, select, update
 from chain_client.constants import MAX_TIER, MIN_TIER, NUM_CLASSES
 from oracle.errors import CatalogError, UnknownPlatformError
 from oracle.intake.refs import normalize_isrc
+from oracle.settlement.flatten import check_list
+from oracle.settlement.tables import split_recipients, splits
 from oracle.store.schema import platforms, track_consents, tracks
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -46,6 +51,7 @@ class Track:
     split_address: str | None = None
     controller: str | None = None
     consents: Mapping[int, Consent] = field(default_factory=dict)
+    settle_to_split: bool = False
 
 
 def _address(value: str, what: str) -> str:
@@ -125,8 +131,16 @@ def upsert_track(
     split_address: str | None = None,
     controller: str | None = None,
     consents: Mapping[int, Consent] | None = None,
+    *,
+    settle_to_split: bool | None = None,
+    recipients: Sequence[str] | None = None,
+    shares: Sequence[int] | None = None,
 ) -> Track:
-    """Creates or replaces a track; `consents` (if given) replaces the listed classes' consent."""
+    """Creates or replaces a track; `consents` (if given) replaces the listed classes' consent.
+
+    `settle_to_split` mirrors the registry's immutable flag (None keeps the stored value, False
+    for a new track). `recipients`/`shares`, when given, record the split's recipient list.
+    """
     if track_id <= 0:
         raise CatalogError(f"track_id must be positive, got {track_id}")
     if not MIN_TIER <= tier <= MAX_TIER:
@@ -146,6 +160,8 @@ def upsert_track(
         "controller": _address(controller, "controller") if controller else None,
         "updated_at": int(time.time()),
     }
+    if settle_to_split is not None:
+        values["settle_to_split"] = 1 if settle_to_split else 0
     exists = conn.execute(select(tracks.c.track_id).where(tracks.c.track_id == track_id)).first()
     if exists is None:
         conn.execute(insert(tracks).values(track_id=track_id, **values))
@@ -153,6 +169,14 @@ def upsert_track(
         conn.execute(update(tracks).where(tracks.c.track_id == track_id).values(**values))
     for usage_class, consent in (consents or {}).items():
         set_consent(conn, track_id, usage_class, consent)
+    if recipients is not None or shares is not None:
+        if not split_address:
+            raise CatalogError(f"track {track_id}: recipients given without a split_address")
+        set_split_recipients(conn, split_address, recipients or (), shares or ())
+    if normalized is not None:
+        from oracle.intake.dsrf.store import resolve_unknown_usage  # (imports rules -> catalog)
+
+        resolve_unknown_usage(conn, track_id)
     found = get_tracks(conn, [track_id])
     return found[track_id]
 
@@ -194,5 +218,48 @@ def get_tracks(conn: Connection, track_ids: Iterable[int]) -> dict[int, Track]:
                 split_address=m["split_address"],
                 controller=m["controller"],
                 consents=consents.get(track_id, {}),
+                settle_to_split=bool(m["settle_to_split"]),
             )
     return found
+
+
+def set_split_recipients(
+    conn: Connection, split: str, recipients: Sequence[str], shares: Sequence[int]
+) -> None:
+    """Records (replaces) a split's recipient list: ascending addresses, shares summing to 1e6.
+
+    The list root is stored with it; the chain's root is read and cached by the first epoch
+    that needs the split (oracle.settlement.splits.verify_splits).
+    """
+    from chain_client.merkle import recipients_root
+
+    key = _address(split, "split")
+    problem = check_list(list(recipients), list(shares))
+    if problem is not None:
+        raise CatalogError(f"split {split}: {problem}")
+    conn.execute(split_recipients.delete().where(split_recipients.c.split == key))
+    conn.execute(
+        insert(split_recipients),
+        [
+            {"split": key, "position": i, "recipient": _address(r, "recipient"), "share": int(s)}
+            for i, (r, s) in enumerate(zip(recipients, shares, strict=True))
+        ],
+    )
+    root = "0x" + recipients_root(list(recipients), [int(s) for s in shares]).hex()
+    existing = conn.execute(select(splits.c.list_root).where(splits.c.split == key)).first()
+    if existing is None:
+        conn.execute(insert(splits).values(split=key, list_root=root))
+    elif existing[0] != root:
+        conn.execute(update(splits).where(splits.c.split == key).values(list_root=root))
+
+
+def split_recipient_list(conn: Connection, split: str) -> tuple[list[str], list[int]] | None:
+    """The catalog's recipient list of a split (not yet checked against the chain)."""
+    rows = conn.execute(
+        select(split_recipients.c.recipient, split_recipients.c.share)
+        .where(split_recipients.c.split == _address(split, "split"))
+        .order_by(split_recipients.c.position)
+    ).all()
+    if not rows:
+        return None
+    return [str(r) for r, _ in rows], [int(s) for _, s in rows]

@@ -68,6 +68,25 @@ class OracleSettings(BaseSettings):
         description="Intake: UsageSettlement address (EIP-712 verifyingContract of platform "
         "reports); read from deployment_file when unset.",
     )
+    max_key_micro_units: int = Field(
+        default=2**60,
+        ge=1,
+        le=2**60,
+        description="Intake cap: micro-units of one (track, class) in one report.",
+    )
+    max_report_micro_units: int = Field(
+        default=2**61,
+        ge=1,
+        le=2**61,
+        description="Intake cap: micro-units of one report (payable and quarantined).",
+    )
+    max_platform_micro_units: int = Field(
+        default=2**62,
+        ge=1,
+        le=2**62,
+        description="Intake cap: a platform's lifetime micro-units (each report id counted at its "
+        "largest version); bounds every 64-bit SQL sum of the store (docs/formats.md).",
+    )
     epoch_interval_seconds: int = Field(default=60, description="Worker: time between epochs.")
     confirmations: int = Field(default=1, description="Blocks to wait after a post's receipt.")
     peer_nodes: list[PeerNode] = Field(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from siwe import SiweMessage, VerificationError
 from sqlmodel import Session
@@ -19,6 +20,33 @@ from api.db.types import utc_now
 from api.errors import Unauthorized
 from api.platforms.repository import PlatformRepository
 from api.settings import ApiSettings
+
+#: How far ahead of the server's clock a SIWE Issued At may be.
+SIWE_CLOCK_SKEW = timedelta(seconds=60)
+
+
+def _origin(uri: str) -> str:
+    """scheme://host[:port] of a URI, lower-cased (default ports dropped)."""
+    parts = urlsplit(uri.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return uri
+    if port == {"http": 80, "https": 443}.get(scheme):
+        port = None
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
+def _timestamp(text: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        return None
+    if value.tzinfo is None:
+        return None
+    return value.astimezone(UTC)
 
 
 class AuthService:
@@ -67,6 +95,21 @@ class AuthService:
         if message.chain_id != self.settings.chain_id:
             raise Unauthorized(
                 f"chain_id: expected {self.settings.chain_id}, got {message.chain_id}"
+            )
+        expected_origin = _origin(self.settings.siwe_uri)
+        if _origin(message.uri) != expected_origin:
+            raise Unauthorized(
+                f"uri: the message is for {message.uri!r}, this service signs in at "
+                f"{expected_origin!r} (EIP-4361: the URI must be the relying party's)"
+            )
+        issued = _timestamp(message.issued_at)
+        if issued is None:
+            raise Unauthorized(f"issued_at: not an RFC 3339 time: {message.issued_at!r}")
+        now = utc_now()
+        if issued > now + SIWE_CLOCK_SKEW:
+            raise Unauthorized(
+                f"issued_at: {message.issued_at} is in the future (server time "
+                f"{now.isoformat()}, {int(SIWE_CLOCK_SKEW.total_seconds())} s skew allowed)"
             )
         if message.expiration_time is None:
             raise Unauthorized("expiration_time: the message must carry an Expiration Time")

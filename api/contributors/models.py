@@ -20,6 +20,8 @@ class RelayedClaim(SQLModel, table=True):
     request_hash: str = Field(max_length=66)
     status: str = Field(max_length=20)
     tx_hash: str | None = Field(default=None, max_length=66)
+    # Every transaction hash the claim sent, in order, as a JSON list (the column keeps the
+    # name it had when a claim was pulls plus a release).
     pull_tx_hashes: str = Field(default="[]", max_length=8000)
     error: str | None = Field(default=None, max_length=2000)
     created_at: datetime

@@ -1,5 +1,5 @@
 """Queries behind the contributor dashboard and claims: settled oracle totals per track,
-per-epoch movements, platform tokens, indexed pulls and releases, relayed claims."""
+per-epoch movements, platform tokens, indexed claims and releases, relayed claims."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from web3 import Web3
 from api.contributors.models import RelayedClaim
 from api.indexer.models import ChainEvent
 from api.platforms.models import PlatformAccount
-from api.tracks.models import TrackContributor
+from api.tracks.models import Track, TrackContributor
 from oracle.epoch.tables import epoch_totals, epochs, settled_totals
 from oracle.store.schema import platforms as oracle_platforms
 
@@ -130,6 +130,24 @@ class ContributorRepository:
                 .where(col(ChainEvent.split).in_(list(splits)))
             ).scalars()
         )
+
+    def events_for_account(self, event: str, account: str) -> list[ChainEvent]:
+        return list(
+            self.session.execute(
+                select(ChainEvent)
+                .where(col(ChainEvent.event) == event)
+                .where(col(ChainEvent.account) == Web3.to_checksum_address(account))
+                .order_by(col(ChainEvent.id))
+            ).scalars()
+        )
+
+    def tracks_by_id(self, track_ids: Sequence[int]) -> dict[int, Track]:
+        if not track_ids:
+            return {}
+        rows = self.session.execute(
+            select(Track).where(col(Track.track_id).in_(list(track_ids)))
+        ).scalars()
+        return {t.track_id: t for t in rows}
 
     def claim_by_key(self, address: str, key: str) -> RelayedClaim | None:
         return (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth.dependencies import SelfOrOperator
@@ -17,6 +17,7 @@ from api.contributors.schemas import (
     ClaimOut,
     ClaimRequest,
     ContributorDashboard,
+    SettlementProof,
 )
 from api.contributors.service import ContributorService
 from api.contributors.single_flight import SingleFlight
@@ -24,7 +25,9 @@ from api.db.session import DbSession
 from api.openapi import error_responses
 from api.types import EthAddress
 
-router = APIRouter(prefix="/v1/contributors", tags=["contributors"])
+router = APIRouter()
+contributor_routes = APIRouter(prefix="/v1/contributors", tags=["contributors"])
+settlement_routes = APIRouter(prefix="/v1/settlement", tags=["settlement"])
 
 Address = Annotated[EthAddress, Path(description="The contributor's wallet address.")]
 IdempotencyKey = Annotated[
@@ -38,7 +41,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.get(
+@contributor_routes.get(
     "/{address}/dashboard",
     response_model=ContributorDashboard,
     summary="Usage, AI generations and earnings per track and period (that wallet, or operator)",
@@ -64,7 +67,7 @@ async def dashboard(
     return Response(content=body, media_type="application/json")
 
 
-@router.get(
+@contributor_routes.get(
     "/{address}/claimable",
     response_model=Claimable,
     summary="Claimable now per token (that wallet, or operator)",
@@ -76,10 +79,10 @@ def claimable(
     return ContributorService(session, chain).claimable(address, principal)
 
 
-@router.post(
+@contributor_routes.post(
     "/{address}/claims",
     response_model=ClaimOut,
-    summary="Relay a gasless claim: pulls, then releaseMany to the wallet (that wallet, operator)",
+    summary="Relay a gasless claim: one claim/claimMany paying the wallet (that wallet, operator)",
     responses=error_responses(401, 403, 409, 429, 503),
 )
 def relay_claim(
@@ -93,10 +96,10 @@ def relay_claim(
     return ContributorService(session, chain).relay(address, body, idempotency_key, principal)
 
 
-@router.post(
+@contributor_routes.post(
     "/{address}/claims/calldata",
     response_model=ClaimCalldata,
-    summary="The claim's transactions, to send from the contributor's own wallet",
+    summary="The claim's transaction, to send from the contributor's own wallet",
     responses=error_responses(401, 403, 503),
 )
 def claim_calldata(
@@ -107,3 +110,31 @@ def claim_calldata(
     chain: Chain,
 ) -> ClaimCalldata:
     return ContributorService(session, chain).calldata(address, body, principal)
+
+
+@settlement_routes.get(
+    "/proof/{account}",
+    response_model=SettlementProof,
+    summary="An account's settlement leaf and Merkle proof for one token (public)",
+    responses=error_responses(404, 503),
+)
+def settlement_proof(
+    account: Annotated[EthAddress, Path(description="The account (a wallet or a split).")],
+    token: Annotated[EthAddress, Query(description="The leaf's token (0xEeee...EEeE for ETH).")],
+    session: DbSession,
+    chain: Chain,
+    epoch: Annotated[
+        int | None,
+        Query(ge=1, le=2**63 - 1, description="Epoch (default: the chain's current root)."),
+    ] = None,
+) -> SettlementProof:
+    """The leaf (account, token, cumulativeAmount) and its proof, read from the stored tree.
+
+    Public: the same leaves are derivable from the epoch's published data file. Pass the
+    result to `UsageSettlement.claim(account, token, cumulativeAmount, proof)`, from any
+    wallet: it always pays `account`."""
+    return ContributorService(session, chain).proof(account, token, epoch)
+
+
+router.include_router(contributor_routes)
+router.include_router(settlement_routes)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
 from eth_utils.crypto import keccak
 from sqlmodel import Session
@@ -12,28 +11,38 @@ from sqlmodel import Session
 from api.auth.dependencies import ensure_self_or_operator
 from api.auth.principal import Principal
 from api.chain.gateway import ChainGateway
-from api.contributors.claim_plan import ClaimPlan, build_claim_plan
 from api.contributors.dashboard import build_dashboard
 from api.contributors.dashboard_cache import DashboardCache, DataVersion
 from api.contributors.models import RelayedClaim
 from api.contributors.repository import ContributorRepository
 from api.contributors.schemas import (
     Claimable,
-    ClaimableLine,
+    ClaimableToken,
     ClaimCalldata,
     ClaimOut,
     ClaimRequest,
     ContributorDashboard,
+    SettlementProof,
+    SplitClaimable,
 )
-from api.contributors.settlement_proofs import latest_leaves
+from api.contributors.settlement import (
+    ClaimPlan,
+    Membership,
+    SplitRelease,
+    claim_functions,
+    current_epoch,
+    leaf_claims,
+    split_releases,
+)
 from api.db.types import utc_now
 from api.editions.repository import EditionRepository
 from api.error_handlers import chain_revert_from
-from api.errors import Conflict, RateLimited
+from api.errors import Conflict, NotFound, RateLimited
 from api.tracks.models import Track, TrackContributor
 from api.tracks.repository import TrackRepository
 from api.tracks.schemas import PreparedTransaction
 from chain_client.errors import ContractRevert
+from oracle.settlement.queries import account_leaf, settled_epoch
 
 
 class ContributorService:
@@ -68,28 +77,44 @@ class ContributorService:
         cache.put(address, version, body)
         return body
 
-    def _plan(self, address: str, request: ClaimRequest | None) -> ClaimPlan:
+    def _memberships(self, address: str) -> list[Membership]:
+        """The splits the address is a direct recipient of, with the tokens they may hold."""
         memberships = self.tracks.tracks_of_contributor(address)
-        if request is not None and request.track_ids is not None:
-            wanted = set(request.track_ids)
-            memberships = [(t, c) for t, c in memberships if t.track_id in wanted]
-        track_ids = [t.track_id for t, _ in memberships]
-        recipients = self.tracks.contributors_of(track_ids)
+        recipients = self.tracks.contributors_of([t.track_id for t, _ in memberships])
         tokens = self._tokens_of_tracks(memberships)
-        if request is not None and request.token is not None:
-            only = request.token.lower()
-            tokens = {t: {x for x in s if x.lower() == only} for t, s in tokens.items()}
-        return build_claim_plan(
-            self.chain,
-            address,
-            [(t, recipients[t.track_id]) for t, _ in memberships],
-            tokens,
-            latest_leaves(self.session.connection()),
-        )
+        return [
+            Membership(
+                track_id=track.track_id,
+                split=track.split_address,
+                share=member.share,
+                recipients=tuple(c.address for c in recipients[track.track_id]),
+                shares=tuple(c.share for c in recipients[track.track_id]),
+                tokens=frozenset(tokens[track.track_id]),
+            )
+            for track, member in memberships
+        ]
+
+    def _plan(self, address: str, request: ClaimRequest | None) -> ClaimPlan:
+        conn = self.session.connection()
+        epoch = current_epoch(conn, self.chain)
+        token = request.token.lower() if request is not None and request.token else None
+        leaves = [
+            leaf
+            for leaf in leaf_claims(conn, self.chain, address, epoch)
+            if token is None or leaf.token.lower() == token
+        ]
+        releases: list[SplitRelease] = []
+        if request is None or request.include_splits:
+            releases = split_releases(
+                conn, self.chain, address, self._memberships(address), epoch, only=token
+            )
+        return ClaimPlan(epoch=epoch, leaves=leaves, releases=releases)
 
     def _tokens_of_tracks(
         self, memberships: list[tuple[Track, TrackContributor]]
     ) -> dict[int, set[str]]:
+        """Tokens a track's split may hold: its editions' and, for a split that is itself a
+        settlement account, its platforms' (a leaf of the split is looked up per token)."""
         platform_tokens = self.repo.platform_tokens()
         tokens: dict[int, set[str]] = {t.track_id: set() for t, _ in memberships}
         for row in self.repo.settled_rows(list(tokens)):
@@ -99,44 +124,60 @@ class ContributorService:
             tokens[edition.track_id].add(edition.token)
         return tokens
 
+    def proof(self, account: str, token: str, epoch: int | None) -> SettlementProof:
+        """The stored leaf and proof of (account, token): in `epoch`, or by default in the epoch
+        of the chain's current root (the one `claim` verifies against)."""
+        conn = self.session.connection()
+        if epoch is None:
+            current = current_epoch(conn, self.chain)
+            if current is None:
+                raise NotFound("settlement: no root is current on chain yet")
+            epoch = current.epoch
+        header = settled_epoch(conn, epoch)
+        leaf = account_leaf(conn, account, token, epoch) if header is not None else None
+        if header is None or leaf is None:
+            raise NotFound(
+                f"account: no leaf of {account} for token {token} in epoch {epoch}",
+                {"epoch": epoch},
+            )
+        return SettlementProof(
+            epoch=leaf.epoch,
+            root=header.root,
+            account=leaf.account,
+            token=leaf.token,
+            cumulativeAmount=leaf.cumulative_amount,
+            proof=list(leaf.proof),
+        )
+
     def claimable(self, address: str, principal: Principal) -> Claimable:
         ensure_self_or_operator(principal, address)
         plan = self._plan(address, None)
         return Claimable(
             address=address,
-            epoch=plan.epoch,
+            epoch=plan.epoch.epoch if plan.epoch else 0,
+            root=plan.epoch.root if plan.epoch else None,
             per_token=plan.per_token,
-            lines=[
-                ClaimableLine(
+            settlement=[
+                ClaimableToken(
+                    token=leaf.token,
+                    cumulative_amount=leaf.cumulative_amount,
+                    claimed=leaf.claimed,
+                    claimable=leaf.claimable,
+                )
+                for leaf in plan.leaves
+            ],
+            splits=[
+                SplitClaimable(
                     track_id=r.track_id,
                     split_address=r.split,
                     token=r.token,
                     in_split=r.in_split,
-                    to_pull=r.to_pull,
-                    total=r.in_split + r.to_pull,
+                    split_leaf_unclaimed=r.claim.claimable if r.claim else 0,
+                    total=r.after_claim,
                 )
                 for r in plan.releases
             ],
         )
-
-    def _transactions(self, plan: ClaimPlan, address: str) -> list[Any]:
-        settlement = self.chain.contract("UsageSettlement")
-        factory = self.chain.contract("SplitFactory")
-        functions: list[Any] = [
-            settlement.functions.pull(
-                leaf.split,
-                leaf.token,
-                leaf.cumulative_amount,
-                list(leaf.cumulative_units),
-                [bytes.fromhex(node.removeprefix("0x")) for node in leaf.proof],
-            )
-            for leaf in plan.pulls
-        ]
-        if plan.releases:
-            functions.append(
-                factory.functions.releaseMany([r.as_struct() for r in plan.releases], address)
-            )
-        return functions
 
     def calldata(self, address: str, request: ClaimRequest, principal: Principal) -> ClaimCalldata:
         ensure_self_or_operator(principal, address)
@@ -144,7 +185,7 @@ class ContributorService:
         return ClaimCalldata(
             transactions=[
                 PreparedTransaction(**self.chain.prepared(f))
-                for f in self._transactions(plan, address)
+                for f in claim_functions(self.chain, plan, address)
             ]
         )
 
@@ -172,7 +213,7 @@ class ContributorService:
                     {"retry_after_seconds": settings.claim_rate_window_seconds},
                 )
             # Recorded before sending: a crash leaves it pending and a retry with the same key
-            # resumes it. Pull and release never pay twice, so resuming is safe.
+            # resumes it. Claims and releases never pay twice, so resuming is safe.
             claim = self.repo.save_claim(
                 RelayedClaim(
                     address=address,
@@ -183,32 +224,32 @@ class ContributorService:
                 )
             )
         plan = self._plan(address, request)
-        functions = self._transactions(plan, address)
-        if not plan.releases:
+        functions = claim_functions(self.chain, plan, address)
+        if not functions:
             claim.status = "nothing_to_claim"
             return self._claim_out(self.repo.save_claim(claim))
-        pull_hashes: list[str] = []
+        hashes: list[str] = []
         try:
-            for function in functions[:-1]:
+            for function in functions:
                 receipt = self.chain.send_as_relayer(function)
-                pull_hashes.append(receipt["transactionHash"].to_0x_hex())
-            receipt = self.chain.send_as_relayer(functions[-1])
+                hashes.append(receipt["transactionHash"].to_0x_hex())
         except ContractRevert as exc:
             claim.status = "failed"
             claim.error = str(exc)[:2000]
+            claim.pull_tx_hashes = json.dumps(hashes)
             self.repo.save_claim(claim)
             raise chain_revert_from(exc) from exc
         claim.status = "sent"
-        claim.tx_hash = receipt["transactionHash"].to_0x_hex()
+        claim.tx_hash = hashes[0]
         claim.error = None
-        claim.pull_tx_hashes = json.dumps(pull_hashes)
-        return self._claim_out(self.repo.save_claim(claim), pull_hashes)
+        claim.pull_tx_hashes = json.dumps(hashes)
+        return self._claim_out(self.repo.save_claim(claim))
 
     @staticmethod
-    def _claim_out(claim: RelayedClaim, pulls: list[str] | None = None) -> ClaimOut:
+    def _claim_out(claim: RelayedClaim) -> ClaimOut:
         return ClaimOut(
             status=claim.status,
             tx_hash=claim.tx_hash,
-            pull_tx_hashes=pulls if pulls is not None else list(json.loads(claim.pull_tx_hashes)),
+            tx_hashes=list(json.loads(claim.pull_tx_hashes)),
             idempotency_key=claim.idempotency_key,
         )

@@ -69,18 +69,43 @@ class SharedTransactionLock:
 
     def on_begin(self, connection: Any) -> None:
         if self._ours(connection) and not connection.info.get(_MARK):
+            self._wrap(connection.engine.dialect)
             self._acquire()
             connection.info[_MARK] = True
 
-    def on_end(self, connection: Any) -> None:
-        if connection.info.pop(_MARK, False):
+    def _end(self, info: dict[str, Any]) -> None:
+        if info.pop(_MARK, False):
             self._release()
+
+    def _wrap(self, dialect: Any) -> None:
+        """Releases the lock only once the COMMIT (or ROLLBACK) has run on the connection.
+
+        SQLAlchemy's commit and rollback events fire before the statement is sent; released
+        there, another process could begin, read a snapshot older than this commit and then
+        fail its own write with "database is locked"."""
+        if getattr(dialect, "_royalties_lock_wrapped", False):
+            return
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self._end(dbapi_connection.info)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self._end(dbapi_connection.info)
+
+        dialect.do_commit = do_commit
+        dialect.do_rollback = do_rollback
+        dialect._royalties_lock_wrapped = True
 
     def install(self) -> None:
         """Applies to every engine of this process (the API's, the indexer's, the oracle's)."""
         event.listen(Engine, "begin", self.on_begin)
-        event.listen(Engine, "commit", self.on_end)
-        event.listen(Engine, "rollback", self.on_end)
 
 
 _installed: dict[str, SharedTransactionLock] = {}

@@ -28,7 +28,7 @@ FOLLOWED = {
         "PlatformDebited",
         "RootRevoked",
         "DebitRefunded",
-        "Pulled",
+        "Claimed",
     ),
     "TrackEditions": ("EditionCreated", "EditionPurchased", "EditionMinted"),
     "TrackSplit": ("Released",),

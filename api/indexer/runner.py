@@ -37,8 +37,8 @@ def _account_and_split(decoded: DecodedEvent, emitter: str) -> tuple[str | None,
     args = decoded.args
     if decoded.event == "Released":
         return str(args["account"]), emitter
-    if decoded.event == "Pulled":
-        return None, str(args["split"])
+    if decoded.event == "Claimed":  # the account paid (a wallet, or a split that is an account)
+        return str(args["account"]), None
     if decoded.event == "TrackRegistered":
         return str(args.get("controller")), str(args.get("split"))
     return None, None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from api.errors import Conflict
 from api.platforms.models import PlatformAccount
 from oracle.catalog import upsert_platform
 from oracle.epoch.amounts import advance_amount
@@ -32,7 +34,13 @@ def publish_platform_to_catalog(
 def owed_by_platform(session: Session, platform_id: int, rates: list[int]) -> int:
     """Accepted usage worth more than what was already debited, at the current rate card."""
     connection = session.connection()
-    totals = payable_totals(connection, latest_intake_seq(connection))
+    try:
+        totals = payable_totals(connection, latest_intake_seq(connection), platform_id=platform_id)
+    except DBAPIError as exc:
+        raise Conflict(
+            f"platform_id: the stored usage of platform {platform_id} cannot be summed "
+            f"({exc.orig}); it is held back from settlement until an operator repairs it"
+        ) from exc
     done = settled(connection)
     owed = 0
     for key, units in totals.items():

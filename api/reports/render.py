@@ -6,20 +6,19 @@ import csv
 import io
 from html import escape
 
-from api.reports.schemas import TransparencyReport
+from api.reports.schemas import TrackCredit, TransparencyReport
 
 CSV_COLUMNS = (
     "epoch",
     "track_id",
     "title",
-    "platform_id",
-    "usage_class",
-    "class_name",
     "token",
-    "micro_units",
-    "amount",
-    "share",
+    "paths",
+    "track_amount",
     "your_amount",
+    "track_cumulative",
+    "your_cumulative",
+    "usage",
     "root",
     "data_hash",
     "post_tx_hash",
@@ -27,30 +26,46 @@ CSV_COLUMNS = (
 )
 
 
+def _paths_text(credit: TrackCredit) -> str:
+    return ";".join(f"{'>'.join(p.path)}:{p.product}/1e6^{p.depth}" for p in credit.paths)
+
+
+def _usage_text(credit: TrackCredit) -> str:
+    return ";".join(
+        f"{u.platform_id}/{u.class_name}:{u.micro_units}:{u.amount}" for u in credit.usage
+    )
+
+
+def _reports_text(credit: TrackCredit) -> str:
+    return ";".join(
+        f"{s.platform_id}/{s.report_id}#{s.version_id}"
+        for u in credit.usage
+        for s in u.source_reports
+    )
+
+
 def to_csv(report: TransparencyReport) -> str:
+    """One row per (epoch, track, token) credit; `your_amount` sums to the report's totals."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for line in report.lines:
+    for c in report.credits:
         writer.writerow(
             [
-                line.epoch,
-                line.track_id,
-                line.title,
-                line.platform_id,
-                line.usage_class,
-                line.class_name,
-                line.token,
-                line.micro_units,
-                line.amount,
-                line.share,
-                line.your_amount,
-                line.root,
-                line.data_hash,
-                line.post_tx_hash or "",
-                ";".join(
-                    f"{s.platform_id}/{s.report_id}#{s.version_id}" for s in line.source_reports
-                ),
+                c.epoch,
+                c.track_id,
+                c.title,
+                c.token,
+                _paths_text(c),
+                c.track_amount,
+                c.your_amount,
+                c.track_cumulative,
+                c.your_cumulative,
+                _usage_text(c),
+                c.root,
+                c.data_hash,
+                c.post_tx_hash or "",
+                _reports_text(c),
             ]
         )
     return buffer.getvalue()
@@ -70,27 +85,25 @@ def to_html(report: TransparencyReport) -> str:
         + "".join(
             _cell(v)
             for v in (
-                line.epoch,
-                f"{line.track_id} {line.title}",
-                line.platform_id,
-                line.class_name,
-                line.micro_units,
-                line.amount,
-                f"{line.share / 10_000:.4f}%",
-                line.your_amount,
-                line.token,
-                ", ".join(f"{s.platform_id}/{s.report_id}" for s in line.source_reports),
-                line.post_tx_hash or "",
+                c.epoch,
+                f"{c.track_id} {c.title}",
+                _usage_text(c).replace(";", "; "),
+                c.track_amount,
+                _paths_text(c).replace(";", "; "),
+                c.your_amount,
+                c.token,
+                _reports_text(c).replace(";", ", "),
+                c.post_tx_hash or "",
             )
         )
         + "</tr>"
-        for line in report.lines
+        for c in report.credits
     )
     epochs = "\n".join(
         f"<li>epoch {e.epoch}: root <code>{escape(e.root)}</code>, data hash "
         f"<code>{escape(e.data_hash)}</code>, tx <code>{escape(e.post_tx_hash or '-')}</code>"
         + "".join(
-            f"<br>leaf {escape(leaf.split)} / {escape(leaf.token)}: cumulative "
+            f"<br>leaf {escape(leaf.account)} / {escape(leaf.token)}: cumulative "
             f"{leaf.cumulative_amount}, proof <code>{_proof_text(leaf.proof)}</code>"
             for leaf in e.leaves
         )
@@ -98,7 +111,9 @@ def to_html(report: TransparencyReport) -> str:
         for e in report.epochs
     )
     payments = "\n".join(
-        f"<li>{escape(p.event)} {p.amount} of {escape(p.token)} (split {escape(p.split)}), "
+        f"<li>{escape(p.event)} {p.amount} of {escape(p.token)}"
+        + (f" (from split {escape(p.split)})" if p.split else "")
+        + ", "
         f"tx <code>{escape(p.tx_hash)}</code></li>"
         for p in report.payments
     )
@@ -118,8 +133,11 @@ code {{ font-size: 0.8em; word-break: break-all; }}
 <h1>Royalty transparency report</h1>
 <p>Contributor <code>{escape(report.address)}</code>, settlement epochs {report.epoch_from} to
 {report.epoch_to}. Amounts are integers in token base units. Your total: {totals or "0"}.</p>
-<table><thead><tr><th>epoch</th><th>track</th><th>platform</th><th>class</th><th>micro-units</th>
-<th>track amount</th><th>your share</th><th>your amount</th><th>token</th><th>reports</th>
+<p>Per track and epoch: usage (platform/class:micro-units:amount), what the epoch added to the
+track, your paths through its split (shares multiplied out of 1e6^depth), and your amount: the
+floor per path of the track's cumulative amount, minus the same before the epoch.</p>
+<table><thead><tr><th>epoch</th><th>track</th><th>usage</th><th>track amount</th>
+<th>your paths</th><th>your amount</th><th>token</th><th>reports</th>
 <th>post tx</th></tr></thead><tbody>
 {rows}
 </tbody></table>

@@ -1,11 +1,13 @@
-"""Writes a track into the oracle catalog (same database), tier and consent read from chain."""
+"""Writes a track into the oracle catalog (same database), tier and consent read from chain,
+with its split's recipient list (the oracle checks it against the split's on-chain
+recipientsRoot() before it flattens settlement through the split)."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.chain.gateway import ChainGateway
-from api.tracks.models import Track
+from api.tracks.models import Track, TrackContributor
 from chain_client.constants import NUM_CLASSES
 from oracle.catalog import Consent, upsert_track
 
@@ -17,6 +19,10 @@ def publish_track_to_catalog(session: Session, chain: ChainGateway, track: Track
     for usage_class in range(NUM_CLASSES):
         granted_at, revoked_at = chain.call(registry.functions.consent(track.track_id, usage_class))
         consents[usage_class] = Consent(int(granted_at), int(revoked_at))
+    listed = sorted(
+        session.exec(select(TrackContributor).where(TrackContributor.track_id == track.track_id)),
+        key=lambda c: int(c.address, 16),
+    )
     upsert_track(
         session.connection(),
         track.track_id,
@@ -25,5 +31,7 @@ def publish_track_to_catalog(session: Session, chain: ChainGateway, track: Track
         split_address=track.split_address,
         controller=str(info[1]),
         consents=consents,
+        recipients=[c.address for c in listed] if listed else None,
+        shares=[c.share for c in listed] if listed else None,
     )
     session.commit()

@@ -26,6 +26,7 @@ from api.tracks.schemas import (
     TrackCreate,
     TrackOut,
 )
+from chain_client.contracts.track_registry import registration_salt
 
 
 def track_out(track: Track, contributors: list[TrackContributor]) -> TrackOut:
@@ -80,6 +81,8 @@ class TrackService:
             raise Conflict(f"isrc: {isrc} is already registered to another track")
         ordered = sorted(body.contributors, key=lambda c: int(c.address, 16))
         registry = self.chain.contract("TrackRegistry")
+        meta_bytes = bytes.fromhex(meta_hash[2:])
+        track_count = int(self.chain.call(registry.functions.trackCount()))
         receipt = self.chain.send_as_operator(
             registry.functions.registerTrack(
                 body.controller,
@@ -87,7 +90,9 @@ class TrackService:
                 [c.share for c in ordered],
                 body.tier,
                 body.ai_consent_mask,
-                bytes.fromhex(meta_hash[2:]),
+                meta_bytes,
+                registration_salt(body.controller, meta_bytes, track_count),
+                False,  # settleToSplit: flattened to the contributors
             )
         )
         event = registry.events.TrackRegistered().process_receipt(receipt, errors=DISCARD)[0][

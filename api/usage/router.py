@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.auth.dependencies import (
     OptionalPrincipal,
@@ -21,19 +22,15 @@ from api.chain.dependencies import Chain
 from api.db.session import DbSession
 from api.openapi import error_responses
 from api.pagination import Page, Pagination
+from api.usage.jobs import intake_jobs
 from api.usage.schemas import ReportHistory, ReportVersionOut, SubmissionOut
-from api.usage.service import UsageService
-from api.usage.uploads import spool, spool_bytes
+from api.usage.service import Submission, UsageService
+from api.usage.uploads import check_json_report, read_upload_form, spool, spool_body
 from oracle.store.records import ReportFormat
 
 router = APIRouter(prefix="/v1/platforms/{platform_id}/reports", tags=["usage"])
 
 PlatformId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Signature = Annotated[
-    str,
-    Form(pattern=r"^0x[0-9a-fA-F]{130}$", description="EIP-712 UsageReport signature (65 bytes)."),
-]
-ReportFile = Annotated[UploadFile, File(description="The report file.")]
 
 
 def submitter(platform_id: PlatformId, principal: OptionalPrincipal) -> Principal | None:
@@ -74,73 +71,143 @@ class JsonUsageReport(BaseModel):
 
 
 def _service(request: Request, session: DbSession, chain: Chain) -> UsageService:
-    return UsageService(session, chain, request.app.state.engine)
+    return UsageService(session, chain, request.app.state.engine, intake_jobs(request.app))
 
 
 Service = Annotated[UsageService, Depends(_service)]
+
+_JSON_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": JsonUsageReport.model_json_schema()}},
+    }
+}
+_FILE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "signature"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The report file.",
+                        },
+                        "signature": {
+                            "type": "string",
+                            "pattern": r"^0x[0-9a-fA-F]{130}$",
+                            "description": "EIP-712 UsageReport signature (65 bytes).",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _answer(outcome: Submission, response: Response) -> SubmissionOut:
+    if outcome.queued:
+        response.status_code = status.HTTP_202_ACCEPTED
+        if outcome.body.status_url:
+            response.headers["Location"] = outcome.body.status_url
+    return outcome.body
 
 
 @router.post(
     "",
     response_model=SubmissionOut,
     summary="Submit a signed JSON usage report (that platform's key, or a valid signature)",
-    responses=error_responses(401, 403, 404, 409, 503),
+    description="The body is read only after the API key (if any) is checked, and refused past "
+    "`max_json_report_bytes` (413) before it is parsed. A large report answers 202 with a "
+    "`status_url` to poll.",
+    responses={202: {"model": SubmissionOut}, **error_responses(401, 403, 404, 409, 413, 503)},
+    openapi_extra=_JSON_BODY,
 )
-def submit_json(
-    platform_id: PlatformId, body: JsonUsageReport, principal: Submitter, service: Service
+async def submit_json(
+    platform_id: PlatformId,
+    principal: Submitter,
+    service: Service,
+    request: Request,
+    response: Response,
 ) -> SubmissionOut:
-    content = body.model_dump_json(exclude_none=True).encode()
-    path = spool_bytes(content, service.chain.settings.data_dir / "incoming", ".json")
-    return service.submit(
-        platform_id, path, ReportFormat.JSON, None, f"{body.report_id}.json", principal
+    settings = service.chain.settings
+    incoming = settings.data_dir / "incoming"
+    path = await spool_body(request, incoming, ".json", settings.max_json_report_bytes)
+    try:
+        report_id = await run_in_threadpool(check_json_report, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    outcome = await run_in_threadpool(
+        service.submit, platform_id, path, ReportFormat.JSON, None, f"{report_id}.json", principal
     )
+    return _answer(outcome, response)
 
 
-def _submit_file(
+async def _submit_file(
     platform_id: int,
-    file: UploadFile,
-    signature: str,
+    request: Request,
+    response: Response,
     report_format: ReportFormat,
     principal: Principal | None,
     service: UsageService,
 ) -> SubmissionOut:
     settings = service.chain.settings
     suffix = ".csv" if report_format is ReportFormat.CSV else ".dsr"
-    path = spool(file.file, settings.data_dir / "incoming", suffix, settings.max_upload_bytes)
-    name = file.filename or f"upload{suffix}"
-    return service.submit(platform_id, path, report_format, signature, name, principal)
+    upload, signature = await read_upload_form(request, settings.max_upload_bytes)
+    try:
+        path = await run_in_threadpool(
+            spool, upload.file, settings.data_dir / "incoming", suffix, settings.max_upload_bytes
+        )
+    finally:
+        await upload.close()
+    name = (upload.filename or f"upload{suffix}")[:200]
+    outcome = await run_in_threadpool(
+        service.submit, platform_id, path, report_format, signature, name, principal
+    )
+    return _answer(outcome, response)
 
 
 @router.post(
     "/csv",
     response_model=SubmissionOut,
     summary="Upload a CSV usage report with its detached signature",
-    responses=error_responses(401, 403, 404, 409, 413, 503),
+    description="Multipart: `file` and `signature`. Read after the API key is checked, refused "
+    "past `max_upload_bytes` (413). A large report answers 202 with a `status_url` to poll.",
+    responses={202: {"model": SubmissionOut}, **error_responses(401, 403, 404, 409, 413, 503)},
+    openapi_extra=_FILE_BODY,
 )
-def submit_csv(
+async def submit_csv(
     platform_id: PlatformId,
-    file: ReportFile,
-    signature: Signature,
     principal: Submitter,
     service: Service,
+    request: Request,
+    response: Response,
 ) -> SubmissionOut:
-    return _submit_file(platform_id, file, signature, ReportFormat.CSV, principal, service)
+    return await _submit_file(platform_id, request, response, ReportFormat.CSV, principal, service)
 
 
 @router.post(
     "/dsr",
     response_model=SubmissionOut,
     summary="Upload a DDEX DSR flat file with its detached signature",
-    responses=error_responses(401, 403, 404, 409, 413, 503),
+    description="Multipart: `file` and `signature`. Read after the API key is checked, refused "
+    "past `max_upload_bytes` (413). A large report answers 202 with a `status_url` to poll.",
+    responses={202: {"model": SubmissionOut}, **error_responses(401, 403, 404, 409, 413, 503)},
+    openapi_extra=_FILE_BODY,
 )
-def submit_dsr(
+async def submit_dsr(
     platform_id: PlatformId,
-    file: ReportFile,
-    signature: Signature,
     principal: Submitter,
     service: Service,
+    request: Request,
+    response: Response,
 ) -> SubmissionOut:
-    return _submit_file(platform_id, file, signature, ReportFormat.DSR, principal, service)
+    return await _submit_file(platform_id, request, response, ReportFormat.DSR, principal, service)
 
 
 @router.get(

@@ -50,6 +50,11 @@ class SubmissionOut(BaseModel):
         description="This exact content was accepted before: nothing new counted."
     )
     report: ReportVersionOut
+    status_url: str | None = Field(
+        default=None,
+        description="Where this report's status is read; poll it after a 202 (decided in the "
+        "background) until the status is no longer 'received'.",
+    )
 
 
 class ReportHistory(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from eth_utils.crypto import keccak
 from sqlalchemy import Engine
@@ -12,6 +14,7 @@ from api.auth.principal import Principal
 from api.chain.gateway import ChainGateway
 from api.errors import NotFound, Unauthorized
 from api.pagination import Page, PageParams
+from api.usage.jobs import IntakeJobs
 from api.usage.oracle_bridge import oracle_settings
 from api.usage.repository import UsageRepository
 from api.usage.schemas import (
@@ -23,7 +26,7 @@ from api.usage.schemas import (
 )
 from oracle.catalog import find_platform
 from oracle.intake.headers import read_header
-from oracle.intake.ingest import ingest_file
+from oracle.intake.ingest import ingest_file, receive_file, result_of
 from oracle.intake.issues import IssueCollector
 from oracle.intake.validate import check_signature
 from oracle.settings import OracleSettings
@@ -71,11 +74,29 @@ def version_out(
     )
 
 
+@dataclass(frozen=True)
+class Submission:
+    body: SubmissionOut
+    #: True when the report was recorded and is decided in the background (answer 202).
+    queued: bool
+
+
+def status_url(platform_id: int, report_id: str) -> str:
+    return f"/v1/platforms/{platform_id}/reports/{quote(report_id, safe='')}"
+
+
 class UsageService:
-    def __init__(self, session: Session, chain: ChainGateway, engine: Engine) -> None:
+    def __init__(
+        self,
+        session: Session,
+        chain: ChainGateway,
+        engine: Engine,
+        jobs: IntakeJobs | None = None,
+    ) -> None:
         self.session = session
         self.chain = chain
         self.engine = engine
+        self.jobs = jobs
         self.repo = UsageRepository(session)
 
     def submit(
@@ -86,25 +107,56 @@ class UsageService:
         signature: str | None,
         file_name: str,
         principal: Principal | None,
-    ) -> SubmissionOut:
+    ) -> Submission:
+        """Verifies (no key: signature first), records and decides a report.
+
+        A report over `async_report_bytes` is only recorded here and decided in the background:
+        the answer is 202 with the status URL, where its status moves from received to
+        accepted or rejected.
+        """
         settings = oracle_settings(self.chain)
+        queued = False
         try:
             if principal is None:
                 self._require_valid_signature(platform_id, path, report_format, signature, settings)
-            result = ingest_file(
-                settings,
-                self.engine,
-                path,
-                platform_id,
-                report_format=report_format,
-                signature=signature,
-                file_name=file_name,
+            background = (
+                self.jobs is not None
+                and path.stat().st_size > self.chain.settings.async_report_bytes
             )
+            if background:
+                assert self.jobs is not None
+                version, duplicate = receive_file(
+                    settings,
+                    self.engine,
+                    path,
+                    platform_id,
+                    report_format=report_format,
+                    signature=signature,
+                    file_name=file_name,
+                )
+                if not duplicate:
+                    self.jobs.submit(settings, self.engine, version.id)
+                    queued = True
+                result = result_of(self.engine, version, duplicate)
+            else:
+                result = ingest_file(
+                    settings,
+                    self.engine,
+                    path,
+                    platform_id,
+                    report_format=report_format,
+                    signature=signature,
+                    file_name=file_name,
+                )
         finally:
             path.unlink(missing_ok=True)
-        return SubmissionOut(
-            duplicate=result.duplicate, report=version_out(result.report, None, result.quarantined)
+        url = status_url(platform_id, result.report.report_id)
+        body = SubmissionOut(
+            duplicate=result.duplicate,
+            report=version_out(result.report, None, result.quarantined),
+            status_url=url,
         )
+        return Submission(body, queued)
 
     def _require_valid_signature(
         self,

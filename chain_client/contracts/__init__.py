@@ -17,15 +17,20 @@ from chain_client.contracts.track_registry import (
 )
 from chain_client.contracts.track_split import TrackSplitClient
 from chain_client.contracts.usage_settlement import (
+    ChangeKind,
+    ClaimRequest,
     PendingRoot,
     PendingWithdrawal,
     PlatformInfo,
-    PullLeaf,
+    QueuedChange,
+    RateCard,
     UsageSettlementClient,
 )
 
 __all__ = [
     "Calldata",
+    "ChangeKind",
+    "ClaimRequest",
     "ConsentWindow",
     "ContractClient",
     "CreatedSplit",
@@ -35,7 +40,8 @@ __all__ = [
     "PendingRoot",
     "PendingWithdrawal",
     "PlatformInfo",
-    "PullLeaf",
+    "QueuedChange",
+    "RateCard",
     "RegisteredTrack",
     "ReleaseRequest",
     "SplitFactoryClient",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_typing import ChecksumAddress
+from eth_typing import ChecksumAddress, HexStr
+from eth_utils.crypto import keccak
 from web3.types import TxReceipt
 
 from chain_client.contracts._base import (
@@ -17,6 +18,7 @@ from chain_client.contracts._base import (
     to_bytes32,
 )
 from chain_client.errors import ChainClientError
+from chain_client.merkle import recipients_root
 
 
 @dataclass(frozen=True)
@@ -31,19 +33,38 @@ class ReleaseRequest:
 
 
 @dataclass(frozen=True)
+class SplitRecipients:
+    recipients: tuple[ChecksumAddress, ...]
+    shares: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CreatedSplit:
-    """A SplitCreated event. The recipient list is not logged (gas): see recipients_from_tx."""
+    """A SplitCreated event, with the recipient list it carries (unpacked)."""
 
     split: ChecksumAddress
     creator: ChecksumAddress
     recipients_root: bytes
-    recipient_count: int
-
-
-@dataclass(frozen=True)
-class SplitRecipients:
     recipients: tuple[ChecksumAddress, ...]
     shares: tuple[int, ...]
+
+    @property
+    def recipient_count(self) -> int:
+        return len(self.recipients)
+
+    def split_recipients(self) -> SplitRecipients:
+        return SplitRecipients(self.recipients, self.shares)
+
+
+ADDRESS_MASK = (1 << 160) - 1
+
+
+def unpack_recipients(packed: Sequence[int]) -> SplitRecipients:
+    """SplitCreated's `recipients` words: `(share << 160) | account`, in tree order."""
+    return SplitRecipients(
+        tuple(checksum(f"0x{word & ADDRESS_MASK:040x}") for word in packed),
+        tuple(int(word) >> 160 for word in packed),
+    )
 
 
 class SplitFactoryClient(ContractClient):
@@ -99,6 +120,29 @@ class SplitFactoryClient(ContractClient):
             raise ChainClientError("the receipt has no SplitCreated event")
         return _created(events[0])
 
+    def split_recipients(
+        self, split: str, from_block: int = 0, to_block: int | str = "latest"
+    ) -> SplitRecipients:
+        """A split's recipients and shares from its SplitCreated log alone (any creation path).
+
+        The list is checked against the split's on-chain recipientsRoot before it is returned."""
+        events = self.events(
+            "SplitCreated", from_block, to_block, argument_filters={"split": checksum(split)}
+        )
+        if not events:
+            raise ChainClientError(f"no SplitCreated event for {split} from block {from_block}")
+        created = _created(events[0])
+        root_on_chain = bytes(
+            self.w3.eth.call({"to": created.split, "data": _RECIPIENTS_ROOT_SELECTOR})
+        )
+        listed = recipients_root(created.recipients, created.shares)
+        if root_on_chain != listed or created.recipients_root != listed:
+            raise ChainClientError(
+                f"the SplitCreated list of {split} does not match its recipientsRoot "
+                f"0x{root_on_chain.hex()}"
+            )
+        return created.split_recipients()
+
     def recipients_from_tx(self, tx_hash: str | bytes) -> SplitRecipients:
         """The recipients and shares of a direct createSplit transaction, from its calldata.
 
@@ -115,11 +159,16 @@ class SplitFactoryClient(ContractClient):
         return [_created(e) for e in self.events("SplitCreated", from_block, to_block)]
 
 
+_RECIPIENTS_ROOT_SELECTOR = HexStr("0x" + keccak(text="recipientsRoot()")[:4].hex())
+
+
 def _created(event: DecodedEvent) -> CreatedSplit:
     args = event.args
+    listed = unpack_recipients([int(w) for w in args["recipients"]])
     return CreatedSplit(
         split=checksum(args["split"]),
         creator=checksum(args["creator"]),
         recipients_root=bytes(args["recipientsRoot"]),
-        recipient_count=int(args["recipientCount"]),
+        recipients=listed.recipients,
+        shares=listed.shares,
     )

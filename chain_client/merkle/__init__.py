@@ -11,16 +11,20 @@ from chain_client.merkle.recipients_tree import (
     recipients_root,
 )
 from chain_client.merkle.standard_tree import (
+    ACCOUNT_LEAF_TYPES,
     SETTLEMENT_LEAF_TYPES,
     STANDARD_FORMAT,
     StandardMerkleTree,
     make_merkle_tree,
 )
 
-#: Alias used by the interface spec.
+#: The per-account settlement leaf types (interface spec name): ("address", "address", "uint256").
+account_leaf_types = ACCOUNT_LEAF_TYPES
+#: The former per-track leaf types, kept until the oracle uses account leaves.
 settlement_leaf_types = SETTLEMENT_LEAF_TYPES
 
 __all__ = [
+    "ACCOUNT_LEAF_TYPES",
     "RECIPIENT_LEAF_TYPES",
     "SETTLEMENT_LEAF_TYPES",
     "STANDARD_FORMAT",
@@ -34,6 +38,7 @@ __all__ = [
     "recipient_share",
     "recipients_proof",
     "recipients_root",
+    "account_leaf_types",
     "settlement_leaf_types",
     "standard_leaf_hash",
 ]

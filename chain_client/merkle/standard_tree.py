@@ -16,6 +16,11 @@ from chain_client.errors import MerkleTreeError
 from chain_client.merkle.hashing import hash_pair, keccak, process_proof
 from chain_client.merkle.leaf_encoding import leaf_encoder, standard_leaf_hash
 
+#: The settlement leaf: (account, token, cumulativeAmount), what UsageSettlement.claim proves.
+ACCOUNT_LEAF_TYPES: tuple[str, ...] = ("address", "address", "uint256")
+#: The former per-track leaf (split, token, cumulativeAmount, cumulativeUnits[6]) of the removed
+#: `pull`; no contract verifies it any more. Kept only until the oracle's tree builder moves to
+#: ACCOUNT_LEAF_TYPES.
 SETTLEMENT_LEAF_TYPES: tuple[str, ...] = ("address", "address", "uint256", "uint256[6]")
 STANDARD_FORMAT = "standard-v1"
 

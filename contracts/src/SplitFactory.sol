@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {ISplitFactory} from "./interfaces/ISplitFactory.sol";
 import {ITrackSplit} from "./interfaces/ITrackSplit.sol";
 import {RecipientsTree} from "./libraries/RecipientsTree.sol";
+import {SplitClone} from "./libraries/SplitClone.sol";
 import {TrackSplit} from "./TrackSplit.sol";
 
 /// @title SplitFactory
-/// @notice Creates TrackSplit clones (EIP-1167 with immutable args, CREATE2) and releases from many splits at once.
-/// @dev createSplit writes no storage at all: it deploys a 141-byte clone whose immutable args are
+/// @notice Creates TrackSplit clones (CREATE2, see SplitClone for the code) and releases from many splits at once.
+/// @dev createSplit writes no storage at all: it deploys a 147-byte clone whose immutable args are
 /// `abi.encode(recipientsRoot, recipientCount, effectiveSalt)`. Keeping the CREATE2 salt in the clone lets
 /// {isSplit} prove, from the code alone, that this factory deployed an address (CREATE2 addresses commit to the
 /// deployer, the salt and the init code), which costs 6,400 gas of code deposit instead of a 22,100-gas SSTORE.
+/// The SplitCreated event carries the whole recipient list (packed, 32 bytes per recipient), so a split's
+/// recipients can be rebuilt from logs alone whatever contract called createSplit.
 /// Validation and the root are computed by RecipientsTree (see there for the order of checks and the
 /// 200-recipient cap).
 contract SplitFactory is ISplitFactory {
@@ -25,9 +27,6 @@ contract SplitFactory is ISplitFactory {
     /// @inheritdoc ISplitFactory
     address public immutable implementation;
 
-    /// @dev Runtime code length of a clone: 45 bytes of EIP-1167 proxy and three 32-byte args.
-    uint256 private constant CLONE_CODE_LENGTH = 0x2d + 0x60;
-
     /// @notice Deploys the TrackSplit implementation every clone delegates to.
     constructor() {
         implementation = address(new TrackSplit());
@@ -38,12 +37,15 @@ contract SplitFactory is ISplitFactory {
         external
         returns (address split)
     {
-        bytes32 root = RecipientsTree.validateAndRoot(recipients, shares);
+        (bytes32 root, bytes memory eventData) = RecipientsTree.validateRootAndEventData(recipients, shares);
         bytes32 effectiveSalt = _effectiveSalt(msg.sender, salt);
-        split = Clones.cloneDeterministicWithImmutableArgs(
-            implementation, abi.encode(root, recipients.length, effectiveSalt), effectiveSalt
-        );
-        emit SplitCreated(split, msg.sender, root, recipients.length);
+        split = SplitClone.deploy(implementation, root, recipients.length, effectiveSalt);
+        // emit SplitCreated(split, msg.sender, root, packed), from the buffer that already holds abi.encode(root,
+        // packed) (built by the validation loop), instead of Solidity re-encoding the array.
+        bytes32 topic = SplitCreated.selector;
+        assembly ("memory-safe") {
+            log3(add(eventData, 0x20), mload(eventData), topic, split, caller())
+        }
     }
 
     /// @inheritdoc ISplitFactory
@@ -55,9 +57,7 @@ contract SplitFactory is ISplitFactory {
     ) external view returns (address) {
         bytes32 root = RecipientsTree.validateAndRoot(recipients, shares);
         bytes32 effectiveSalt = _effectiveSalt(creator, salt);
-        return Clones.predictDeterministicAddressWithImmutableArgs(
-            implementation, abi.encode(root, recipients.length, effectiveSalt), effectiveSalt
-        );
+        return SplitClone.predict(implementation, root, recipients.length, effectiveSalt, address(this));
     }
 
     /// @inheritdoc ISplitFactory
@@ -80,17 +80,16 @@ contract SplitFactory is ISplitFactory {
             // CREATE2 proof of {isSplit}, which would add ~1.7k gas per split and protect nothing: this factory
             // holds no funds, approvals or roles, so calling a look-alike is no different from the caller calling
             // it directly. The check turns typos (EOAs, other contracts) into a clear NotASplit error.
-            if (split.code.length != CLONE_CODE_LENGTH) revert NotASplit(split);
+            if (split.code.length != SplitClone.CODE_LENGTH) revert NotASplit(split);
             amounts[i] = ITrackSplit(payable(split)).release(request.token, account, request.share, request.proof);
         }
     }
 
     /// @inheritdoc ISplitFactory
     function isSplit(address split) public view returns (bool) {
-        if (split.code.length != CLONE_CODE_LENGTH) return false;
-        bytes memory args = Clones.fetchCloneArgs(split);
-        (,, bytes32 effectiveSalt) = abi.decode(args, (bytes32, uint256, bytes32));
-        return Clones.predictDeterministicAddressWithImmutableArgs(implementation, args, effectiveSalt) == split;
+        if (split.code.length != SplitClone.CODE_LENGTH) return false;
+        (bytes32 root, uint256 count, bytes32 effectiveSalt) = SplitClone.args(split);
+        return SplitClone.predict(implementation, root, count, effectiveSalt, address(this)) == split;
     }
 
     function _effectiveSalt(address creator, bytes32 salt) private pure returns (bytes32) {

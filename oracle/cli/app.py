@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from oracle.cli import epoch_commands, intake_commands
+from oracle.cli import epoch_commands, intake_commands, node_commands
 
 app = typer.Typer(
     help="Usage oracle: ingest platform reports, settle epochs on chain.", no_args_is_help=True
 )
 intake_commands.register(app)
 epoch_commands.register(app)
+node_commands.register(app)

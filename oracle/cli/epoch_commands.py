@@ -1,6 +1,8 @@
-"""Epoch commands of the oracle CLI: `royalties oracle epoch` and `royalties oracle status`."""
+"""Epoch commands of the oracle CLI: `royalties oracle epoch`, `status` and `verify-data`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
@@ -102,7 +104,31 @@ def status_command(
     typer.echo(f"quarantine: {counts or 'empty'}")
 
 
+def verify_data_command(
+    files: list[Path] = typer.Argument(  # noqa: B008
+        ..., exists=True, dir_okay=False, help="Data files of epochs 1..N, in order."
+    ),
+    rpc: str | None = typer.Option(
+        None, "--rpc", help="JSON-RPC URL: also check rate cards, split lists and the root."
+    ),
+) -> None:
+    """Recompute every account amount and the root from published data files alone."""
+    from oracle.settlement.verify_file import VerificationError, verify_files
+
+    try:
+        results = verify_files(files, rpc)
+    except VerificationError as exc:
+        _fail(str(exc))
+        return
+    for result in results:
+        typer.echo(
+            f"epoch {result['epoch']}: ok  root {result['root']}  {result['leaves']} leaves  "
+            f"{result['tracks']} track records  dataHash {result['dataHash']}"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Adds the epoch commands to `app`."""
     app.command("epoch")(run_epoch_command)
     app.command("status")(status_command)
+    app.command("verify-data")(verify_data_command)

@@ -8,16 +8,19 @@ file, line and field.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from oracle.catalog import Consent, upsert_platform, upsert_track
 from oracle.errors import OracleError, ReportRejectedError
+from oracle.intake.ddex_dsr import ingest_dsr_files
+from oracle.intake.dsrf.inspect import inspect_files
 from oracle.intake.ingest import IngestResult, ingest_file, recover_pending
 from oracle.settings import OracleSettings
 from oracle.store import quarantine_repository, report_repository
@@ -85,7 +88,10 @@ def _describe(result: IngestResult) -> str:
 
 
 def ingest_command(
-    file: Annotated[Path, typer.Argument(help="Report file (JSON, CSV or DDEX DSR).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Report file (JSON, CSV or DDEX DSR); a DSR may be several files."),
+    ],
     platform: Annotated[int, typer.Option("--platform", help="Platform id the report comes from.")],
     report_format: Annotated[
         FormatChoice | None,
@@ -100,17 +106,25 @@ def ingest_command(
         ),
     ] = None,
 ) -> None:
-    """Ingest one usage report: persist it, verify its signature, validate, aggregate."""
+    """Ingest one usage report: persist it, verify its signature, validate, aggregate.
+
+    The files of a multi-file DSR are given together; the signature covers their manifest
+    (docs/formats.md, DSR section)."""
     with _store() as (settings, engine):
         try:
-            result = ingest_file(
-                settings,
-                engine,
-                file,
-                platform,
-                _FORMATS[report_format] if report_format else None,
-                signature,
-            )
+            if len(files) > 1:
+                outcome = ingest_dsr_files(settings, engine, files, platform, signature)
+                assert isinstance(outcome, IngestResult)
+                result = outcome
+            else:
+                result = ingest_file(
+                    settings,
+                    engine,
+                    files[0],
+                    platform,
+                    _FORMATS[report_format] if report_format else None,
+                    signature,
+                )
         except ReportRejectedError as exc:
             raise _fail(str(exc)) from exc
         typer.echo(_describe(result))
@@ -254,7 +268,45 @@ def track_add(
     typer.echo(f"track {saved.track_id} saved: tier {saved.tier}, isrc {saved.isrc}")
 
 
+def inspect_command(
+    files: Annotated[list[Path], typer.Argument(help="The report's file(s).")],
+    report_format: Annotated[
+        FormatChoice,
+        typer.Option("--format", help="dsr (default), csv or json."),
+    ] = FormatChoice.dsr,
+    platform: Annotated[
+        int | None,
+        typer.Option("--platform", help="Use this platform's class table and MessageIds."),
+    ] = None,
+) -> None:
+    """Check a report without a signature; print JSON; persist nothing. Exit 0 if it would be
+    accepted, 1 if not. The catalog is read from the store when there is one."""
+    for file in files:
+        if not file.is_file():
+            raise _fail(f"{file} does not exist or is not a file")
+    settings = OracleSettings()
+    named = [(f.name, f) for f in files]
+    fmt = _FORMATS[report_format]
+    options = {
+        "max_future_skew": settings.max_future_skew_seconds,
+        "max_errors": settings.max_listed_errors,
+    }
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        answer = inspect_files(named, fmt, None, platform, **options)  # no store: no catalog
+    else:
+        engine = create_store_engine(settings.database_url)
+        try:
+            with engine.connect() as conn:
+                answer = inspect_files(named, fmt, conn, platform, **options)
+        finally:
+            engine.dispose()
+    typer.echo(json.dumps(answer, indent=2))
+    raise typer.Exit(code=0 if answer["accepted"] else 1)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("inspect")(inspect_command)
     """Adds the intake commands to `app`."""
     app.command("ingest")(ingest_command)
     app.command("reports")(reports_command)

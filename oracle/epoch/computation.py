@@ -1,25 +1,20 @@
-"""One epoch computed from its inputs: totals, leaves, tree, data file bytes and the Report.
+"""One epoch computed from its inputs: root, data file, dataHash, debits and the Report.
 
-A pure function of what the node read, so every honest node that read the same inputs gets the
-same root, dataHash and debits byte for byte.
+The computation itself is oracle.settlement.engine (incremental, in the store's SQL engine). It
+is a function of the store's settled state, the usage up to the cut and the chain at the pinned
+block, so every honest node that read the same inputs gets the same root, dataHash and debits
+byte for byte.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from chain_client.eip712 import SettlementReport
-from oracle.epoch.data_file import (
-    EpochHeader,
-    canonical_bytes,
-    data_file_document,
-    data_hash,
-)
 from oracle.epoch.signing import settlement_report
-from oracle.epoch.totals import PlatformState, Settled, TotalKey, TotalsAdvance, advance_totals
-from oracle.epoch.tree_builder import LeafEntry, build_tree, leaves_from_totals
-from oracle.store.epoch_repository import PendingReport
+from oracle.epoch.totals import HeldBack, TotalKey
+from oracle.settlement.engine import EngineResult, PendingReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,23 +28,47 @@ class EpochProposal:
 
 
 @dataclass(frozen=True, slots=True)
-class EpochInputs:
-    settled: Mapping[TotalKey, Settled]
-    current_units: Mapping[TotalKey, int]
-    platforms: Mapping[int, PlatformState]
-    split_of_track: Mapping[int, str]
-    pending_reports: Sequence[PendingReport]
-
-
-@dataclass(frozen=True, slots=True)
 class EpochComputation:
     proposal: EpochProposal
-    advance: TotalsAdvance
-    leaves: list[LeafEntry]
-    root: str
-    data: bytes
-    data_hash: str
-    included_reports: list[PendingReport]
+    result: EngineResult
+
+    @property
+    def root(self) -> str:
+        return self.result.root
+
+    @property
+    def data_hash(self) -> str:
+        return self.result.data_hash
+
+    @property
+    def data_path(self) -> Path:
+        """Where this node wrote the data file (the runner publishes it from there)."""
+        return self.result.data_path
+
+    @property
+    def data(self) -> bytes:
+        """The data file's bytes as published (read from `data_path`)."""
+        return self.result.data_path.read_bytes()
+
+    @property
+    def debits(self) -> tuple[tuple[int, int], ...]:
+        return self.result.debits
+
+    @property
+    def held_back(self) -> tuple[HeldBack, ...]:
+        return self.result.held_back
+
+    @property
+    def below_settled(self) -> tuple[tuple[TotalKey, int, int], ...]:
+        return self.result.below_settled
+
+    @property
+    def leaf_count(self) -> int:
+        return self.result.leaf_count
+
+    @property
+    def included_reports(self) -> tuple[PendingReport, ...]:
+        return self.result.included_reports
 
     @property
     def report(self) -> SettlementReport:
@@ -58,57 +77,5 @@ class EpochComputation:
             self.proposal.config_version,
             self.root,
             self.data_hash,
-            self.advance.debits,
+            self.debits,
         )
-
-
-def advance_for(inputs: EpochInputs) -> TotalsAdvance:
-    return advance_totals(inputs.settled, inputs.current_units, inputs.platforms)
-
-
-def compute_epoch(
-    proposal: EpochProposal,
-    inputs: EpochInputs,
-    advance: TotalsAdvance,
-    *,
-    chain_id: int,
-    settlement: str,
-) -> EpochComputation:
-    """Builds the tree and data file of an epoch whose totals advance is `advance`."""
-    leaves = leaves_from_totals(
-        advance.totals,
-        inputs.split_of_track,
-        {pid: p.token for pid, p in inputs.platforms.items()},
-    )
-    tree = build_tree(leaves)
-    proofs = [tree.get_proof_hex(i) for i in range(len(leaves))]
-    included = [r for r in inputs.pending_reports if r.platform_id in advance.included_platforms]
-    header = EpochHeader(
-        epoch=proposal.epoch,
-        chain_id=chain_id,
-        settlement=settlement,
-        config_version=proposal.config_version,
-        cut_seq=proposal.cut_seq,
-        block_number=proposal.block_number,
-        root=tree.root_hex,
-    )
-    document = data_file_document(
-        header,
-        inputs.platforms,
-        advance.debits,
-        advance.held_back,
-        advance.below_settled,
-        [(r.platform_id, r.report_id) for r in included],
-        leaves,
-        proofs,
-    )
-    content = canonical_bytes(document)
-    return EpochComputation(
-        proposal=proposal,
-        advance=advance,
-        leaves=leaves,
-        root=tree.root_hex,
-        data=content,
-        data_hash=data_hash(content),
-        included_reports=included,
-    )

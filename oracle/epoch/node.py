@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -10,25 +12,21 @@ from sqlalchemy import Engine
 
 from chain_client.eip712 import SettlementReport
 from oracle.epoch.chain_view import SettlementView
-from oracle.epoch.computation import (
-    EpochComputation,
-    EpochInputs,
-    EpochProposal,
-    advance_for,
-    compute_epoch,
-)
+from oracle.epoch.computation import EpochComputation, EpochProposal
 from oracle.epoch.errors import NodeDisagreement
 from oracle.epoch.reconcile import reconcile_epoch
 from oracle.epoch.signing import sign_report
-from oracle.epoch.totals import TotalsAdvance
+from oracle.epoch.totals import HeldBack
+from oracle.settlement import engine as settlement_engine
+from oracle.settlement.splits import ChainRootReader, RootReader
 from oracle.store import epoch_repository as repo
 
 
 @dataclass(frozen=True, slots=True)
 class NodeResult:
-    advance: TotalsAdvance
     computation: EpochComputation | None
-    """None when nothing moved: the epoch is skipped."""
+    """None when no leaf moved: the epoch is skipped."""
+    held_back: tuple[HeldBack, ...] = ()
 
 
 class OracleNode:
@@ -40,38 +38,52 @@ class OracleNode:
         view: SettlementView,
         *,
         chain_id: int,
+        work_dir: Path | None = None,
+        root_reader: RootReader | None = None,
     ) -> None:
         self.name = name
         self._account: LocalAccount = Account.from_key(private_key)
         self.engine = engine
         self.view = view
         self.chain_id = chain_id
+        self._work_dir = work_dir
+        self.root_reader: RootReader = root_reader or ChainRootReader(view.w3)
+        #: Wall seconds per step of the last computation (logged; read by the scale bench).
+        self.last_timings: dict[str, float] = {}
+
+    @property
+    def work_dir(self) -> Path:
+        """Where this node writes the data files it computes (a temporary directory by default)."""
+        if self._work_dir is None:
+            self._work_dir = Path(tempfile.mkdtemp(prefix=f"oracle-{self.name}-"))
+        self._work_dir.mkdir(parents=True, exist_ok=True)
+        return self._work_dir
 
     @property
     def address(self) -> str:
         return str(self._account.address)
 
-    def read_inputs(self, proposal: EpochProposal) -> EpochInputs:
-        """Reads the store at the proposal's cut and the chain at its block."""
-        with self.engine.connect() as conn:
-            settled = repo.settled(conn)
-            units = repo.cumulative_units_at(conn, proposal.cut_seq)
-            pending = repo.pending_reports_at(conn, proposal.cut_seq)
-            track_ids = {key[0] for key in units} | {key[0] for key in settled}
-            splits = repo.split_addresses(conn, track_ids)
-        platform_ids = sorted({key[1] for key in units} | {key[1] for key in settled})
-        platforms = {pid: self.view.platform(pid, proposal.block_number) for pid in platform_ids}
-        return EpochInputs(settled, units, platforms, splits, pending)
-
     def compute(self, proposal: EpochProposal) -> NodeResult:
-        inputs = self.read_inputs(proposal)
-        advance = advance_for(inputs)
-        if not advance.changed:
-            return NodeResult(advance, None)
-        computation = compute_epoch(
-            proposal, inputs, advance, chain_id=self.chain_id, settlement=self.view.address
+        """Computes the epoch from this node's store and the chain at the proposal's block."""
+        request = settlement_engine.EpochRequest(
+            epoch=proposal.epoch,
+            config_version=proposal.config_version,
+            cut_seq=proposal.cut_seq,
+            block_number=proposal.block_number,
+            chain_id=self.chain_id,
+            settlement=self.view.address,
         )
-        return NodeResult(advance, computation)
+        result = settlement_engine.compute(
+            self.engine,
+            request,
+            lambda platform_id: self.view.platform(platform_id, proposal.block_number),
+            self.root_reader,
+            self.work_dir,
+        )
+        self.last_timings = dict(result.timings)
+        if result.changed_leaves == 0:
+            return NodeResult(None, result.held_back)
+        return NodeResult(EpochComputation(proposal, result), result.held_back)
 
     def sign_own(self, report: SettlementReport) -> str:
         """Signs a report this node computed and persisted itself."""
@@ -110,13 +122,13 @@ class OracleNode:
                         root=computation.root,
                         data_hash=computation.data_hash,
                         data_path="",
-                        leaf_count=len(computation.leaves),
+                        leaf_count=computation.leaf_count,
                     ),
-                    computation.advance.changed,
-                    computation.advance.debits,
-                    computation.advance.held_back,
+                    computation.debits,
+                    computation.held_back,
                     [r.version_id for r in computation.included_reports],
                 )
+        computation.data_path.unlink(missing_ok=True)  # a peer keeps its rows, not the file
         return self.sign_own(mine)
 
     def catch_up(self) -> None:

@@ -16,7 +16,6 @@ from chain_client.errors import ContractRevert, TransactionTimeout
 from oracle.epoch.chain_view import SettlementView
 from oracle.epoch.computation import EpochProposal
 from oracle.epoch.crash import CrashHook
-from oracle.epoch.data_file import data_file_path, data_hash, write_data_file
 from oracle.epoch.errors import (
     EpochError,
     EpochOutOfStep,
@@ -29,6 +28,7 @@ from oracle.epoch.reconcile import reconcile_epoch
 from oracle.epoch.run_lock import epoch_run_lock
 from oracle.epoch.signing import ordered_signatures, settlement_report
 from oracle.epoch.totals import HeldBack
+from oracle.settlement.data_file import data_file_path, file_hash, publish
 from oracle.store import epoch_repository as repo
 from oracle.store.counters import latest_intake_seq
 
@@ -122,11 +122,11 @@ class EpochRunner:
             return EpochOutcome(
                 "skipped",
                 proposal.epoch,
-                held_back=result.advance.held_back,
+                held_back=result.held_back,
                 message="nothing new to settle",
             )
         path = data_file_path(self.data_dir, self.node.chain_id, self.view.address, proposal.epoch)
-        write_data_file(path, computation.data)
+        publish(computation.data_path, path)
         with self.engine.begin() as conn:
             repo.save_epoch(
                 conn,
@@ -139,12 +139,11 @@ class EpochRunner:
                     root=computation.root,
                     data_hash=computation.data_hash,
                     data_path=str(path),
-                    leaf_count=len(computation.leaves),
-                    note=_note(computation.advance.below_settled),
+                    leaf_count=computation.leaf_count,
+                    note=_note(computation.below_settled),
                 ),
-                computation.advance.changed,
-                computation.advance.debits,
-                computation.advance.held_back,
+                computation.debits,
+                computation.held_back,
                 [r.version_id for r in computation.included_reports],
             )
         self.crash("after_build")
@@ -310,7 +309,7 @@ class EpochRunner:
     def _check_published_file(self, record: repo.EpochRecord) -> None:
         """Nobody signs a dataHash whose file is not there to be published."""
         path = Path(record.data_path)
-        if not path.is_file() or data_hash(path.read_bytes()) != record.data_hash:
+        if not path.is_file() or file_hash(path) != record.data_hash:
             raise EpochError(
                 f"epoch {record.epoch}'s data file {path} is missing or changed since it was "
                 f"built (dataHash {record.data_hash}); abandon the epoch with --abandon-unsent"

@@ -6,7 +6,7 @@ An epoch row that is not confirmed can be replaced by a rebuild of the same epoc
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, SmallInteger, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, SmallInteger, String, Table, Text, text
 
 from oracle.store.schema import metadata
 
@@ -63,6 +63,9 @@ epoch_totals = Table(
     Column("usage_class", SmallInteger, primary_key=True, autoincrement=False),
     Column("micro_units", BigInteger, nullable=False),
     Column("amount", String(80), nullable=False),
+    # Payable micro-units in the store at the cut when they differ from micro_units (a
+    # correction below the settled value); NULL = equal to micro_units.
+    Column("store_units", BigInteger, nullable=True),
 )
 
 settled_totals = Table(
@@ -75,6 +78,15 @@ settled_totals = Table(
     Column("micro_units", BigInteger, nullable=False),
     Column("amount", String(80), nullable=False),
     Column("epoch", BigInteger, nullable=False),
+    # As in oracle_epoch_totals: the store's units at the platform's settled cut, NULL = equal.
+    Column("store_units", BigInteger, nullable=True),
+    # The few totals corrected below their settled value, listed by every data file.
+    Index(
+        "ix_oracle_settled_totals_below",
+        "store_units",
+        sqlite_where=text("store_units IS NOT NULL"),
+        postgresql_where=text("store_units IS NOT NULL"),
+    ),
 )
 
 epoch_debits = Table(

@@ -75,7 +75,14 @@ def build_runner(settings: OracleSettings) -> EpochSetup:
         upgrade(database_url)
         engine = create_store_engine(database_url)
         engines.append(engine)
-        return OracleNode(name, key, engine, view, chain_id=settings.chain_id)
+        return OracleNode(
+            name,
+            key,
+            engine,
+            view,
+            chain_id=settings.chain_id,
+            work_dir=settings.data_dir / "work" / name,
+        )
 
     coordinator = node("coordinator", settings.node_key, settings.database_url)
     peers = [node(p.name, p.key, p.database_url) for p in settings.peer_nodes]

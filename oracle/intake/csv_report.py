@@ -31,6 +31,7 @@ from oracle.intake.issues import IssueCollector
 from oracle.intake.lines import LineProcessor
 from oracle.intake.model import KEY_SHIFT, Aggregate, ReportHeader
 from oracle.intake.refs import CLASS_BY_TEXT, TrackRefs
+from oracle.intake.units import MAX_ID_DIGITS, MAX_UNIT_DIGITS, parse_count
 
 REQUIRED_COLUMNS = ("track", "usage_class", "units")
 OPTIONAL_COLUMNS = ("attribution",)
@@ -53,10 +54,11 @@ def parse_meta(text: str, line: int, header: ReportHeader, issues: IssueCollecto
             issues.add(line, key, "report_id must be 1-200 characters")
         header.report_id = value
         return
-    if not (value.isdigit() and value.isascii()):
-        issues.add(line, key, f"{key} must be a non-negative integer, got {value!r}")
+    number, why = parse_count(value, MAX_ID_DIGITS, key)
+    if why is not None:
+        issues.add(line, key, why)
         return
-    setattr(header, key, int(value))
+    setattr(header, key, number)
 
 
 def _attribution_pairs(text: str) -> list[tuple[str, str]]:
@@ -151,7 +153,11 @@ def _read(
         track_id = by_text.get(record[i_track])
         usage_class = classes.get(record[i_class])
         units = record[i_units]
-        if track_id is None or usage_class is None or not units.isdecimal():
+        if (
+            track_id is None
+            or usage_class is None
+            or not (0 < len(units) <= MAX_UNIT_DIGITS and units.isascii() and units.isdigit())
+        ):
             processor.process(line, record[i_track], record[i_class], units, None, fields)
             continue
         key = track_id * KEY_SHIFT + usage_class

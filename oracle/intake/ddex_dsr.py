@@ -1,228 +1,304 @@
-"""DDEX DSR flat files (format 2): a simplified profile, signed with a detached EIP-712 signature.
+"""DDEX DSR flat files (format 2): DSRF 3.x profiles, one file or a multi-file set.
 
-One record per line, fields separated by TAB, the first field is the record type. Only the
-columns listed here are read; further columns on a record are ignored (real DSR records carry
-many more). Line numbers in errors are physical lines counting from 1; a column is named by its
-DSR field name.
-
-=========  ====================================================================================
-HEAD       first line. col 4 MessageId (the report id; never reused per sender),
-           col 8 UsageStartDate, col 9 UsageEndDate (YYYY-MM-DD, UTC, end inclusive: the period is
-           [start 00:00, end + 1 day 00:00)), col 10 SenderPartyId (informational).
-           Cols 1-3, 5-7 (MessageVersion, Profile, ProfileVersion, MessageCreatedDateTime,
-           FileNumber, NumberOfFiles) must be present but are not interpreted.
-SY01-SY09  summary. col 1 SummaryRecordId (unique in the file), col 2 TotalUsages: must equal the
-           sum of NumberOfUsages over the usage lines that reference it.
-SU01-SU09, usage line. col 1 SummaryRecordId (of an SY record, before or after it),
-RU01-RU09  col 2 ISRC (CC-XXX-YY-NNNNN, hyphens optional), col 3 UseType (a class number 0-5,
-           a class name, or a DSR use type: Stream, OnDemandStream, NonInteractiveStream,
-           PermanentDownload, UserGeneratedContent, Sync, AIGeneration, AIRemix),
-           col 4 NumberOfUsages (non-negative integer).
-FOOT       last line. col 1 NumberOfLinesInFile (HEAD and FOOT included),
-           col 2 NumberOfSummaryRecords, col 3 NumberOfUsageRecords.
-=========  ====================================================================================
-
-Any other record type, an empty line, or a line after FOOT is a structural fault.
-DSR lines carry no attribution: an AI class line pays the ISRC's track in full.
+The layouts, checks and rules are in oracle/intake/dsrf/ and docs/formats.md (DSR section).
+This module connects them to the ingest pipeline: `read_dsr_report` has the signature of the
+other format readers, `ingest_dsr_files` takes the files of a multi-file report.
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
-from chain_client.constants import UNIT_SCALE, UsageClass
+from sqlalchemy import Engine
+
+from chain_client.constants import UNIT_SCALE
+from oracle.errors import ReportRejectedError, ValidationIssue
+from oracle.intake.dsrf.classes import ClassTable
+from oracle.intake.dsrf.naming import (
+    MANIFEST_SUFFIX,
+    manifest_bytes,
+    name_problem,
+    read_manifest,
+)
+from oracle.intake.dsrf.reader import CONTEXTS, DsrReader, DsrResult, Issues, read_first_line
 from oracle.intake.issues import IssueCollector
-from oracle.intake.lines import LineProcessor
 from oracle.intake.model import KEY_SHIFT, Aggregate, ReportHeader
-from oracle.intake.refs import CLASS_BY_TEXT, TrackRefs
+from oracle.intake.refs import AI_CLASS_VALUES, TrackRefs
+from oracle.settings import OracleSettings
 
-SECONDS_PER_DAY = 86_400
-
-USE_TYPES: dict[str, int] = {
-    **CLASS_BY_TEXT,
-    "Stream": int(UsageClass.STREAM),
-    "OnDemandStream": int(UsageClass.STREAM),
-    "NonInteractiveStream": int(UsageClass.STREAM),
-    "PermanentDownload": int(UsageClass.DOWNLOAD),
-    "UserGeneratedContent": int(UsageClass.UGC_VIDEO),
-    "Sync": int(UsageClass.SYNC),
-    "AIGeneration": int(UsageClass.AI_GENERATION),
-    "AIRemix": int(UsageClass.AI_REMIX),
-}
-_USAGE_RECORDS = frozenset({f"{p}0{n}" for p in ("SU", "RU") for n in range(1, 10)})
-_SUMMARY_RECORDS = frozenset({f"SY0{n}" for n in range(1, 10)})
-_HEAD_FIELDS = 11
-_FIELDS = ("ISRC", "UseType", "NumberOfUsages", "")
+RAW_SUFFIX = ".dsr"
 
 
-def _date_start(text: str) -> int | None:
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return calendar.timegm(day.timetuple())
+@dataclass(frozen=True)
+class UnknownUsage:
+    """Usage of an ISRC the catalog does not know (quarantined as `unknown_track`)."""
+
+    isrc: str
+    usage_class: int
+    micro_units: int
+    sample_lines: tuple[int, ...]
 
 
-def read_head(fields: list[str], header: ReportHeader, issues: IssueCollector) -> None:
-    if len(fields) < _HEAD_FIELDS:
-        issues.add(
-            1, "HEAD", f"{len(fields)} columns, the HEAD record needs at least {_HEAD_FIELDS}"
-        )
-        return
-    message_id = fields[4].strip()
-    if not message_id or len(message_id) > 200:
-        issues.add(1, "MessageId", "MessageId must be 1-200 characters")
-    header.report_id = header.message_id = message_id
-    start = _date_start(fields[8])
-    end = _date_start(fields[9])
-    if start is None:
-        issues.add(1, "UsageStartDate", f"not a date YYYY-MM-DD: {fields[8]!r}")
-    if end is None:
-        issues.add(1, "UsageEndDate", f"not a date YYYY-MM-DD: {fields[9]!r}")
-    header.period_start = start
-    header.period_end = end + SECONDS_PER_DAY if end is not None else None
+class RevenueLine(NamedTuple):
+    """One aggregated line: (ISRC, class, use type, commercial model, territory, currency)."""
+
+    isrc: str
+    track_id: int | None
+    usage_class: int
+    use_type: str
+    commercial_model: str
+    territory: str
+    currency: str
+    units: int
+    revenue: Decimal | None
 
 
-def _count(text: str, line: int, field: str, issues: IssueCollector) -> int | None:
-    value = text.strip()
-    if value.isdecimal():
-        return int(value)
-    issues.add(line, field, f"must be a non-negative integer, got {value!r}")
-    return None
+@dataclass(frozen=True)
+class ReportFile:
+    file_number: int
+    file_name: str
+    keccak: str
+    raw_path: str
+
+
+@dataclass
+class DsrAggregate(Aggregate):
+    profile: str = ""
+    unknown: list[UnknownUsage] = field(default_factory=list)
+    lines: list[RevenueLine] = field(default_factory=list)
+    files: list[ReportFile] = field(default_factory=list)
+
+
+def _files_of(path: Path, file_name: str) -> tuple[list[tuple[str, Path]], list[ReportFile]]:
+    """The report's files: `path` itself, or the files its manifest names in the raw store."""
+    entries = read_manifest(path) if path.suffix == MANIFEST_SUFFIX else None
+    if entries is None:
+        return [(file_name, path)], []
+    raw_dir = path.parent.parent
+    files, stored = [], []
+    for number, name, digest in entries:
+        hex_digest = digest.removeprefix("0x")
+        raw = raw_dir / hex_digest[:2] / f"{hex_digest}{RAW_SUFFIX}"
+        files.append((name, raw))
+        relative = f"{raw_dir.name}/{hex_digest[:2]}/{hex_digest}{RAW_SUFFIX}"
+        stored.append(ReportFile(number, name, digest, relative))
+    return files, stored
+
+
+def read_dsr(
+    path: Path,
+    file_name: str,
+    by_isrc: dict[str, int],
+    issues: Issues,
+    classes: ClassTable | None = None,
+) -> tuple[DsrResult, list[ReportFile]]:
+    files, stored = _files_of(path, file_name)
+    missing = [name for name, raw in files if not raw.is_file()]
+    for name in missing:
+        issues.add(name, None, "", "", "the file of the set is not in the raw store")
+    if missing:
+        return DsrResult(), stored
+    return read_dsr_files(files, by_isrc, issues, classes), stored
+
+
+def read_dsr_files(
+    files: Sequence[tuple[str, Path]],
+    by_isrc: dict[str, int],
+    issues: Issues,
+    classes: ClassTable | None = None,
+) -> DsrResult:
+    """Reads the (name, path) files of one report and checks their DSRF file names."""
+    result = DsrReader(classes or ClassTable(), by_isrc, issues).read(files)
+    for stats in result.files:
+        why = name_problem(stats.name, stats.file_number, stats.number_of_files, result.sender)
+        if why is not None:
+            issues.add(stats.name, None, "", "FileName", why)
+    return result
 
 
 def read_dsr_report(
-    path: Path, file_name: str, refs: TrackRefs, issues: IssueCollector
-) -> tuple[ReportHeader, Aggregate]:
-    """Streams `path` once, checking structure, FOOT counts and summary totals as it goes."""
-    header = ReportHeader()
-    agg = Aggregate(issues)
-    summaries: dict[str, tuple[int, int | None]] = {}  # id -> (line, declared total)
-    sums: dict[str, int] = {}  # summary id -> sum of NumberOfUsages
-    first_ref: dict[str, int] = {}  # summary id -> first usage line naming it
-    processor = LineProcessor(refs, agg, isrc_only=True)
-    by_isrc = refs.by_isrc
-    micro = agg.micro
-    first = agg.first_line
-    last = agg.last_line
-    usage_records = _USAGE_RECORDS
-    line = 0
-    usage_count = 0
-    foot: list[str] | None = None
-    foot_line = 0
-    use_types = USE_TYPES
-    run_id = ""
-    run_sum = 0
-    try:
-        with path.open("r", encoding="utf-8-sig", newline="") as handle:
-            for text in handle:
-                line += 1
-                fields = text.rstrip("\r\n").split("\t")
-                kind = fields[0]
-                if kind in usage_records and len(fields) >= 5 and foot is None:
-                    usage_count += 1
-                    summary_id = fields[1]
-                    if summary_id != run_id:
-                        # Lines of one summary are usually consecutive: sum them in a local.
-                        sums[run_id] = sums.get(run_id, 0) + run_sum
-                        run_id, run_sum = summary_id, 0
-                        if summary_id not in first_ref:
-                            first_ref[summary_id] = line
-                    units = fields[4]
-                    track_id = by_isrc.get(fields[2])
-                    usage_class = use_types.get(fields[3])
-                    if track_id is None or usage_class is None or not units.isdecimal():
-                        processor.process(line, fields[2], fields[3], units, None, _FIELDS)
-                        if units.isdecimal():
-                            run_sum += int(units)
-                        continue
-                    count = int(units)
-                    run_sum += count
-                    key = track_id * KEY_SHIFT + usage_class
-                    value = count * UNIT_SCALE
-                    current = micro.get(key)
-                    if current is None:
-                        micro[key] = value
-                        first[key] = line
-                    else:
-                        micro[key] = current + value
-                    last[key] = line
-                    if usage_class >= 4:
-                        generated = (track_id, usage_class)
-                        agg.generations[generated] = agg.generations.get(generated, 0) + count
-                    continue
-                if foot is not None:
-                    issues.add(line, "RecordType", "a record after FOOT")
-                elif line == 1:
-                    if kind != "HEAD":
-                        issues.add(1, "RecordType", f"the first record must be HEAD, got {kind!r}")
-                    else:
-                        read_head(fields, header, issues)
-                elif kind in _SUMMARY_RECORDS:
-                    if len(fields) < 3:
-                        issues.add(line, kind, f"{len(fields)} columns, a summary record needs 3")
-                        continue
-                    if fields[1] in summaries:
-                        issues.add(line, "SummaryRecordId", f"{fields[1]!r} used twice")
-                    total = _count(fields[2], line, "TotalUsages", issues)
-                    summaries[fields[1]] = (line, total)
-                elif kind in usage_records:
-                    usage_count += 1
-                    issues.add(line, kind, f"{len(fields)} columns, a usage record needs 5")
-                elif kind == "FOOT":
-                    foot, foot_line = fields, line
-                elif kind == "HEAD":
-                    issues.add(line, "RecordType", "a second HEAD record")
-                elif not text.strip():
-                    issues.add(line, "RecordType", "empty line")
-                else:
-                    issues.add(line, "RecordType", f"unknown record type {kind!r}")
-    except UnicodeDecodeError as exc:
-        issues.add(None, "encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")
-        return header, agg
-    sums[run_id] = sums.get(run_id, 0) + run_sum
-    sums.pop("", None)
-    agg.line_count = usage_count
-    if line == 0:
-        issues.add(None, "HEAD", "the file is empty")
-        return header, agg
-    _check_foot(foot, foot_line, line, len(summaries), usage_count, issues)
-    for summary_id, (summary_line, total) in summaries.items():
-        actual = sums.get(summary_id, 0)
-        if total is not None and total != actual:
-            issues.add(
-                summary_line,
-                "TotalUsages",
-                f"summary {summary_id!r} declares {total} usages, its usage lines sum to {actual}",
-            )
-    for summary_id, ref_line in first_ref.items():
-        if summary_id not in summaries:
-            issues.add(ref_line, "SummaryRecordId", f"no SY record with id {summary_id!r}")
-    return header, agg
-
-
-def _check_foot(
-    foot: list[str] | None,
-    foot_line: int,
-    lines: int,
-    summary_count: int,
-    usage_count: int,
+    path: Path,
+    file_name: str,
+    refs: TrackRefs,
     issues: IssueCollector,
-) -> None:
-    if foot is None:
-        issues.add(lines, "FOOT", "the FOOT record is missing (truncated file?)")
-        return
-    if len(foot) < 4:
-        issues.add(foot_line, "FOOT", f"{len(foot)} columns, the FOOT record needs 4")
-        return
-    expected = (
-        ("NumberOfLinesInFile", foot[1], lines),
-        ("NumberOfSummaryRecords", foot[2], summary_count),
-        ("NumberOfUsageRecords", foot[3], usage_count),
+    classes: ClassTable | None = None,
+) -> tuple[ReportHeader, DsrAggregate]:
+    """Streams the report once; faults go to `issues` as ``RECORD.Column`` fields."""
+    found = Issues(issues.cap)
+    result, stored = read_dsr(path, file_name, refs.by_isrc, found, classes)
+    for item in found.items:
+        where = ".".join(part for part in (item.record, item.column) if part) or "file"
+        if len(issues.issues) < issues.cap:
+            issues.issues.append(ValidationIssue(item.file, item.line, where, item.message))
+    issues.total += found.total
+    header = ReportHeader(
+        report_id=result.message_id,
+        message_id=result.message_id,
+        period_start=result.period_start,
+        period_end=result.period_end,
     )
-    for field, text, actual in expected:
-        declared = _count(text, foot_line, field, issues)
-        if declared is not None and declared != actual:
-            issues.add(foot_line, field, f"FOOT declares {declared}, the file has {actual}")
+    return header, to_aggregate(result, refs.by_isrc, issues, stored)
+
+
+def to_aggregate(
+    result: DsrResult,
+    by_isrc: dict[str, int],
+    issues: IssueCollector,
+    stored: Sequence[ReportFile] = (),
+) -> DsrAggregate:
+    """Per (track, class) micro-units for known ISRCs, unknown-ISRC usage, revenue lines."""
+    agg = DsrAggregate(issues, profile=f"{result.profile} {result.profile_version}")
+    agg.files = list(stored)
+    agg.line_count = result.usage_records
+    # Contexts that only differ by summary id fall into one revenue line.
+    groups: dict[tuple[int, str, str, str, str], int] = {}
+    ctx_group = [
+        groups.setdefault(
+            (c.usage_class, c.use_type, c.commercial_model, c.territory, c.currency), len(groups)
+        )
+        for c in result.contexts
+    ]
+    ctx_class = [c.usage_class for c in result.contexts]
+    width = len(groups) or 1
+    track_of = [by_isrc.get(isrc) if isrc else None for isrc in result.isrcs]
+    micro, first_line, last_line = agg.micro, agg.first_line, agg.last_line
+    unknown: dict[tuple[int, int], list[int]] = {}  # (isrc index, class) -> [micro, first, last]
+    lines: dict[int, int] = {}  # isrc index * width + group -> units
+    moneys: dict[int, Decimal] = {}
+    revenue = result.revenue
+    for isrc_index, ctx_index, count, first, last in result.entries():
+        key = isrc_index * CONTEXTS + ctx_index
+        cls = ctx_class[ctx_index]
+        track_id = track_of[isrc_index]
+        if track_id is not None:
+            packed = track_id * KEY_SHIFT + cls
+            current = micro.get(packed)
+            if current is None:
+                micro[packed] = count * UNIT_SCALE
+                first_line[packed], last_line[packed] = first, last
+            else:
+                micro[packed] = current + count * UNIT_SCALE
+                first_line[packed] = min(first_line[packed], first)
+                last_line[packed] = max(last_line[packed], last)
+            if cls in AI_CLASS_VALUES:
+                agg.generations[(track_id, cls)] = agg.generations.get((track_id, cls), 0) + count
+        else:
+            held = unknown.setdefault((isrc_index, cls), [0, first, last])
+            held[0] += count * UNIT_SCALE
+            held[1], held[2] = min(held[1], first), max(held[2], last)
+        line_key = isrc_index * width + ctx_group[ctx_index]
+        lines[line_key] = lines.get(line_key, 0) + count
+        if revenue:
+            money = revenue.get(key)
+            if money is not None:
+                moneys[line_key] = moneys.get(line_key, Decimal(0)) + money
+    for (isrc_index, cls), (held_micro, first, last) in sorted(unknown.items()):
+        samples = (first,) if first == last else (first, last)
+        agg.unknown.append(UnknownUsage(result.isrcs[isrc_index], cls, held_micro, samples))
+    group_keys = list(groups)
+    for line_key, units in sorted(lines.items()):
+        isrc_index, group = divmod(line_key, width)
+        cls, use, model, territory, currency = group_keys[group]
+        agg.lines.append(
+            RevenueLine(
+                result.isrcs[isrc_index],
+                track_of[isrc_index],
+                cls,
+                use,
+                model,
+                territory,
+                currency,
+                units,
+                moneys.get(line_key),
+            )
+        )
+    return agg
+
+
+def read_dsr_header(path: Path) -> ReportHeader:
+    """MessageId and period from the HEAD of a file (plain or gzip) or of a set's first file."""
+    files, _stored = _files_of(path, path.name)
+    head = read_first_line(files[0][1]) if files[0][1].is_file() else []
+    header = ReportHeader()
+    if len(head) >= 11 and head[0] == "HEAD":
+        from oracle.intake.dsrf.cells import period_bounds
+
+        message_id = head[4].strip()
+        if 1 <= len(message_id) <= 200:
+            header.report_id = header.message_id = message_id
+        start, end, _why = period_bounds(head[8], head[9])
+        header.period_start, header.period_end = start, end
+    return header
+
+
+def ingest_dsr_files(
+    settings: OracleSettings,
+    engine: Engine,
+    paths: Sequence[Path],
+    platform_id: int,
+    signature: str | None = None,
+    now: int | None = None,
+) -> object:
+    """Ingests the files of one DSR report (any order; `.gz` or plain).
+
+    One file goes through `ingest_file` (its keccak is the signed content). Several files are
+    stored one by one, then their manifest (naming.py) is stored as the report's raw file; the
+    signature must cover the manifest's keccak. Returns an `IngestResult`.
+    """
+    from oracle.catalog import get_platform
+    from oracle.intake import ingest
+    from oracle.intake.raw_store import store_raw_file
+    from oracle.store.records import ReportFormat
+
+    if len(paths) == 1:
+        return ingest.ingest_file(
+            settings, engine, paths[0], platform_id, ReportFormat.DSR, signature, now=now
+        )
+    for path in paths:
+        if not path.is_file():
+            raise ReportRejectedError.single(path.name, "file", f"{path} is not a file")
+    with engine.connect() as conn:
+        get_platform(conn, platform_id)
+    entries = []
+    for path in paths:
+        head = read_first_line(path)
+        number = int(head[6]) if len(head) > 7 and head[0] == "HEAD" and head[6].isdigit() else 0
+        stored = store_raw_file(path, settings.data_dir, RAW_SUFFIX)
+        entries.append((number, path.name, stored.keccak_hex))
+    numbers = [e[0] for e in entries]
+    if 0 in numbers or len(set(numbers)) != len(numbers):
+        raise ReportRejectedError.single(
+            ", ".join(p.name for p in paths),
+            "HEAD.FileNumber",
+            f"every file needs a HEAD with a distinct FileNumber, got {numbers}",
+        )
+    incoming = settings.data_dir / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    tmp = incoming / f"{uuid.uuid4().hex}{MANIFEST_SUFFIX}"
+    try:
+        tmp.write_bytes(manifest_bytes(entries))
+        manifest = store_raw_file(tmp, settings.data_dir, MANIFEST_SUFFIX)
+    finally:
+        if tmp.exists():
+            os.unlink(tmp)
+    header = read_dsr_header(manifest.absolute_path)
+    version, duplicate = ingest.record_received(
+        engine,
+        platform_id=platform_id,
+        header=header,
+        report_format=ReportFormat.DSR,
+        content_hash=manifest.keccak_hex,
+        raw_hash=manifest.keccak_hex,
+        raw_path=manifest.relative_path,
+        file_name=min(paths, key=lambda p: p.name).name,
+        signature=signature or "",
+    )
+    if duplicate:
+        return ingest._result(engine, version, duplicate=True)
+    return ingest.decide(settings, engine, version.id, now=now)

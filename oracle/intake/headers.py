@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from oracle.intake.csv_report import parse_meta
-from oracle.intake.ddex_dsr import read_head
+from oracle.intake.ddex_dsr import read_dsr_header
 from oracle.intake.issues import IssueCollector
-from oracle.intake.json_report import canonical_lines_hash
+from oracle.intake.json_report import canonical_lines_hash, load_json
 from oracle.intake.model import ReportHeader
 from oracle.store.records import ReportFormat
 
@@ -28,13 +27,10 @@ def read_header(path: Path, report_format: ReportFormat) -> ReportHeader:
                         break
                     parse_meta(text, line, header, scratch)
         elif report_format is ReportFormat.DSR:
-            with path.open("r", encoding="utf-8-sig", newline="") as handle:
-                first = handle.readline()
-            if first.startswith("HEAD"):
-                read_head(first.rstrip("\r\n").split("\t"), header, scratch)
+            header = read_dsr_header(path)
         else:
             with path.open("r", encoding="utf-8-sig") as handle:
-                doc = json.load(handle)
+                doc = load_json(handle)
             if isinstance(doc, dict):
                 if isinstance(doc.get("report_id"), str):
                     header.report_id = doc["report_id"]
@@ -46,7 +42,7 @@ def read_header(path: Path, report_format: ReportFormat) -> ReportHeader:
                     header.signature = doc["signature"]
                 if isinstance(doc.get("lines"), list):
                     header.content_hash = canonical_lines_hash(doc["lines"])
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         pass
     if header.report_id is not None and not 1 <= len(header.report_id) <= 200:
         header.report_id = None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from Crypto.Hash import keccak
 
@@ -39,6 +39,25 @@ _LINE_KEYS = frozenset({"track", "usage_class", "units", "attribution"})
 _TOP_KEYS = frozenset(
     {"report_id", "platform_id", "chain_id", "period_start", "period_end", "lines", "signature"}
 )
+
+
+class LongDigits(str):
+    """A JSON integer literal too long to convert safely, kept as its digits (rejected later)."""
+
+    __slots__ = ()
+
+
+#: Integer literals longer than this are not converted (Python refuses over 4,300 digits anyway).
+_MAX_INT_LITERAL = 40
+
+
+def _parse_int(text: str) -> int | str:
+    return int(text) if len(text) <= _MAX_INT_LITERAL else LongDigits(text)
+
+
+def load_json(handle: IO[str]) -> Any:
+    """json.load that never converts a huge integer literal (raises RecursionError if too deep)."""
+    return json.load(handle, parse_int=_parse_int)
 
 
 def canonical_lines_hash(lines: Iterable[Any]) -> str:
@@ -67,8 +86,16 @@ def _int_field(doc: dict[str, Any], key: str, issues: IssueCollector) -> int | N
     value = doc.get(key)
     if value is None:
         return None
+    if isinstance(value, LongDigits):
+        issues.add(None, key, f"{key} must be at most 19 digits, got {len(value)} digits")
+        return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        issues.add(None, key, f"{key} must be a non-negative integer, got {value!r}")
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:40] + "..."
+        issues.add(None, key, f"{key} must be a non-negative integer, got {shown}")
+        return None
+    if value >= 2**63:
+        issues.add(None, key, f"{key} must be below 2^63, got {value}")
         return None
     return value
 
@@ -80,7 +107,10 @@ def read_json_report(
     agg = Aggregate(issues)
     try:
         with path.open("r", encoding="utf-8-sig") as handle:
-            doc = json.load(handle)
+            doc = load_json(handle)
+    except RecursionError:
+        issues.add(None, "json", "the document is nested too deeply")
+        return header, agg
     except UnicodeDecodeError as exc:
         issues.add(None, "encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")
         return header, agg

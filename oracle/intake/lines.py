@@ -11,10 +11,7 @@ from collections.abc import Sequence
 from chain_client.constants import UNIT_SCALE
 from oracle.intake.model import KEY_SHIFT, Aggregate
 from oracle.intake.refs import AI_CLASS_VALUES, TrackRefs, parse_usage_class
-from oracle.intake.units import check_weights, parse_units
-
-#: The largest micro-unit total one aggregated row can hold (a signed 64-bit column).
-MAX_ROW_MICRO_UNITS = 2**63 - 1
+from oracle.intake.units import check_weights, parse_units, parse_weight
 
 
 class LineProcessor:
@@ -50,13 +47,16 @@ class LineProcessor:
             track_id, why = self.refs.resolve(track_text, self.isrc_only)
             if why is not None:
                 issues.add(line, fields[0], why)
-        elif not attribution:
-            issues.add(line, fields[0], "track is missing")
+        elif attribution is None:
+            issues.add(line, fields[0], "track is missing (a track id or an ISRC)")
         sources: list[tuple[int, int]] = []
-        if attribution:
+        if attribution is not None:
             if usage_class is not None and usage_class not in AI_CLASS_VALUES:
                 issues.add(line, fields[3], "an attribution is only allowed for AI classes (4, 5)")
-            sources = self._sources(line, attribution, fields[3])
+            if attribution:
+                sources = self._sources(line, attribution, fields[3])
+            else:
+                issues.add(line, fields[3], check_weights([]) or "attribution is empty")
         if issues.total != before or units is None or usage_class is None:
             return
         if attribution:
@@ -84,9 +84,9 @@ class LineProcessor:
             if why is not None:
                 issues.add(line, f"{field}[{position}].track", why)
                 ok = False
-            weight, why = parse_units(weight_text)
+            weight, why = parse_weight(weight_text)
             if why is not None:
-                issues.add(line, f"{field}[{position}].weight", why.replace("units", "weight"))
+                issues.add(line, f"{field}[{position}].weight", why)
                 ok = False
             if source_id is not None and source_id in seen:
                 issues.add(line, f"{field}[{position}].track", f"source track {source_id} repeated")
@@ -100,15 +100,3 @@ class LineProcessor:
             if why is not None:
                 issues.add(line, field, why)
         return sources
-
-
-def check_row_bounds(aggregate: Aggregate) -> None:
-    """Reports keys whose total no longer fits a 64-bit row (absurd input, not a real count)."""
-    for key, micro in aggregate.micro.items():
-        if micro > MAX_ROW_MICRO_UNITS:
-            track_id, usage_class = divmod(key, KEY_SHIFT)
-            aggregate.issues.add(
-                aggregate.first_line[key],
-                "units",
-                f"track {track_id} class {usage_class} totals {micro} micro-units, over 2^63-1",
-            )

@@ -58,7 +58,14 @@ class TrackRefs:
         value = text.strip()
         if not value:
             return None, "is empty"
+        if len(value) > 64:
+            shown = f"{value[:40]!r}... ({len(value)} characters)"
+            return None, f"{shown} is neither a track id nor an ISRC"
+        if value.isdigit() and not value.isascii():
+            return None, f"{value[:40]!r}: a track id must use ASCII digits 0-9 only"
         if value.isdigit() and not isrc_only:
+            if len(value) > 19:
+                return None, f"track id has {len(value)} digits, at most 19 are accepted"
             track_id = int(value)
             if track_id in self.known_ids:
                 return track_id, None

@@ -9,16 +9,20 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import Connection
 
+from chain_client.constants import UNIT_SCALE
 from chain_client.eip712 import UsageReport, recover_digest_signer, usage_report_digest
 from chain_client.errors import ChainClientError
 from oracle.catalog import Platform
 from oracle.errors import ConfigurationError
 from oracle.intake.contract_wallet import contract_wallet_accepts
 from oracle.intake.issues import IssueCollector
-from oracle.intake.model import ReportHeader
+from oracle.intake.model import Aggregate, ReportHeader, unpack_key
 from oracle.settings import OracleSettings
 from oracle.store.records import ReportFormat
-from oracle.store.report_repository import overlapping_settled_periods
+from oracle.store.report_repository import (
+    overlapping_settled_periods,
+    platform_lifetime_micro_units,
+)
 
 _SETTLEMENT_KEYS = ("usage_settlement", "UsageSettlement", "usageSettlement", "settlement")
 
@@ -159,3 +163,63 @@ def _ask_contract_wallet(
         return contract_wallet_accepts(settings.rpc_url, wallet, digest, raw)
     except ConfigurationError as exc:
         return f"; EIP-1271 check not possible: {exc}"
+
+
+def check_report_caps(aggregate: Aggregate, settings: OracleSettings) -> None:
+    """Per-(track, class) and per-report caps, checked on Python ints before anything is stored.
+
+    With the per-platform cap (`check_platform_cap`) they bound every 64-bit sum the store takes:
+    one row <= max_key_micro_units, one report <= max_report_micro_units (so payable + quarantined
+    of a version fits a BIGINT), one platform's versions in force at any cut <= 2^62.
+    """
+    issues = aggregate.issues
+    key_cap = settings.max_key_micro_units
+    total = 0
+    for key, micro in aggregate.micro.items():
+        total += micro
+        if micro > key_cap:
+            track_id, usage_class = unpack_key(key)
+            issues.add(
+                aggregate.first_line[key],
+                "units",
+                f"track {track_id} class {usage_class} totals {micro} micro-units in this report, "
+                f"over the per-(track, class) cap of {key_cap} micro-units "
+                f"({key_cap // UNIT_SCALE} units)",
+            )
+    if total > settings.max_report_micro_units:
+        issues.add(
+            None,
+            "units",
+            f"the report totals {total} micro-units, over the per-report cap of "
+            f"{settings.max_report_micro_units} micro-units "
+            f"({settings.max_report_micro_units // UNIT_SCALE} units)",
+        )
+
+
+def check_platform_cap(
+    conn: Connection,
+    platform_id: int,
+    report_id: str,
+    report_micro_units: int,
+    settings: OracleSettings,
+    issues: IssueCollector,
+) -> None:
+    """Refuses a report that would take the platform's lifetime usage over its cap.
+
+    Lifetime = the sum over the platform's report ids of each one's largest accepted version
+    (payable + quarantined), this report counted at max(its largest version, this one). Any set
+    of versions in force at a cut holds at most one version per report id, so every sum of usage
+    rows of one platform the store or an epoch takes is at most this. Run it inside the deciding
+    transaction (writes are serialised), so two reports cannot both pass against the same total.
+    """
+    others, this_report = platform_lifetime_micro_units(conn, platform_id, report_id)
+    total = others + max(this_report, report_micro_units)
+    cap = settings.max_platform_micro_units
+    if total > cap:
+        issues.add(
+            None,
+            "units",
+            f"platform {platform_id} would reach {total} micro-units of lifetime usage with "
+            f"this report ({report_micro_units} micro-units), over its per-platform cap of "
+            f"{cap} micro-units ({cap // UNIT_SCALE} units); the report is refused",
+        )

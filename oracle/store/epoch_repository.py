@@ -21,12 +21,10 @@ from sqlalchemy import (
 )
 
 from oracle.epoch.tables import (
-    EPOCH_CHILD_TABLES,
     epoch_debits,
     epoch_held_back,
     epoch_reports,
     epoch_signatures,
-    epoch_totals,
     epochs,
     settled_totals,
 )
@@ -35,6 +33,8 @@ from oracle.store.report_repository import mark_settled
 from oracle.store.schema import quarantine, reports, tracks
 from oracle.store.usage_repository import effective_report_version_ids, payable_totals
 
+#: Rows save_epoch owns (the computed rows belong to oracle.settlement.engine).
+EPOCH_ROW_TABLES = (epoch_signatures, epoch_debits, epoch_held_back, epoch_reports)
 UNFINISHED = ("built", "signed", "tx_signed", "sent", "posted")
 #: Epoch numbers the chain has used up: posted and then confirmed or revoked.
 CLOSED = ("confirmed", "revoked")
@@ -150,33 +150,23 @@ def recent_epochs(conn: Connection, limit: int) -> list[EpochRecord]:
 def save_epoch(
     conn: Connection,
     record: EpochRecord,
-    changed: Mapping[TotalKey, Settled],
     debits: Sequence[tuple[int, int]],
     held_back: Sequence[HeldBack],
     report_version_ids: Iterable[int],
 ) -> None:
-    """Stores a computed epoch, replacing an unconfirmed row of the same number (a rebuild)."""
+    """Stores a computed epoch's row, replacing an unconfirmed row of the same number (a rebuild).
+
+    The computed rows (totals, track amounts, credits, leaves, tree levels) were written by
+    oracle.settlement.engine.compute under the same epoch number.
+    """
     existing = get_epoch(conn, record.epoch)
     if existing is not None and existing.status == "confirmed":
         raise ValueError(f"epoch {record.epoch} is already confirmed in this store")
-    for table in (*EPOCH_CHILD_TABLES, epochs):
+    for table in (*EPOCH_ROW_TABLES, epochs):
         conn.execute(delete(table).where(table.c.epoch == record.epoch))
     now = int(time.time())
     values = {name: getattr(record, name) for name in EpochRecord.__slots__}
     conn.execute(insert(epochs).values(**values, created_at=now, updated_at=now))
-    rows = [
-        {
-            "epoch": record.epoch,
-            "track_id": t,
-            "platform_id": p,
-            "usage_class": c,
-            "micro_units": total.micro_units,
-            "amount": str(total.amount),
-        }
-        for (t, p, c), total in changed.items()
-    ]
-    for start in range(0, len(rows), 10_000):
-        conn.execute(insert(epoch_totals), rows[start : start + 10_000])
     if debits:
         conn.execute(
             insert(epoch_debits),
@@ -196,8 +186,8 @@ def save_epoch(
             ],
         )
     version_rows = [{"epoch": record.epoch, "report_version_id": v} for v in report_version_ids]
-    if version_rows:
-        conn.execute(insert(epoch_reports), version_rows)
+    for start in range(0, len(version_rows), 10_000):
+        conn.execute(insert(epoch_reports), version_rows[start : start + 10_000])
 
 
 def update_epoch(conn: Connection, epoch: int, **values: object) -> None:
@@ -247,28 +237,11 @@ def held_back_of(conn: Connection, epoch: int) -> list[HeldBack]:
 def confirm_epoch(
     conn: Connection, epoch: int, posted_block: int | None, tx_hash: str | None
 ) -> None:
-    """Marks the epoch confirmed, its totals settled and its reports settled."""
+    """Marks the epoch confirmed, its computed rows the settled state and its reports settled."""
+    from oracle.settlement.engine import confirm
+
     update_epoch(conn, epoch, status="confirmed", posted_block=posted_block, tx_hash=tx_hash)
-    moved = select(epoch_totals.c.epoch).where(
-        epoch_totals.c.epoch == epoch,
-        epoch_totals.c.track_id == settled_totals.c.track_id,
-        epoch_totals.c.platform_id == settled_totals.c.platform_id,
-        epoch_totals.c.usage_class == settled_totals.c.usage_class,
-    )
-    conn.execute(delete(settled_totals).where(moved.exists()))
-    conn.execute(
-        insert(settled_totals).from_select(
-            ["track_id", "platform_id", "usage_class", "micro_units", "amount", "epoch"],
-            select(
-                epoch_totals.c.track_id,
-                epoch_totals.c.platform_id,
-                epoch_totals.c.usage_class,
-                epoch_totals.c.micro_units,
-                epoch_totals.c.amount,
-                epoch_totals.c.epoch,
-            ).where(epoch_totals.c.epoch == epoch),
-        )
-    )
+    confirm(conn, epoch)
     included = conn.execute(
         select(epoch_reports.c.report_version_id).where(epoch_reports.c.epoch == epoch)
     )

@@ -33,6 +33,7 @@ class QuarantineReason(StrEnum):
     OPTED_OUT = "opted_out"  # usage at or after the track's opt-out time
     SPIKE = "spike"  # over spike_multiple x the trailing average
     PLATFORM_BOUND = "platform_bound"  # the report's total is over the platform's declared bound
+    UNKNOWN_TRACK = "unknown_track"  # a DSR ISRC not in the catalog (counted once registered)
 
 
 @dataclass(frozen=True)

@@ -290,16 +290,43 @@ def lock_for_decision(conn: Connection, version_id: int) -> ReportStatus | None:
     return ReportStatus(status) if status is not None else None
 
 
-def reopen_rejected(conn: Connection, version_id: int, signature: str) -> None:
-    """Puts a rejected version back to received so the same content can be validated again.
+def reopen_rejected(
+    conn: Connection,
+    version_id: int,
+    signature: str,
+    *,
+    raw_hash: str | None = None,
+    raw_path: str | None = None,
+    file_name: str | None = None,
+    message_id: str | None = None,
+    period_start: int | None = None,
+    period_end: int | None = None,
+) -> None:
+    """Puts a rejected version back to received so it is validated again, from the file sent now.
 
     Nothing of a rejected version was counted, so re-validating it (e.g. after the missing track was
-    registered) cannot count anything twice.
+    registered, or resent with a fixed period and a new signature) cannot count anything twice. The
+    row takes the new raw file, signature and period, so the new signature is checked against the
+    new file, never against the first one.
     """
+    values: dict[str, Any] = {
+        "status": ReportStatus.RECEIVED.value,
+        "decided_at": None,
+        "signature": signature,
+    }
+    if raw_path is not None:
+        values.update(
+            raw_hash=raw_hash,
+            raw_path=raw_path,
+            file_name=file_name,
+            message_id=message_id,
+            period_start=period_start,
+            period_end=period_end,
+        )
     conn.execute(
         update(reports)
         .where(reports.c.id == version_id, reports.c.status == ReportStatus.REJECTED.value)
-        .values(status=ReportStatus.RECEIVED.value, decided_at=None, signature=signature)
+        .values(**values)
     )
 
 
@@ -333,3 +360,27 @@ def mark_settled(conn: Connection, report_version_ids: Iterable[int], epoch: int
         )
         changed += result.rowcount
     return changed
+
+
+def platform_lifetime_micro_units(
+    conn: Connection, platform_id: int, report_id: str
+) -> tuple[int, int]:
+    """(sum over the platform's other report ids of their largest accepted version's micro-units,
+    the largest of `report_id`'s). Payable + quarantined per version; summed in Python."""
+    size = reports.c.payable_micro_units + reports.c.quarantined_micro_units
+    rows = conn.execute(
+        select(reports.c.report_id, func.max(size))
+        .where(
+            reports.c.platform_id == platform_id,
+            reports.c.status.in_((ReportStatus.ACCEPTED.value, ReportStatus.SUPERSEDED.value)),
+        )
+        .group_by(reports.c.report_id)
+    )
+    others = 0
+    this_report = 0
+    for rid, largest in rows:
+        if rid == report_id:
+            this_report = int(largest or 0)
+        else:
+            others += int(largest or 0)
+    return others, this_report

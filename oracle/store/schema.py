@@ -48,6 +48,8 @@ tracks = Table(
     Column("controller", String(42), nullable=True),
     Column("tier", SmallInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # 1 = registered with settleToSplit: the split itself is the settlement account.
+    Column("settle_to_split", SmallInteger, nullable=False, server_default="0"),
 )
 
 track_consents = Table(
@@ -139,6 +141,8 @@ quarantine = Table(
         "report_version_id", "track_id", "usage_class", name="uq_oracle_quarantine_key"
     ),
     Index("ix_oracle_quarantine_status", "status"),
+    # Incremental epochs read the releases decided between two cuts.
+    Index("ix_oracle_quarantine_decision_seq", "decision_seq"),
 )
 
 counters = Table(

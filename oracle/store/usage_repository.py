@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Connection, Select, and_, exists, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from oracle.store.records import QuarantineStatus, ReportStatus
 from oracle.store.schema import ai_generations, quarantine, reports, usage
+
+log = logging.getLogger(__name__)
 
 
 def _effective_versions(cut_seq: int) -> Select[int]:
@@ -35,12 +40,49 @@ def effective_report_version_ids(conn: Connection, cut_seq: int) -> list[int]:
     return [int(row[0]) for row in conn.execute(query)]
 
 
-def payable_totals(conn: Connection, cut_seq: int) -> dict[tuple[int, int, int], int]:
+def payable_totals(
+    conn: Connection,
+    cut_seq: int,
+    *,
+    platform_id: int | None = None,
+    faults: dict[int, str] | None = None,
+) -> dict[tuple[int, int, int], int]:
     """Payable cumulative micro-units per (track_id, platform_id, usage_class) at `cut_seq`.
 
     Sum over the versions in force at the cut of their payable usage rows plus their quarantine
     entries released with decision_seq <= cut. Held and rejected quarantine never counts.
+
+    Intake caps bound every one of these sums below 2^62 (oracle.intake.validate), so the 64-bit
+    SQL sums cannot overflow. Should a store hold older data over the bound anyway, the platform
+    whose sums fail is left out (its totals stay where they were settled: held back) and named in
+    `faults` with the reason; the other platforms' totals are still returned.
     """
+    try:
+        return _payable_totals(conn, cut_seq, platform_id)
+    except DBAPIError as exc:
+        if not _is_overflow(exc) or platform_id is not None:
+            raise
+    totals: dict[tuple[int, int, int], int] = {}
+    for pid in sorted(int(p) for p in conn.execute(select(reports.c.platform_id).distinct())):
+        try:
+            totals.update(_payable_totals(conn, cut_seq, pid))
+        except DBAPIError as exc:
+            if not _is_overflow(exc):
+                raise
+            reason = f"platform {pid}: its usage sums overflow 64 bits ({exc.orig}); held back"
+            log.error(reason)
+            if faults is not None:
+                faults[pid] = reason
+    return totals
+
+
+def _is_overflow(exc: DBAPIError) -> bool:
+    return "overflow" in str(exc.orig).lower() or "out of range" in str(exc.orig).lower()
+
+
+def _payable_totals(
+    conn: Connection, cut_seq: int, platform_id: int | None
+) -> dict[tuple[int, int, int], int]:
     effective = _effective_versions(cut_seq).subquery()
     totals: dict[tuple[int, int, int], int] = {}
     usage_query = (
@@ -69,11 +111,21 @@ def payable_totals(conn: Connection, cut_seq: int) -> dict[tuple[int, int, int],
         )
         .group_by(quarantine.c.track_id, reports.c.platform_id, quarantine.c.usage_class)
     )
+    if platform_id is not None:
+        usage_query = usage_query.where(reports.c.platform_id == platform_id)
+        released_query = released_query.where(reports.c.platform_id == platform_id)
     for query in (usage_query, released_query):
-        for track_id, platform_id, usage_class, micro in conn.execute(query):
-            key = (int(track_id), int(platform_id), int(usage_class))
+        for track_id, pid, usage_class, micro in conn.execute(query):
+            key = (int(track_id), int(pid), int(usage_class))
             totals[key] = totals.get(key, 0) + int(micro)
     return totals
+
+
+def usage_faults(conn: Connection, cut_seq: int) -> dict[int, str]:
+    """Platforms whose stored usage cannot be summed (held back), with the reason."""
+    faults: dict[int, str] = {}
+    payable_totals(conn, cut_seq, faults=faults)
+    return faults
 
 
 def trailing_usage(

@@ -1,41 +1,36 @@
-"""Step 7: contributors claim: gasless through the API (SIWE), from their own wallet, and the
-remix's split passes the original's share up the nested split."""
+"""Step 7: contributors claim. Settlement pays accounts: one claim pays a contributor from every
+track that reaches it (the remix pays the original's artists through the nested split without
+any transaction of theirs). Gasless through the API (SIWE), from their own wallet with the
+API's calldata, and with nothing but the proof endpoint and a raw `claim` transaction."""
 
 from __future__ import annotations
 
 import time
 
-from chain_client.contracts import TrackSplitClient
+from chain_client.contracts import ClaimRequest, UsageSettlementClient
 from royalties_system.demo.context import Demo
 from royalties_system.demo.http import DemoError
-from royalties_system.demo.story import ADA, BO, CY, DEE, EVE, FAY, ROLE_NAMES, TRACKS
+from royalties_system.demo.story import ADA, BO, CY, DEE, EVE, FAY, ROLE_NAMES
 from royalties_system.demo.wallets import tx_hash
 
 
-def _this_run(demo: Demo, index: int) -> list[int]:
-    """Claims only this run's tracks, so earlier runs' leftovers do not blur the check."""
-    return [int(demo.tracks[p.key]["track_id"]) for p in TRACKS if index in dict(p.shares)]
+def _due(demo: Demo, index: int, token: str) -> str:
+    address = demo.wallets.address(index)
+    claimable = demo.api.get(
+        f"/v1/contributors/{address}/claimable", headers=demo.api.bearer(token)
+    )
+    return str(claimable["per_token"].get(demo.token, "0"))
 
 
 def relayed_claim(demo: Demo, index: int) -> None:
     address = demo.wallets.address(index)
     token = demo.sign_in(index)
-    claimable = demo.api.get(
-        f"/v1/contributors/{address}/claimable", headers=demo.api.bearer(token)
-    )
-    ids = _this_run(demo, index)
-    due = sum(
-        int(line["total"])
-        for line in claimable["lines"]
-        if line["track_id"] in ids and line["token"] == demo.token
-    )
+    due = _due(demo, index, token)
     headers = {**demo.api.bearer(token), "Idempotency-Key": f"demo-{demo.tag}-{index}"}
     for attempt in range(1, 4):
         try:
             claim = demo.api.post(
-                f"/v1/contributors/{address}/claims",
-                json={"token": demo.token, "track_ids": ids},
-                headers=headers,
+                f"/v1/contributors/{address}/claims", json={"token": demo.token}, headers=headers
             )
             break
         except DemoError as exc:
@@ -45,9 +40,8 @@ def relayed_claim(demo: Demo, index: int) -> None:
             demo.line(f"{ROLE_NAMES[index]}: claim answered {exc.status}; retrying, same key")
             time.sleep(1.0)
     demo.line(
-        f"{ROLE_NAMES[index]}: claimable {due}; relayed "
-        f"claim {claim['status']}: pulls {claim['pull_tx_hashes']} releaseMany {claim['tx_hash']} "
-        "(gas paid by the relayer)"
+        f"{ROLE_NAMES[index]}: claimable {due}; relayed claim {claim['status']}: "
+        f"tx {' then '.join(claim['tx_hashes']) or '-'} (gas paid by the relayer)"
     )
 
 
@@ -56,7 +50,7 @@ def own_wallet_claim(demo: Demo, index: int) -> None:
     token = demo.sign_in(index)
     calldata = demo.api.post(
         f"/v1/contributors/{address}/claims/calldata",
-        json={"token": demo.token, "track_ids": _this_run(demo, index)},
+        json={"token": demo.token},
         headers=demo.api.bearer(token),
     )
     for prepared in calldata["transactions"]:
@@ -67,30 +61,32 @@ def own_wallet_claim(demo: Demo, index: int) -> None:
         )
 
 
-def pass_remix_share_up(demo: Demo) -> None:
-    """Anyone may call release(token, account, share, proof); here it pays the original's split."""
-    remix = demo.tracks["remix"]
-    original_split = demo.tracks["original"]["split_address"]
-    plan = next(p for p in TRACKS if p.key == "remix")
-    recipients = [c["address"] for c in remix["contributors"]]
-    shares = [int(c["share"]) for c in remix["contributors"]]
-    order = sorted(range(len(recipients)), key=lambda i: int(recipients[i], 16))
-    split = TrackSplitClient(demo.wallets.w3, remix["split_address"], demo.wallets.sender(CY))
-    receipt = split.release_for(
-        demo.token, original_split, [recipients[i] for i in order], [shares[i] for i in order]
+def proof_only_claim(demo: Demo, index: int) -> None:
+    """The public proof endpoint and one `claim` call: no session, anyone may send it."""
+    address = demo.wallets.address(index)
+    leaf = demo.api.get(f"/v1/settlement/proof/{address}", params={"token": demo.token})
+    settlement = UsageSettlementClient(
+        demo.wallets.w3, demo.deployment.usage_settlement, demo.wallets.sender(index)
     )
-    released = split.released(demo.token, original_split)
+    receipt = settlement.claim(
+        ClaimRequest(
+            account=leaf["account"],
+            token=leaf["token"],
+            cumulative_amount=int(leaf["cumulativeAmount"]),
+            proof=[bytes.fromhex(p.removeprefix("0x")) for p in leaf["proof"]],
+        )
+    )
     demo.line(
-        f"remix split {remix['split_address']} released {released} mUSD to the original's split "
-        f"{original_split} ({dict(plan.shares)['original']} of 1e6) tx {tx_hash(receipt)}"
+        f"{ROLE_NAMES[index]}: claim(account, token, {leaf['cumulativeAmount']}, proof) against "
+        f"epoch {leaf['epoch']}'s root from the public proof endpoint, tx {tx_hash(receipt)}"
     )
 
 
 def claim_all(demo: Demo) -> None:
-    demo.step("7. Claims")
-    relayed_claim(demo, CY)  # pulls the remix's settlement into its split first
-    pass_remix_share_up(demo)
-    relayed_claim(demo, ADA)
+    demo.step("7. Claims: one settlement claim per contributor pays every track they earn on")
+    relayed_claim(demo, CY)
+    relayed_claim(demo, ADA)  # the original, the remix's half through the nested split, sales
     own_wallet_claim(demo, BO)
-    for index in (DEE, EVE, FAY):
+    proof_only_claim(demo, DEE)
+    for index in (EVE, FAY):
         relayed_claim(demo, index)

@@ -8,6 +8,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from chain_client.eip712 import UsageReport, sign_usage_report
+from oracle.intake.dsrf.builder import DsrWriter
 from oracle.intake.json_report import canonical_lines_hash
 
 JSON_FORMAT, CSV_FORMAT, DSR_FORMAT = 0, 1, 2
@@ -79,28 +80,19 @@ def csv_file(*, report_id: str, period: tuple[int, int], chain_id: int, rows: li
 
 
 def dsr_file(*, message_id: str, day: datetime, usage: list[tuple[str, str, int]]) -> bytes:
-    """A one-day DSR: usage is (ISRC, UseType, NumberOfUsages), all under one summary record."""
+    """A one-day DSRF Basic Audio Profile 1.2 report: usage is (ISRC, UseType, streams), one
+    summary per use type, one block (AS01.01 + SU02) per line."""
     date = day.strftime("%Y-%m-%d")
-    head = [
-        "HEAD",
-        "1.1",
-        "BasicAudioProfile",
-        "1.1",
-        message_id,
-        day.strftime("%Y-%m-%dT00:00:00Z"),
-        "1",
-        "1",
-        date,
-        date,
-        "PADPIDDEMO0001",
-        "StreamCo",
-        "Streaming",
-    ]
-    summary = f"SY01\tS1\t{sum(n for _isrc, _use, n in usage)}\tSubscription"
-    lines = [f"RU01\tS1\t{isrc}\t{use}\t{count}" for isrc, use, count in usage]
-    body = ["\t".join(head), summary, *lines]
-    body.append(f"FOOT\t{len(body) + 1}\t1\t{len(lines)}")
-    return ("\n".join(body) + "\n").encode()
+    writer = DsrWriter(message_id, date, date)
+    summaries: dict[str, str] = {}
+    for _isrc, use, _count in usage:
+        if use not in summaries:
+            summaries[use] = f"S{len(summaries) + 1}"
+            total = sum(n for _i, u, n in usage if u == use)
+            writer.stream_summary(summaries[use], use, usages=total)
+    for number, (isrc, use, count) in enumerate(usage, start=1):
+        writer.stream_block(number, isrc, summaries[use], count)
+    return writer.finish().encode()
 
 
 def dsr_period(day: datetime) -> tuple[int, int]:

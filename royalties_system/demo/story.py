@@ -2,8 +2,9 @@
 
 Amounts are computed here from the same published rules the contracts and the oracle follow
 (docs/INTERFACES.md), so the demo can check the chain against them:
-per (track, platform, class) floor(micro_units x rate / 1e12); a split pays
-floor(received x share / 1e6) to each recipient.
+per (track, platform, class) floor(micro_units x rate / 1e12); settlement credits each account
+floor(A x s_1 x ... x s_d / 1e6^d) per path through the track's split and nested splits; a split
+pays floor(received x share / 1e6) of what it received directly (edition sales).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ STREAMING_RATES = [4_000 * RATE_SCALE, 0, 0, 0, 0, 0]  # 0.004 mUSD per stream
 GENERATOR_RATES = [2_000 * RATE_SCALE, 0, 0, 0, 10_000 * RATE_SCALE, 0]  # 0.002 / 0.01 mUSD
 ESCROW = 50_000_000  # 50 mUSD per platform
 EDITION_PRICE, EDITION_QUANTITY = 5_000_000, 2
-REMIX_SHARE_TO_ORIGINAL = 500_000
+REMIX_SHARE_TO_ORIGINAL = 500_000  # the remix's split lists the original's split
 INFLUENCE = {"original": 600_000, "second": 400_000}  # weights of the AI generations
 
 # Usage of this run, in units (micro-units = units x 1e6), by (platform role, track key, class).
@@ -114,17 +115,37 @@ def debits_per_platform() -> dict[str, int]:
     return dict(debits)
 
 
+def _paths(key: str, depth: int = 1) -> list[tuple[int, list[int]]]:
+    """(account index, shares along the path) of a track's split, nested splits expanded."""
+    plan = next(p for p in TRACKS if p.key == key)
+    paths: list[tuple[int, list[int]]] = []
+    for who, share in plan.shares:
+        if isinstance(who, int):
+            paths.append((who, [share]))
+        else:
+            paths += [(account, [share, *inner]) for account, inner in _paths(who, depth + 1)]
+    return paths
+
+
+def expected_settlement() -> dict[int, int]:
+    """Account index -> its settlement credit of this run: one floor per (track, account path),
+    floor(A x s_1 x ... x s_d / 1e6^d) of the track's amount A (the per-account leaf rule)."""
+    credits: dict[int, int] = defaultdict(int)
+    for key, amount in settled_per_track().items():
+        for who, shares in _paths(key):
+            product = 1
+            for share in shares:
+                product *= share
+            credits[who] += amount * product // SCALE ** len(shares)
+    return dict(credits)
+
+
 def expected_payouts() -> dict[int, int]:
-    """Account index -> mUSD it must receive in this run (settlement, editions, nested split)."""
-    received = settled_per_track()
-    remix_to_original = received["remix"] * REMIX_SHARE_TO_ORIGINAL // SCALE
-    received["original"] = (
-        received["original"] + EDITION_PRICE * EDITION_QUANTITY + remix_to_original
-    )
-    payouts: dict[int, int] = defaultdict(int)
-    for plan in TRACKS:
-        total = received.get(plan.key, 0)
-        for who, share in plan.shares:
-            if isinstance(who, int):
-                payouts[who] += total * share // SCALE
+    """Account index -> mUSD it must receive in this run: its settlement credit, and its share
+    of the original's edition sales, released from the original's split (floor per recipient)."""
+    payouts = defaultdict(int, expected_settlement())
+    original = next(p for p in TRACKS if p.key == "original")
+    for who, share in original.shares:
+        if isinstance(who, int):
+            payouts[who] += EDITION_PRICE * EDITION_QUANTITY * share // SCALE
     return dict(payouts)

@@ -105,8 +105,11 @@ def deploy(settings: LauncherSettings, handle: ChainHandle, keys: Keys) -> Deplo
         raise LauncherSettingsError(f"deployment failed: {exc}") from exc
 
 
-def match_signers(handle: ChainHandle, deployment: Deployment, keys: Keys) -> Keys:
-    """Orders the node keys by the on-chain signer set and keeps `threshold` of them.
+def match_signers(
+    handle: ChainHandle, deployment: Deployment, keys: Keys, *, keep_all: bool = False
+) -> Keys:
+    """Orders the node keys by the on-chain signer set and keeps `threshold` of them (every
+    held signer with `keep_all`: one node process each).
 
     A reused deployment keeps its signer set and threshold; the nodes must hold enough of it.
     """
@@ -137,4 +140,4 @@ def match_signers(handle: ChainHandle, deployment: Deployment, keys: Keys) -> Ke
             f"UsageSettlement {deployment.usage_settlement} needs {threshold} signatures but the "
             f"configured oracle keys hold only {len(held)} of its signers"
         )
-    return replace(keys, oracle_nodes=tuple(held[:threshold]))
+    return replace(keys, oracle_nodes=tuple(held if keep_all else held[:threshold]))

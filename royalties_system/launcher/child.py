@@ -16,7 +16,7 @@ from api.db.txlock import install_shared_lock
 from api.settings import ApiSettings
 from oracle.settings import OracleSettings
 
-KINDS = ("api", "worker", "indexer")
+KINDS = ("api", "worker", "indexer", "observer")
 
 
 def _stop_event() -> threading.Event:
@@ -53,6 +53,13 @@ def run(kind: str, payload: dict[str, object]) -> None:
         oracle = OracleSettings.model_validate(payload["settings"])
         install_shared_lock(oracle.database_url)
         run_worker(oracle)
+    elif kind == "observer":
+        from oracle.nodes.config import NodeSettings
+        from oracle.nodes.server import run_node
+
+        node = NodeSettings.model_validate(payload["settings"])
+        install_shared_lock(node.database_url)  # the API's store, shared with the API
+        run_node(node)
     elif kind == "indexer":
         from royalties_system.launcher.indexer_loop import run_indexer
 

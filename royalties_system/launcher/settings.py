@@ -37,6 +37,17 @@ class LauncherSettings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", description="Interface the API listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535)
     epoch_interval: int = Field(default=60, ge=1, description="Seconds between oracle epochs.")
+    oracle_nodes: bool = Field(
+        default=True,
+        description="Run each signer as its own node process (own store); false = one worker.",
+    )
+    oracle_node_port: int = Field(
+        default=8701, ge=1, le=65000, description="First port of the nodes' peer interface."
+    )
+    oracle_node_database_urls: str = Field(
+        default="",
+        description="Comma-separated store URL per node (default: data/nodes/node-N/oracle.db).",
+    )
     oracle_threshold: int = Field(default=2, ge=1, le=32, description="Signatures per root (k).")
     oracle_signers: int = Field(
         default=3, ge=1, le=32, description="Development: number of oracle signer keys (n)."

@@ -35,9 +35,12 @@ class Child:
     restarts: int = 0
     next_start: float = 0.0
     started_at: float = field(default=0.0)
+    command: list[str] | None = None  # default: `python -m royalties_system.launcher.child NAME`
 
     @property
     def argv(self) -> list[str]:
+        if self.command is not None:
+            return list(self.command)
         return [sys.executable, "-m", "royalties_system.launcher.child", self.name]
 
     def start(self) -> None:

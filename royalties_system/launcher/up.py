@@ -24,7 +24,9 @@ from royalties_system.launcher.chain import (
     match_signers,
     start_chain,
 )
+from royalties_system.launcher.compat import refuse_old_data_files, refuse_old_deployment
 from royalties_system.launcher.keys import resolve_keys
+from royalties_system.launcher.nodes import node_children, node_urls
 from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
 from royalties_system.launcher.supervisor import Child, Supervisor
 from royalties_system.launcher.wiring import api_settings, oracle_settings
@@ -55,16 +57,26 @@ def wait_for_health(url: str, stop: threading.Event, timeout: float = 60.0) -> b
 def build_children(
     settings: LauncherSettings, handle: ChainHandle, deployment: Deployment
 ) -> list[Child]:
-    keys = match_signers(handle, deployment, resolve_keys(settings, handle.rpc_url))
+    keys = match_signers(
+        handle, deployment, resolve_keys(settings, handle.rpc_url), keep_all=settings.oracle_nodes
+    )
     api = api_settings(settings, keys, handle.rpc_url, handle.chain_id)
     oracle = oracle_settings(settings, keys, handle.rpc_url, deployment)
+    if settings.oracle_nodes:
+        count = len(keys.oracle_nodes)
+        api = api.model_copy(update={"oracle_node_urls": node_urls(settings, count)})
+        oracle_children = node_children(
+            settings, keys, handle.rpc_url, deployment, oracle.confirmations
+        )
+    else:
+        oracle_children = [Child("worker", _json({"settings": oracle.model_dump(mode="json")}))]
     api_json = api.model_dump(mode="json")
     return [
         Child(
             "api",
             _json({"settings": api_json, "host": settings.api_host, "port": settings.api_port}),
         ),
-        Child("worker", _json({"settings": oracle.model_dump(mode="json")})),
+        *oracle_children,
         Child("indexer", _json({"settings": api_json, "interval": settings.indexer_interval})),
     ]
 
@@ -92,10 +104,12 @@ def run_up(settings: LauncherSettings) -> int:
             f"API_PORT: {settings.api_host}:{settings.api_port} is already in use "
             "(another `royalties up`?); set API_PORT to a free port"
         )
+    refuse_old_data_files(settings)  # a DATA_DIR of the per-track era: nothing starts
     handle = start_chain(settings)
     supervisor: Supervisor | None = None
     try:
         keys = resolve_keys(settings, handle.rpc_url)
+        refuse_old_deployment(settings, handle.w3)
         before = _recorded(settings)
         log.info(
             "chain %s (id %s); deploying or reusing contracts", handle.rpc_url, handle.chain_id

@@ -95,6 +95,13 @@ ROUTES = (
         files={"file": ("r.dsr", b"HEAD\n")},
         data={"signature": SIGNATURE},
     ),
+    Route(
+        "POST",
+        "/v1/platforms/1/reports/inspect",
+        frozenset({"operator", "platform_1"}),
+        files={"files": ("r.dsr", b"HEAD\n")},
+        data={"format": "dsr"},
+    ),
     Route("GET", "/v1/platforms/1/reports", frozenset({"operator", "platform_1"})),
     Route("GET", "/v1/platforms/1/reports/r1", frozenset({"operator", "platform_1"})),
     Route("GET", "/v1/editions", PUBLIC),

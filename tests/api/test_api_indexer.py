@@ -3,6 +3,7 @@ reorg (anvil snapshot/revert: the blocks it stored change hashes; it rolls back 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ class IndexerWorld:
         registry = self.gateway.contract("TrackRegistry")
         receipt = self.gateway.send_as_operator(
             registry.functions.registerTrack(
-                controller, [controller], [1_000_000], 1, 0, b"\x01" * 32
+                controller, [controller], [1_000_000], 1, 0, b"\x01" * 32, os.urandom(32), False
             )
         )
         return str(receipt["transactionHash"].to_0x_hex())

@@ -143,10 +143,9 @@ def seed(client: httpx.Client, system: LiveSystem) -> Seeded:
         amount_of(3_234 * UNIT, STREAM_RATE) + ai_a,
     ]
     cumulative_b = [amount_of(400 * UNIT, STREAM_RATE), amount_of(450 * UNIT, STREAM_RATE)]
-    increments = [
-        (cumulative_a[0], cumulative_b[0]),
-        (cumulative_a[1] - cumulative_a[0], cumulative_b[1] - cumulative_b[0]),
-    ]
+    # The contributor's credit floors each track's cumulative amount (one floor per path), so
+    # an epoch adds the difference of those floors, not the floor of the difference.
+    credit = [share_of(cumulative_a[i], SHARE) + cumulative_b[i] for i in range(2)]
     edition = ok(
         client.post(
             "/v1/editions",
@@ -175,7 +174,7 @@ def seed(client: httpx.Client, system: LiveSystem) -> Seeded:
         track_a=track_a,
         track_b=track_b,
         accrued_musd=share_of(cumulative_a[1], SHARE) + cumulative_b[1],
-        per_epoch={i + 1: share_of(a, SHARE) + b for i, (a, b) in enumerate(increments)},
+        per_epoch={1: credit[0], 2: credit[1] - credit[0]},
         claimable_eth=share_of(EDITION_PRICE * EDITION_BOUGHT, SHARE),
         edition_id=int(edition["edition_id"]),
     )

@@ -122,6 +122,9 @@ def test_dashboard_shows_the_api_figures(
         r.get_attribute("data-token"): r for r in summary.find_elements(By.CSS_SELECTOR, "tbody tr")
     }
     assert set(by_token) == {musd, NATIVE_TOKEN}
+    assert dashboard["settlement"] == [
+        {"token": musd, "cumulative_amount": str(seeded.accrued_musd), "claimed": "0"}
+    ]
     assert_amount(cell(by_token[musd], "total-accrued"), seeded.accrued_musd, 6, "mUSD")
     assert_amount(cell(by_token[musd], "claimable"), claimable["per_token"][musd], 6, "mUSD")
     assert_amount(cell(by_token[NATIVE_TOKEN], "claimable"), seeded.claimable_eth, 18, "ETH")
@@ -133,11 +136,7 @@ def test_dashboard_shows_the_api_figures(
     for row, (track, earning) in zip(track_rows, expected_rows, strict=True):
         assert row.get_attribute("data-track") == str(track["track_id"])
         decimals, symbol = (6, "mUSD") if earning["token"] == musd else (18, "ETH")
-        for testid, key in (
-            ("accrued", "accrued"),
-            ("pulled", "pulled_to_split"),
-            ("released", "released_to_you"),
-        ):
+        for testid, key in (("accrued", "accrued"), ("released", "released_to_you")):
             assert_amount(cell(row, testid), earning[key], decimals, symbol)
 
     usage_rows = driver.find_elements(By.CSS_SELECTOR, "[data-testid=earnings-by-class] tbody tr")
@@ -148,9 +147,8 @@ def test_dashboard_shows_the_api_figures(
         assert cell(row, "units").get_attribute("data-raw") == usage["micro_units"]
         assert cell(row, "units").text == fmt(int(usage["micro_units"]), 6)
         assert_amount(cell(row, "track-amount"), usage["amount"], 6, "mUSD")
-        assert_amount(
-            cell(row, "your-part"), int(usage["amount"]) * track["share"] // 10**6, 6, "mUSD"
-        )
+        assert usage["your_amount"] == str(int(usage["amount"]) * track["share"] // 10**6)
+        assert_amount(cell(row, "your-part"), usage["your_amount"], 6, "mUSD")
 
     ai_rows = driver.find_elements(By.CSS_SELECTOR, "[data-testid=ai-counts] tbody tr")
     for row, track in zip(ai_rows, dashboard["tracks"], strict=True):
@@ -181,7 +179,7 @@ def test_dashboard_shows_the_api_figures(
     driver.save_screenshot(str(tmp_path / "dashboard.png"))
 
     # The HTML transparency report opens with the session (the link fetches it with the token).
-    root = api["report"]["lines"][0]["root"]
+    root = api["report"]["credits"][0]["root"]
     before = set(driver.window_handles)
     driver.find_element(By.CSS_SELECTOR, "a[data-report=html]").click()
     WebDriverWait(driver, WAIT).until(lambda d: len(set(d.window_handles) - before) == 1)
@@ -291,8 +289,9 @@ def test_claim_from_the_page_pays_the_wallet_gasless(
         r.get_attribute("data-token"): r for r in summary.find_elements(By.CSS_SELECTOR, "tbody tr")
     }
     assert set(rows) == {system.deployment.mock_stablecoin, NATIVE_TOKEN}
+    # mUSD came by one settlement claim (the account's leaf), ETH from the edition's split.
     assert_amount(
-        cell(rows[system.deployment.mock_stablecoin], "total-released"),
+        cell(rows[system.deployment.mock_stablecoin], "total-claimed"),
         seeded.accrued_musd,
         6,
         "mUSD",

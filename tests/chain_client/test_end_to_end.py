@@ -1,4 +1,4 @@
-"""End to end on anvil: deploy, register a track (its split), fund, release, settle, pull, sell.
+"""End to end on anvil: deploy, register a track (its split), fund, release, settle, claim, sell.
 
 Every expected balance is computed here with plain integer arithmetic from the inputs,
 independently of chain_client, and compared to the chain to the base unit.
@@ -20,11 +20,11 @@ from chain_client.contracts import (
     TrackSplitClient,
     UsageSettlementClient,
 )
-from chain_client.contracts.usage_settlement import PullLeaf
+from chain_client.contracts.usage_settlement import ClaimRequest
 from chain_client.deploy import Deployment
 from chain_client.eip712 import Debit, SettlementReport, sign_settlement_report_multi
 from chain_client.errors import ContractRevert
-from chain_client.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree, recipients_proof
+from chain_client.merkle import StandardMerkleTree, account_leaf_types, recipients_proof
 from chain_client.sender import TransactionSender
 from tests.conftest import FIRST_FREE_ACCOUNT
 
@@ -77,7 +77,7 @@ def test_money_flows_to_the_base_unit(
     assert w3.eth.get_balance(r1) - eth_before[r1] == (ETHER + 7) * 500_000 // 1_000_000
     assert musd_balance(r1) == 1_000_003 * 500_000 // 1_000_000  # 500,001
 
-    # ---- settlement: platform escrow, rates, one epoch signed by 2 of 3 oracles, pull
+    # ---- settlement: platform escrow, rates, one epoch signed by 2 of 3 oracles, account claims
     owner = UsageSettlementClient(w3, deployment.usage_settlement, sender_for(deployer))
     stream_rate = 4_000 * 1_000_000  # 4,000 base units (0.004 mUSD) per stream, scaled 1e6
     ai_rate = 10_000 * 1_000_000
@@ -91,13 +91,16 @@ def test_money_flows_to_the_base_unit(
     ai_micro = 3 * 333_333  # three generations attributed with weight 0.333333
     our_amount = streams_micro * stream_rate // 10**12 + ai_micro * ai_rate // 10**12
     assert our_amount == 4_936_000 + 9_999  # 1,234 x 4,000 + floor(999,999 x 10,000 / 1e6)
-    other_split = "0x" + "ab" * 20
+    # the track's amount flattened through its split: one floor per (track, account path)
+    amounts = [our_amount * s // 1_000_000 for s in shares]
+    assert amounts == [2_472_999, 1_483_799, 989_199]
+    dust = our_amount - sum(amounts)
+    assert 0 <= dust < len(recipients)
+    other_account = "0x" + "ab" * 20
     other_amount = 777
-    leaves = [
-        [track.split, musd, our_amount, [streams_micro, 0, 0, 0, ai_micro, 0]],
-        [other_split, musd, other_amount, [other_amount * 10**12 // stream_rate, 0, 0, 0, 0, 0]],
-    ]
-    tree = StandardMerkleTree.of(leaves, SETTLEMENT_LEAF_TYPES)
+    leaves = [*([r, musd, a] for r, a in zip(recipients, amounts, strict=True))]
+    leaves.append([other_account, musd, other_amount])
+    tree = StandardMerkleTree.of(leaves, account_leaf_types)
     debit = our_amount + other_amount
     report = SettlementReport(1, 1, tree.root, b"\x5e" * 32, (Debit(platform_id, debit),))
     signatures = sign_settlement_report_multi(
@@ -110,24 +113,31 @@ def test_money_flows_to_the_base_unit(
     anyone.post(report, signatures)
     assert owner.platform(platform_id).escrow == 10_000_000 - debit
 
-    leaf = PullLeaf(track.split, musd, our_amount, leaves[0][3])  # type: ignore[arg-type]
-    pull_receipt = anyone.pull(leaf, tree.get_proof(0))
-    assert anyone.pulled_amount(pull_receipt) == our_amount
+    # a relayer claims for r1 (paid to r1 itself), then a batch for everyone: r1's entry is skipped
+    requests = [
+        ClaimRequest(r, musd, a, tree.get_proof(i))
+        for i, (r, a) in enumerate(zip(recipients, amounts, strict=True))
+    ]
+    receipt = anyone.claim(requests[0])
+    assert anyone.claimed_amount(receipt) == amounts[0]
     with pytest.raises(ContractRevert) as again:  # cumulative: nothing more is due
-        anyone.pull(leaf, tree.get_proof(0))
-    assert again.value.error_name == "NothingToPull"
-    assert again.value.args == (track.split, musd, our_amount, our_amount)
-    assert musd_balance(deployment.usage_settlement) == (10_000_000 - debit) + other_amount
+        anyone.claim(requests[0])
+    assert again.value.error_name == "NothingToClaim"
+    assert again.value.args == (r1, musd, amounts[0], amounts[0])
+    receipt = anyone.claim_many(requests)
+    assert anyone.claimed_amount(receipt) == amounts[1] + amounts[2]
+    assert [e.args["account"] for e in anyone.events_in_receipt(receipt, "Claimed")] == [r2, r3]
+    assert musd_balance(deployment.usage_settlement) == (10_000_000 - debit) + other_amount + dust
     assert musd_balance(payer.address) == 50_000_000 - 1_000_003 - 10_000_000
-    assert (owner.total_debited(musd), owner.total_pulled(musd)) == (debit, our_amount)
-    assert owner.pulled(track.split, musd) == our_amount
+    assert (owner.total_debited(musd), owner.total_claimed(musd)) == (debit, sum(amounts))
+    assert [owner.claimed(r, musd) for r in recipients] == amounts
+    assert musd_balance(r1) == 1_000_003 * 500_000 // 1_000_000 + amounts[0]
+    assert musd_balance(r3) == amounts[2]
 
-    # ---- the split now holds direct deposits plus the pulled royalties
+    # ---- the split holds only the direct deposits: royalties went to the accounts
     split.release(musd, r2, shares[1], recipients_proof(recipients, shares, r2))
-    split.release(musd, r1, shares[0], recipients_proof(recipients, shares, r1))
-    total_musd = 1_000_003 + our_amount
-    assert musd_balance(r2) == total_musd * 300_000 // 1_000_000
-    assert musd_balance(r1) == total_musd * 500_000 // 1_000_000
+    total_musd = 1_000_003
+    assert musd_balance(r2) == total_musd * 300_000 // 1_000_000 + amounts[1]
 
     # ---- collectors: an ETH edition bought on chain, one minted after an off-chain sale
     editions = TrackEditionsClient(w3, deployment.track_editions, sender_for(controller))
@@ -163,5 +173,4 @@ def test_money_flows_to_the_base_unit(
     assert [(e.args["token"], e.args["amount"]) for e in r1_events] == [
         (NATIVE_TOKEN, (ETHER + 7) * 500_000 // 1_000_000),
         (musd, 1_000_003 * 500_000 // 1_000_000),
-        (musd, total_musd * 500_000 // 1_000_000 - 1_000_003 * 500_000 // 1_000_000),
     ]

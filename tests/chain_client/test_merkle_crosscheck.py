@@ -16,6 +16,7 @@ from chain_client.merkle import (
     SETTLEMENT_LEAF_TYPES,
     MerkleTreeError,
     StandardMerkleTree,
+    account_leaf_types,
 )
 
 REFERENCE_SCRIPT = Path(__file__).resolve().parents[1] / "js" / "merkle_reference.mjs"
@@ -61,6 +62,26 @@ def test_root_proofs_and_dump_match_openzeppelin(count: int) -> None:
     assert tree.dump() == reference["dump"]
     for i in range(count):
         assert tree.verify(i, tree.get_proof(i))
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 64])
+def test_account_leaves_match_openzeppelin(count: int) -> None:
+    """The settlement leaf (account, token, cumulativeAmount) that UsageSettlement.claim proves."""
+    rng = random.Random(1_000 + count)
+    values = [
+        [
+            "0x" + rng.randbytes(20).hex(),
+            NATIVE_TOKEN if rng.random() < 0.5 else "0x" + rng.randbytes(20).hex(),
+            str(rng.randrange(0, 2**256)),
+        ]
+        for _ in range(count)
+    ]
+    reference = run_reference(list(account_leaf_types), values)
+    tree = StandardMerkleTree.of(values, account_leaf_types)
+    assert account_leaf_types == ("address", "address", "uint256")
+    assert tree.root_hex == reference["root"]
+    assert [tree.get_proof_hex(i) for i in range(count)] == reference["proofs"]
+    assert tree.dump() == reference["dump"]
 
 
 def test_python_loads_the_javascript_dump_and_rejects_a_tampered_one() -> None:

@@ -39,7 +39,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ADMIN_TOKEN = "e2e-admin-token-not-a-secret"
 OPERATOR, ORACLE_NODE, GUARDIAN, MINTER, RELAYER = 0, 1, 4, 5, 19
-START_TIMEOUT = 60.0
+START_TIMEOUT = 180.0  # generous: CI machines are often loaded; only a failure waits this long
 
 
 def _die_with_parent() -> None:

@@ -128,7 +128,7 @@ def test_collector_buys_and_contributors_claim_with_cast(
                 f"/v1/contributors/{address}/claims/calldata", json={}, headers=bearer(session)
             )
         )
-        (release,) = calldata["transactions"]  # nothing to pull from settlement: releaseMany only
+        (release,) = calldata["transactions"]  # no settlement leaf: the split's releaseMany only
         assert release["to"] == system.deployment.split_factory
         before = w3.eth.get_balance(address)
         receipt = _cast_send(system, keys[index], release["to"], release["data"])

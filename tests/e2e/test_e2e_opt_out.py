@@ -159,9 +159,11 @@ def _report_settle_and_check(
         )
     )
     assert claim["status"] == "sent"
+    assert len(claim["tx_hashes"]) == 1  # one claim transaction, straight from settlement
     assert w3.eth.get_balance(contributor) - before == share_of(stream_amount, SHARE_MAIN)
-    assert settlement.functions.pulled(split, NATIVE_TOKEN).call() == stream_amount
-    assert w3.eth.get_balance(split) == stream_amount - share_of(stream_amount, SHARE_MAIN)
+    paid = settlement.functions.claimed(contributor, NATIVE_TOKEN).call()
+    assert paid == share_of(stream_amount, SHARE_MAIN)
+    assert w3.eth.get_balance(split) == 0  # settlement pays accounts, never the split
     other = system.address(case.other)
     foreign = client.get(
         f"/dashboard/data/contributors/{other}/quarantine", headers=bearer(session)

@@ -1,7 +1,8 @@
 """Journey 1, in real processes: a platform onboards, funds its escrow in mUSD and submits a
-signed report; the epoch worker posts; contributors sign in with Ethereum, see their earnings
-and claim gasless (relayed). Wallet balances equal what this test computes from the rate card,
-the attribution weights and the shares, to the base unit."""
+signed report; the epoch worker posts per-account leaves; contributors sign in with Ethereum,
+see their earnings and claim gasless (one relayed transaction each). Wallet balances equal what
+this test computes from the rate card, the attribution weights and the shares, to the base
+unit."""
 
 from __future__ import annotations
 
@@ -24,9 +25,11 @@ from journey_helpers import (
 from live_system import LiveSystem
 
 from chain_client.compiler import compile_contracts
+from chain_client.merkle import process_proof, standard_leaf_hash
 
 pytestmark = pytest.mark.slow
 
+ACCOUNT_LEAF = ("address", "address", "uint256")  # (account, token, cumulativeAmount)
 PLATFORM, ARTIST, PRODUCER = 6, 7, 8
 STREAM_RATE = 3_700_123_457  # 3,700.123457 base units (0.0037 mUSD) per stream, x 1e6
 AI_RATE = 12_345_678_901  # per AI generation, x 1e6
@@ -146,25 +149,43 @@ def test_platform_report_epoch_and_gasless_claim(system: LiveSystem, client: htt
     assert usage[(0, platform_id)]["micro_units"] == str(STREAMS_1 * UNIT)
     assert usage[(4, platform_id)]["amount"] == str(amount_of(GENERATIONS * WEIGHT_1, AI_RATE))
     assert line["earnings"] == [
-        {
-            "token": musd,
-            "accrued": str(share_of(owed_1, SHARE_ARTIST)),
-            "pulled_to_split": "0",
-            "released_to_you": "0",
-        }
+        {"token": musd, "accrued": str(share_of(owed_1, SHARE_ARTIST)), "released_to_you": "0"}
+    ]
+    assert line["paths"] == [
+        {"path": [track_1["split_address"]], "product": str(SHARE_ARTIST), "depth": 1}
     ]
     claimable = ok(
         client.get(f"/v1/contributors/{artist}/claimable", headers=bearer(artist_session))
     )
     assert claimable["per_token"] == {musd: str(share_of(owed_1, SHARE_ARTIST))}
+    assert claimable["settlement"] == [
+        {
+            "token": musd,
+            "cumulative_amount": str(share_of(owed_1, SHARE_ARTIST)),
+            "claimed": "0",
+            "claimable": str(share_of(owed_1, SHARE_ARTIST)),
+        }
+    ]
+
+    # The public proof of the artist's leaf verifies against the chain's current root.
+    proof = ok(client.get(f"/v1/settlement/proof/{artist}", params={"token": musd}))
+    assert (proof["account"], proof["token"]) == (artist, musd)
+    assert proof["cumulativeAmount"] == str(share_of(owed_1, SHARE_ARTIST))
+    leaf = standard_leaf_hash(ACCOUNT_LEAF, [artist, musd, int(proof["cumulativeAmount"])])
+    root, epoch = settlement.functions.currentRoot().call()
+    assert (proof["epoch"], proof["root"]) == (epoch, "0x" + bytes(root).hex())
+    assert process_proof(leaf, proof["proof"]) == bytes(root)
     other = client.get(f"/v1/contributors/{producer}/dashboard", headers=bearer(artist_session))
     assert other.status_code == 403, other.text
 
-    # Gasless claims: the relayer pays the gas, the wallets receive exactly their share.
-    for index, key, expected in (
-        (ARTIST, artist_session, share_of(owed_1, SHARE_ARTIST)),
-        (PRODUCER, None, share_of(owed_1, SHARE_PRODUCER) + owed_2),
-    ):
+    # Gasless claims: one relayed transaction each; the relayer pays the gas, the wallets
+    # receive exactly their credit: one floor per (track, account path).
+    expected_of = {
+        ARTIST: share_of(owed_1, SHARE_ARTIST),
+        PRODUCER: share_of(owed_1, SHARE_PRODUCER) + share_of(owed_2, 1_000_000),
+    }
+    for index, key in ((ARTIST, artist_session), (PRODUCER, None)):
+        expected = expected_of[index]
         address = system.address(index)
         session = key or sign_in(client, system, keys[index])
         eth_before = w3.eth.get_balance(address)
@@ -177,18 +198,22 @@ def test_platform_report_epoch_and_gasless_claim(system: LiveSystem, client: htt
             )
         )
         assert claim["status"] == "sent", claim
+        assert claim["tx_hashes"] == [claim["tx_hash"]]  # one transaction, whatever the tracks
         assert token.functions.balanceOf(address).call() - musd_before == expected
         assert w3.eth.get_balance(address) == eth_before  # gasless
+        assert settlement.functions.claimed(address, musd).call() == expected
         after = ok(client.get(f"/v1/contributors/{address}/claimable", headers=bearer(session)))
         assert all(v == "0" for v in after["per_token"].values()), after
 
         def paid(address: str = address, session: str = session) -> int | None:
             path = f"/v1/contributors/{address}/dashboard"
-            tracks = ok(client.get(path, headers=bearer(session)))["tracks"]
-            total = sum(int(e["released_to_you"]) for t in tracks for e in t["earnings"])
+            totals = ok(client.get(path, headers=bearer(session)))["settlement"]
+            total = sum(int(t["claimed"]) for t in totals)
             return total or None
 
-        # The indexer process follows the Released events into the dashboard.
+        # The indexer process follows the Claimed events into the dashboard.
         assert wait_for(f"{address}'s payout to be indexed", paid, system) == expected
-    # Both splits were pulled in full: nothing of the escrow debit is stranded in settlement.
-    assert settlement.functions.totalPulled(musd).call() == owed_1 + owed_2
+    # Everything debited was claimed but the dust: below one base unit per account path.
+    dust = owed_1 + owed_2 - settlement.functions.totalClaimed(musd).call()
+    assert 0 <= dust < 3
+    assert dust == owed_1 - sum(share_of(owed_1, s) for s in (SHARE_ARTIST, SHARE_PRODUCER))

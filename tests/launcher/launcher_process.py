@@ -18,6 +18,28 @@ BANNER = "AI music royalties is up."
 ROYALTIES = str(Path(sys.executable).with_name("royalties"))
 
 
+def free_port_block(count: int) -> int:
+    """A first port of `count` consecutive free loopback ports (the oracle nodes' ports)."""
+    import random
+    import socket
+
+    for _attempt in range(200):
+        base = random.randint(20_000, 60_000)
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError(f"no {count} consecutive free ports found")
+
+
 def launcher_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROYALTIES_")}
     for name in ("RPC_URL", "DATABASE_URL", "ENVIRONMENT", "ADMIN_TOKEN"):
@@ -26,6 +48,7 @@ def launcher_env(data_dir: Path) -> dict[str, str]:
         DATA_DIR=str(data_dir),
         ANVIL_PORT=str(free_port()),
         API_PORT=str(free_port()),
+        ORACLE_NODE_PORT=str(free_port_block(4)),  # three nodes and the observer
         EPOCH_INTERVAL="2",
         INDEXER_INTERVAL="1",
     )

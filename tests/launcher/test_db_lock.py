@@ -26,6 +26,23 @@ if role == "reader-writer":
             session.execute(text("INSERT INTO t VALUES (1)"))
             session.commit()
     print("reader-writer done")
+elif role == "slow-committer":
+    # Each COMMIT takes 0.3 s to land (a loaded disk's fsync): the lock must stay held until
+    # it has, or the other process reads a snapshot the commit then makes stale.
+    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+    original = SQLiteDialect_pysqlite.do_commit
+
+    def slow_commit(self, dbapi_connection):
+        time.sleep(0.3)
+        original(self, dbapi_connection)
+
+    SQLiteDialect_pysqlite.do_commit = slow_commit
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            session.execute(text("INSERT INTO t VALUES (3)"))
+            session.commit()
 else:
     deadline = time.monotonic() + 2.5
     while time.monotonic() < deadline:
@@ -36,7 +53,9 @@ else:
 """
 
 
-def _run_pair(tmp_path: Path, use_lock: bool) -> subprocess.CompletedProcess[str]:
+def _run_pair(
+    tmp_path: Path, use_lock: bool, other: str = "writer"
+) -> subprocess.CompletedProcess[str]:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     setup = subprocess.run(
         [
@@ -50,7 +69,7 @@ def _run_pair(tmp_path: Path, use_lock: bool) -> subprocess.CompletedProcess[str
     )
     assert setup.returncode == 0
     flag = "1" if use_lock else "0"
-    writer = subprocess.Popen([sys.executable, "-c", SCRIPT, url, "writer", flag])
+    writer = subprocess.Popen([sys.executable, "-c", SCRIPT, url, other, flag])
     try:
         return subprocess.run(
             [sys.executable, "-c", SCRIPT, url, "reader-writer", flag],
@@ -65,6 +84,12 @@ def _run_pair(tmp_path: Path, use_lock: bool) -> subprocess.CompletedProcess[str
 
 def test_read_then_write_survives_another_writer_with_the_lock(tmp_path: Path) -> None:
     result = _run_pair(tmp_path, use_lock=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "reader-writer done" in result.stdout
+
+
+def test_the_lock_is_held_until_the_commit_has_landed(tmp_path: Path) -> None:
+    result = _run_pair(tmp_path, use_lock=True, other="slow-committer")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "reader-writer done" in result.stdout
 

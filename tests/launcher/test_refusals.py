@@ -42,3 +42,21 @@ def test_a_taken_api_port_is_refused_before_anything_starts(tmp_path: Path) -> N
     assert result.returncode == 2
     assert f"127.0.0.1:{env['API_PORT']} is already in use" in result.stderr
     assert not (tmp_path / "data" / "anvil-state.json").exists()
+
+
+def test_a_data_dir_with_old_epoch_files_is_refused_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    old = data / "epochs" / "31337-0x5fbdb2315678afecb367f032d93f642f64180aa3"
+    old.mkdir(parents=True)
+    (old / "epoch-00000001.json").write_text(
+        '{"format": "ai-music-royalties/settlement-epoch/v1", "leaves": []}'
+    )
+    result = _up(launcher_env(data))
+    assert result.returncode == 2
+    assert "is from an older version" in result.stderr
+    assert "settlement-epoch/v1" in result.stderr
+    assert "make clean-data" in result.stderr
+    assert f"mv {data} {data}.old" in result.stderr
+    assert not (data / "anvil-state.json").exists()

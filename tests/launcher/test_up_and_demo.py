@@ -1,10 +1,13 @@
-"""`royalties up` as a real process: the demo's whole story against it, Ctrl-C stops every
-child, and a second start serves the same deployment, chain state and data."""
+"""`royalties up` as a real process, started once: the README's three journeys run verbatim
+(curl + cast), a killed child is restarted, the demo's whole story runs against it, Ctrl-C stops
+every child, and a second start serves the same deployment, chain state and data."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -18,6 +21,44 @@ from web3 import Web3
 from api.settings import DEVELOPMENT_ADMIN_TOKEN
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def journeys_script() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The three journeys") : readme.index("## Pointing it at")]
+    return "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+
+
+def _run_the_readme_journeys(launcher: Launcher, workdir: Path) -> None:
+    """The journeys use fresh development accounts, so they run before the demo, which checks
+    only its own gains (the journeys leave nothing unclaimed in the accounts it pays)."""
+    env = {
+        **launcher.env,
+        "PATH": f"{ROOT / 'tools/bin'}:{launcher.env['PATH']}",
+        "API": launcher.api_url,
+        "RPC": f"http://127.0.0.1:{launcher.env['ANVIL_PORT']}",
+        "DATA": launcher.env["DATA_DIR"],
+    }
+    workdir.mkdir()
+    result = subprocess.run(
+        ["bash", "-e", "-c", journeys_script()],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
+    assert '"accepted"' in out
+    assert '"status": "sent"' in out  # the gasless claim
+    assert "2800000 [2.8e6]" in out  # the artist's 70% of 4,000,000
+    assert "1200000 [1.2e6]" in out  # claimed(producer, mUSD) after the cast-only claim
+    assert "4200000 [4.2e6]" in out  # the producer's 30% of streams and edition sales
+    assert "9800000 [9.8e6]" in out  # the artist's 70% of streams and sales, both claims
+    assert '"reason": "opted_out"' in out
 
 
 @pytest.fixture
@@ -30,7 +71,7 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
 def _stop(launcher: Launcher) -> None:
     code, children = launcher.interrupt()
     assert code == 0, launcher.log()[-3000:]
-    assert len(children) == 4, children  # anvil, api, worker, indexer
+    assert len(children) == 7, children  # anvil, api, three oracle nodes, observer, indexer
     assert not [pid for pid in children if alive(pid)]
 
 
@@ -50,12 +91,14 @@ def _crashed_child_is_restarted(launcher: Launcher) -> None:
     assert "indexer exited with -9; restarting" in launcher.log()
 
 
-def test_up_demo_stop_and_resume(launcher: Launcher, tmp_path: Path) -> None:
+def test_up_journeys_demo_stop_and_resume(launcher: Launcher, tmp_path: Path) -> None:
     data = tmp_path / "data"
     launcher.start()
     launcher.wait_healthy()
     assert "deployed, recorded in" in launcher.log()
     deployment = json.loads((data / "deployment.json").read_text())
+    if shutil.which("jq") is not None:  # the README's journeys use jq
+        _run_the_readme_journeys(launcher, tmp_path / "journeys")
     _crashed_child_is_restarted(launcher)
 
     demo = subprocess.run(
@@ -71,6 +114,7 @@ def test_up_demo_stop_and_resume(launcher: Launcher, tmp_path: Path) -> None:
     assert "QUARANTINED" in demo.stdout  # the track without AI consent
     tracks = launcher.get("/v1/tracks")
     platforms = launcher.get("/v1/platforms", DEVELOPMENT_ADMIN_TOKEN)
+    assert tracks["total"] >= 5
 
     _stop(launcher)
     assert (data / "anvil-state.json").stat().st_size > 0
@@ -94,5 +138,5 @@ def test_up_demo_stop_and_resume(launcher: Launcher, tmp_path: Path) -> None:
             }
         ],
     )
-    assert registry.functions.trackCount().call() == 5  # the chain state came back too
+    assert registry.functions.trackCount().call() == tracks["total"]  # the chain state came back
     _stop(launcher)

@@ -1,17 +1,17 @@
-"""End-to-end epochs on anvil: post, pull, release, balances to the base unit; hold-back."""
+"""End-to-end epochs on anvil: post, claim per account, balances to the base unit; hold-back."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from test_epoch_world import ETH, STABLE, EpochWorld, build_world
 
-from chain_client.constants import NATIVE_TOKEN
 from chain_client.eip712 import Debit
 from oracle.epoch.computation import EpochProposal
+from oracle.settlement.data_file import read_records
+from oracle.settlement.verify_file import verify_files
 from oracle.store import epoch_repository as repo
 from oracle.store.schema import reports
 
@@ -38,6 +38,13 @@ EPOCH_ONE_ETH = [
 ]
 
 world_fixture = pytest.fixture(name="world")(build_world)
+
+
+NATIVE = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE"
+
+
+def _pid(world: EpochWorld, token: str) -> int:
+    return STABLE if token.lower() == world.token.lower() else ETH
 
 
 def _fund(world: EpochWorld, stable: int = 10**12, eth: int = 10**18) -> None:
@@ -78,33 +85,44 @@ def test_epoch_posts_and_balances_match_hand_computed_amounts(world: EpochWorld)
     for pid in (STABLE, ETH):
         assert world.escrow(pid) == escrow_before[pid] - expected_debits[pid]
 
-    document = json.loads(Path(outcome.data_path).read_bytes())
-    assert document["root"] == outcome.root
-    assert document["epoch"] == 1
-    assert document["chainId"] == world.deployment.chain_id
-    assert {(r["platformId"], r["reportId"]) for r in document["reports"]} == {
+    records = list(read_records(Path(outcome.data_path)))
+    header = records[0]
+    assert header["root"] == outcome.root
+    assert header["epoch"] == 1
+    assert header["chainId"] == world.deployment.chain_id
+    assert {(r["platformId"], r["reportId"]) for r in header["reports"]} == {
         (STABLE, "p1-day1"),
         (ETH, "p2-day2"),
     }
     micro = world.expected_micro_units()
-    for leaf in document["leaves"]:
-        platform_id = STABLE if leaf["token"] == world.token else ETH
-        assert int(leaf["cumulativeAmount"]) == expected[(leaf["trackId"], platform_id)]
-        for cls, units in enumerate(leaf["cumulativeUnits"]):
-            assert int(units) == micro.get((leaf["trackId"], platform_id, cls), 0)
-
-    before = {
-        (r, pid): world.balance(r, pid)
+    tracks = [r for r in records if r["kind"] == "track"]
+    assert len(tracks) == len(expected)
+    for record in tracks:
+        platform_id = STABLE if record["token"] == world.token.lower() else ETH
+        assert int(record["amount"]) == expected[(record["trackId"], platform_id)]
+        for usage in record["usage"]:
+            for cls, units in enumerate(usage["units"]):
+                assert int(units) == micro.get((record["trackId"], usage["platformId"], cls), 0)
+    owed = {
+        (recipient.lower(), (world.token if pid == STABLE else str(NATIVE)).lower()): amount
         for pid in (STABLE, ETH)
-        for r in _expected_recipient_amounts(world, pid)
+        for recipient, amount in _expected_recipient_amounts(world, pid).items()
     }
-    paid = world.pull_all(Path(outcome.data_path))
-    assert sum(paid.values()) == sum(expected_debits.values())
-    world.release_all(world.token)
-    world.release_all(str(NATIVE_TOKEN))
+    leaves = {(r["account"], r["token"]): int(r["amount"]) for r in records if r["kind"] == "leaf"}
+    assert leaves == owed  # one leaf per (recipient, token), floor per (track, recipient)
     for pid in (STABLE, ETH):
-        for recipient, owed in _expected_recipient_amounts(world, pid).items():
-            assert world.balance(recipient, pid) - before[(recipient, pid)] == owed
+        dust = expected_debits[pid] - sum(v for (_a, t), v in owed.items() if _pid(world, t) == pid)
+        assert 0 <= dust < sum(len(world.tracks[t][1]) for (t, p) in expected if p == pid)
+
+    before = {(r, pid): world.balance(r, pid) for (r, t) in owed for pid in (_pid(world, t),)}
+    paid = world.claim_all(coordinator, Path(outcome.data_path), batch=True)  # one relayed tx
+    assert paid == owed
+    for (recipient, token), amount in owed.items():
+        pid = _pid(world, token)
+        assert world.balance(recipient, pid) - before[(recipient, pid)] == amount
+    assert [c["root"] for c in verify_files([Path(outcome.data_path)], world.rpc_url)] == [
+        outcome.root
+    ]
 
     with coordinator.engine.connect() as conn:
         assert repo.get_epoch(conn, 1).status == "confirmed"  # type: ignore[union-attr]
@@ -135,11 +153,11 @@ def test_underfunded_platform_is_held_back_then_settled_after_deposit(world: Epo
         (ETH, eth_owed, eth_owed - 1)
     ]
     assert [pid for pid, _ in first.debits] == [STABLE]
-    document = json.loads(Path(first.data_path).read_bytes())
-    assert document["heldBack"] == [
+    records = list(read_records(Path(first.data_path)))
+    assert records[0]["heldBack"] == [
         {"platformId": ETH, "debit": str(eth_owed), "escrow": str(eth_owed - 1)}
     ]
-    assert {leaf["token"] for leaf in document["leaves"]} == {world.token}
+    assert {r["token"] for r in records if r["kind"] == "leaf"} == {world.token.lower()}
     assert world.escrow(ETH) == eth_owed - 1
     with store.engine.connect() as conn:
         pending = repo.pending_reports_at(conn, 10)
@@ -154,9 +172,10 @@ def test_underfunded_platform_is_held_back_then_settled_after_deposit(world: Epo
     assert second.debits == ((ETH, eth_owed),)
     assert second.held_back == ()
     assert world.escrow(ETH) == 0
-    paid = world.pull_all(Path(second.data_path))
-    stable_owed = sum(world.expected_leaf_amounts([STABLE]).values())
-    assert sum(paid.values()) == stable_owed + eth_owed
+    paid = world.claim_all(store, Path(second.data_path))
+    expected = {pid: sum(_expected_recipient_amounts(world, pid).values()) for pid in (STABLE, ETH)}
+    assert sum(paid.values()) == expected[STABLE] + expected[ETH]
+    assert verify_files([Path(first.data_path), Path(second.data_path)], world.rpc_url)
 
 
 def test_many_small_epochs_give_the_same_leaves_as_one_big_epoch(world: EpochWorld) -> None:
@@ -195,8 +214,9 @@ def test_many_small_epochs_give_the_same_leaves_as_one_big_epoch(world: EpochWor
     assert outcome.root == big.computation.root
     expected = world.expected_leaf_amounts([STABLE])
     assert debited == sum(expected.values())
-    assert big.computation.advance.debits == ((STABLE, debited),)
-    assert sum(world.pull_all(Path(outcome.data_path)).values()) == debited
+    assert big.computation.debits == ((STABLE, debited),)
+    owed = sum(_expected_recipient_amounts(world, STABLE).values())
+    assert sum(world.claim_all(incremental, Path(outcome.data_path)).values()) == owed
 
 
 def test_revoked_root_settles_nothing_and_its_usage_posts_again(world: EpochWorld) -> None:
@@ -237,7 +257,8 @@ def test_revoked_root_settles_nothing_and_its_usage_posts_again(world: EpochWorl
         assert conn.execute(select(reports.c.settled_epoch)).scalars().all() == [2]
     owed = sum(world.expected_leaf_amounts([STABLE]).values())
     assert world.escrow(STABLE) == escrow - owed
-    assert sum(world.pull_all(Path(confirmed.data_path)).values()) == owed
+    claimed = sum(world.claim_all(store, Path(confirmed.data_path)).values())
+    assert claimed == sum(_expected_recipient_amounts(world, STABLE).values())
 
 
 def test_escrow_withdrawn_between_build_and_post_abandons_and_rebuilds(world: EpochWorld) -> None:

@@ -27,11 +27,9 @@ from web3 import Web3
 from chain_client.constants import NATIVE_TOKEN
 from chain_client.contracts.erc20 import ERC20Client
 from chain_client.contracts.track_registry import TrackRegistryClient
-from chain_client.contracts.track_split import TrackSplitClient
-from chain_client.contracts.usage_settlement import PullLeaf, UsageSettlementClient
+from chain_client.contracts.usage_settlement import ClaimRequest, UsageSettlementClient
 from chain_client.deploy import Deployment
 from chain_client.eip712 import UsageReport, sign_usage_report
-from chain_client.merkle import recipients_proof
 from chain_client.sender import TransactionSender
 from oracle.catalog import Consent, upsert_platform, upsert_track
 from oracle.epoch.chain_view import SettlementView
@@ -42,6 +40,8 @@ from oracle.epoch.runner import EpochRunner
 from oracle.intake.ingest import ingest_file
 from oracle.intake.json_report import canonical_lines_hash
 from oracle.settings import OracleSettings
+from oracle.settlement.data_file import read_records
+from oracle.settlement.queries import account_leaf
 from oracle.store.engine import create_store_engine
 from oracle.store.migrate import upgrade
 from oracle.store.records import ReportFormat
@@ -91,6 +91,10 @@ class EpochWorld:
     def settlement(self, account: LocalAccount | None = None) -> UsageSettlementClient:
         sender = self.sender_for(account or self.accounts[0])
         return UsageSettlementClient(self.w3, self.deployment.usage_settlement, sender)
+
+    @property
+    def rpc_url(self) -> str:
+        return str(self.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
 
     @property
     def token(self) -> str:
@@ -143,13 +147,15 @@ class EpochWorld:
                     LOCAL_RATES,
                     name=f"platform {platform_id}",
                 )
-            for track_id, (split, _recipients, _shares) in self.tracks.items():
+            for track_id, (split, recipients, shares) in self.tracks.items():
                 upsert_track(
                     conn,
                     track_id,
                     6,
                     split_address=split,
                     consents={4: Consent(granted_at=1), 5: Consent(granted_at=1)},
+                    recipients=recipients,
+                    shares=shares,
                 )
         store = Store(name, settings, engine)
         self.stores.append(store)
@@ -261,36 +267,42 @@ class EpochWorld:
                 amounts[(track, pid)] = amounts.get((track, pid), 0) + amount
         return amounts
 
-    # ---- pulling and releasing ------------------------------------------------------
+    # ---- claiming ----------------------------------------------------------------------
 
-    def pull_all(self, data_file: Path) -> dict[str, int]:
-        """Pulls every leaf of a published data file; returns what each split received."""
-        document = json.loads(data_file.read_bytes())
-        paid: dict[str, int] = {}
+    def claim_all(
+        self, store: Store, data_file: Path, *, batch: bool = False
+    ) -> dict[tuple[str, str], int]:
+        """Claims every leaf of a published data file (proofs from the store's tree levels, as the
+        API serves them), one `claim` each or all in one relayed `claimMany`; returns what each
+        (account, token) was paid."""
         settlement = self.settlement()
-        for leaf in document["leaves"]:
-            pull_leaf = PullLeaf(
-                leaf["split"],
-                leaf["token"],
-                int(leaf["cumulativeAmount"]),
-                [int(u) for u in leaf["cumulativeUnits"]],
-            )
-            already = settlement.pulled(leaf["split"], leaf["token"])
-            if int(leaf["cumulativeAmount"]) == already:
-                continue
-            proof = [bytes(HexBytes(p)) for p in leaf["proof"]]
-            receipt = settlement.pull(pull_leaf, proof)
-            paid[leaf["split"]] = paid.get(leaf["split"], 0) + settlement.pulled_amount(receipt)
-        return paid
-
-    def release_all(self, token: str) -> None:
-        sender = self.sender_for(self.accounts[0])
-        for split, recipients, shares in self.tracks.values():
-            client = TrackSplitClient(self.w3, split, sender)
-            for recipient, share in zip(recipients, shares, strict=True):
-                proof = recipients_proof(recipients, shares, recipient)
-                if client.releasable(token, recipient, share, proof) > 0:
-                    client.release(token, recipient, share, proof)
+        records = list(read_records(data_file))
+        epoch = int(records[0]["epoch"])
+        owed: dict[tuple[str, str], int] = {}
+        requests: list[ClaimRequest] = []
+        with store.engine.connect() as conn:
+            for record in records:
+                if record["kind"] != "leaf":
+                    continue
+                account, token, amount = record["account"], record["token"], int(record["amount"])
+                already = settlement.claimed(account, token)
+                if amount == already:
+                    continue
+                leaf = account_leaf(conn, account, token, epoch)
+                assert leaf is not None
+                assert leaf.cumulative_amount == amount
+                proof = [bytes(HexBytes(p)) for p in leaf.proof]
+                requests.append(ClaimRequest(leaf.account, leaf.token, amount, proof))
+                owed[(account, token)] = amount - already
+        if batch and requests:
+            receipt = settlement.claim_many(requests)
+            assert settlement.claimed_amount(receipt) == sum(owed.values())
+        else:
+            for request in requests:
+                receipt = settlement.claim(request)
+                key = (request.account.lower(), request.token.lower())
+                assert settlement.claimed_amount(receipt) == owed[key]
+        return owed
 
 
 def make_world(
@@ -320,7 +332,7 @@ def make_world(
             accounts[CONTROLLER].address, recipients, shares, 6, ai_consent_mask=0b110000
         )
         registered = registry.registered_track(receipt)
-        world.tracks[registered.track_id] = (str(registered.split), recipients, shares)
+        world.tracks[registered.track_id] = (str(registered.split), list(recipients), shares)
     return world
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from chain_client.eip712 import UsageReport, sign_usage_report
 from oracle.catalog import Consent, upsert_platform, upsert_track
+from oracle.intake.dsrf.builder import DsrWriter
 from oracle.intake.ingest import IngestResult, ingest_file
 from oracle.intake.json_report import canonical_lines_hash
 from oracle.intake.raw_store import store_raw_file
@@ -30,6 +31,15 @@ CHAIN_ID = 31337
 #: A past week: [2023-11-14 00:00, 2023-11-21 00:00) UTC.
 PERIOD = (1_699_920_000, 1_700_524_800)
 DSR_DATES = ("2023-11-14", "2023-11-20")
+#: A DSRF UseType per usage class, all mapped back by the default class table.
+USE_TYPE_FOR_CLASS = {
+    "0": "OnDemandStream",
+    "1": "PermanentDownload",
+    "2": "UserMakeAvailableUserProvided",
+    "3": "DubForMovies",
+    "4": "AIGeneration",
+    "5": "AIRemix",
+}
 PLATFORM_KEY = "0x" + "a1" * 32
 OTHER_KEY = "0x" + "b2" * 32
 ZERO = "0x" + "00" * 20
@@ -125,42 +135,20 @@ class IntakeKit:
         usage: Sequence[tuple[str, str, str, int | str]],
         message_id: str = "MSG-1",
         dates: tuple[str, str] = DSR_DATES,
-        summary_totals: Mapping[str, int] | None = None,
-        foot: tuple[int, int, int] | None = None,
-        extra_records: Sequence[str] = (),
     ) -> Path:
-        """usage: (summary id, ISRC, use type, usages); summaries and FOOT computed unless given."""
-        head = "\t".join(
-            [
-                "HEAD",
-                "1.1",
-                "BasicAudioProfile",
-                "1.1",
-                message_id,
-                "2023-11-21T10:00:00Z",
-                "1",
-                "1",
-                dates[0],
-                dates[1],
-                "PADPIDA2014021302X",
-                "Example Platform",
-                "Streaming",
-            ]
-        )
-        totals: dict[str, int] = {}
-        for summary_id, _isrc, _use, count in usage:
-            totals[summary_id] = totals.get(summary_id, 0) + (
-                int(count) if str(count).isdigit() else 0
-            )
-        totals.update(summary_totals or {})
-        summaries = [f"SY01\t{sid}\t{total}\tSubscription" for sid, total in totals.items()]
-        lines = [f"RU01\t{sid}\t{isrc}\t{use}\t{count}" for sid, isrc, use, count in usage]
-        body = [head, *summaries, *lines, *extra_records]
-        counted = foot or (len(body) + 1, len(summaries), len(lines))
-        body.append(f"FOOT\t{counted[0]}\t{counted[1]}\t{counted[2]}")
-        path = self.tmp / name
-        path.write_text("\n".join(body) + "\n", encoding="utf-8")
-        return path
+        """A Basic Audio Profile 1.2 report. usage: (summary id, ISRC, use type, streams); a use
+        type may be a class number (0-5), written as a use type the default table maps to it."""
+        writer = DsrWriter(message_id, dates[0], dates[1])
+        summaries: dict[tuple[str, str], str] = {}
+        for summary_id, _isrc, use, _count in usage:
+            use_type = USE_TYPE_FOR_CLASS.get(use, use)
+            if (summary_id, use_type) not in summaries:
+                sid = summaries[(summary_id, use_type)] = f"{summary_id}-{len(summaries)}"
+                writer.stream_summary(sid, use_type)
+        for number, (summary_id, isrc, use, count) in enumerate(usage, start=1):
+            sid = summaries[(summary_id, USE_TYPE_FOR_CLASS.get(use, use))]
+            writer.stream_block(number, isrc, sid, count)
+        return writer.write(self.tmp / name)
 
     def dsr_signature(self, path: Path, message_id: str = "MSG-1", **kw: object) -> str:
         return self.sign(self.file_hash(path), message_id, ReportFormat.DSR, **kw)  # type: ignore[arg-type]

@@ -44,7 +44,7 @@ function reportLinks(address, token) {
   const link = (kind, label) => el("a", { href: `/v1/reports/contributors/${address}${kind === "json" ? "" : `/${kind}`}`, "data-report": kind, onclick: open(kind) }, label);
   return [
     el("h2", {}, "Transparency reports"),
-    el("p", {}, "Every line traced to platform reports, the epoch root and its transaction, with Merkle proofs: ", link("json", "JSON"), " · ", link("csv", "CSV"), " · ", link("html", "HTML (printable)")),
+    el("p", {}, "Every amount credited to you traced to its tracks, their platform reports, the epoch root and its transaction, with your leaf's Merkle proof: ", link("json", "JSON"), " · ", link("csv", "CSV"), " · ", link("html", "HTML (printable)")),
   ];
 }
 
@@ -72,12 +72,18 @@ function randomKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function releasedTotals(dashboard) {
+/** What reached the wallet per token, as the dashboard shows it: claims and split releases. */
+function paidTotals(dashboard) {
   const totals = {};
-  for (const t of dashboard.tracks) {
-    for (const e of t.earnings) totals[e.token] = (BigInt(totals[e.token] ?? 0) + BigInt(e.released_to_you)).toString();
-  }
-  return JSON.stringify(Object.entries(totals).sort());
+  const add = (token, amount) => (totals[token] = (totals[token] ?? 0n) + BigInt(amount));
+  for (const s of dashboard.settlement) add(s.token, s.claimed);
+  for (const t of dashboard.tracks) for (const e of t.earnings) add(e.token, e.released_to_you);
+  return totals;
+}
+
+/** True once the indexed payouts grew by at least what was due, in every token. */
+function indexedAll(before, after, due) {
+  return Object.entries(due).every(([token, amount]) => (after[token] ?? 0n) - (before[token] ?? 0n) >= BigInt(amount));
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -86,9 +92,10 @@ async function claim(address, token) {
   const button = document.getElementById("claim-button");
   button.disabled = true;
   try {
-    setStatus("Claiming: the API sends the pulls and the release…");
+    setStatus("Claiming: the API sends one claim transaction paying your wallet…");
     const dashboardPath = `/v1/contributors/${address}/dashboard`;
-    const before = releasedTotals(await apiFetch(dashboardPath, { token }));
+    const before = paidTotals(await apiFetch(dashboardPath, { token }));
+    const due = (await apiFetch(`/v1/contributors/${address}/claimable`, { token })).per_token;
     const result = await apiFetch(`/v1/contributors/${address}/claims`, {
       method: "POST",
       body: {},
@@ -104,7 +111,7 @@ async function claim(address, token) {
     await renderPrivate(address, token);
     for (let i = 0; i < 30; i++) {
       await sleep(1000);
-      if (releasedTotals(await apiFetch(dashboardPath, { token })) !== before) break;
+      if (indexedAll(before, paidTotals(await apiFetch(dashboardPath, { token })), due)) break;
     }
     await renderPrivate(address, token);
     setStatus(claimed, "ok");

@@ -10,11 +10,6 @@ export function formatUnits(raw, decimals) {
   return fraction ? `${whole}.${fraction}` : whole;
 }
 
-/** floor(amount x share / 1e6), the split's rounding rule. */
-export function shareOf(raw, share) {
-  return ((BigInt(raw) * BigInt(share)) / 1000000n).toString();
-}
-
 /** Sum of decimal strings, as a decimal string. */
 export function sum(values) {
   return values.reduce((acc, v) => acc + BigInt(v), 0n).toString();

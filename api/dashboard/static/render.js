@@ -4,7 +4,7 @@
 import { tokenMeta } from "./api.js";
 import { periodChart } from "./chart.js";
 import { el, table } from "./dom.js";
-import { formatShare, formatUnits, shareOf, shortAddress, sum } from "./format.js";
+import { formatShare, formatUnits, shortAddress, sum } from "./format.js";
 
 async function amountCell(raw, token, testid) {
   const meta = await tokenMeta(token);
@@ -19,12 +19,14 @@ function unitsCell(microUnits, testid) {
   return el("td", { class: "amount", "data-raw": microUnits, "data-testid": testid }, formatUnits(microUnits, 6));
 }
 
-/** Totals per token over all tracks: accrued, released, claimable now. */
+/** Totals per token: credited by settlement (your leaf), claimed, released from splits, claimable now. */
 export async function renderSummary(dashboard, claimable) {
   const tokens = new Set(Object.keys(claimable.per_token));
+  dashboard.settlement.forEach((s) => tokens.add(s.token));
   dashboard.tracks.forEach((t) => t.earnings.forEach((e) => tokens.add(e.token)));
   const rows = [];
   for (const token of [...tokens].sort()) {
+    const leaf = dashboard.settlement.find((s) => s.token === token);
     const earnings = dashboard.tracks.flatMap((t) => t.earnings.filter((e) => e.token === token));
     const meta = await tokenMeta(token);
     rows.push(
@@ -32,7 +34,8 @@ export async function renderSummary(dashboard, claimable) {
         "tr",
         { "data-token": token },
         el("td", {}, meta.symbol),
-        await amountCell(sum(earnings.map((e) => e.accrued)), token, "total-accrued"),
+        await amountCell(leaf ? leaf.cumulative_amount : sum(earnings.map((e) => e.accrued)), token, "total-accrued"),
+        await amountCell(leaf ? leaf.claimed : "0", token, "total-claimed"),
         await amountCell(sum(earnings.map((e) => e.released_to_you)), token, "total-released"),
         await amountCell(claimable.per_token[token] ?? "0", token, "claimable"),
       ),
@@ -42,7 +45,7 @@ export async function renderSummary(dashboard, claimable) {
     el("h2", {}, "Summary"),
     el("p", {}, `Last settled epoch: `, el("strong", { "data-testid": "last-epoch" }, String(dashboard.last_settled_epoch))),
     rows.length
-      ? table("summary", ["Token", "Accrued from usage (your share)", "Paid to your wallet", "Claimable now (usage and sales)"], rows)
+      ? table("summary", ["Token", "Credited by settlement (your leaf)", "Claimed to your wallet", "Released from splits", "Claimable now (usage and sales)"], rows)
       : el("p", { class: "muted" }, "Nothing settled for this address yet."),
   ];
 }
@@ -50,28 +53,39 @@ export async function renderSummary(dashboard, claimable) {
 function claimButton(claimable, onClaim) {
   const due = Object.values(claimable.per_token).some((v) => BigInt(v) > 0n);
   if (!due || !onClaim) return null;
-  return el("p", {}, el("button", { type: "button", id: "claim-button", onclick: onClaim }, "Claim everything, gasless"), el("span", { class: "muted" }, " The API relays the pulls and one releaseMany to your wallet and pays the gas."));
+  return el("p", {}, el("button", { type: "button", id: "claim-button", onclick: onClaim }, "Claim everything, gasless"), el("span", { class: "muted" }, " The API relays one claim transaction paying your wallet from every track (and a releaseMany when splits hold sales for you), and pays the gas."));
 }
 
 export async function renderClaimable(claimable, onClaim) {
   const rows = [];
-  for (const line of claimable.lines) {
+  for (const line of claimable.settlement) {
     rows.push(
       el(
         "tr",
-        { "data-track": line.track_id, "data-token": line.token },
-        el("td", {}, `#${line.track_id}`),
-        el("td", { title: line.split_address }, shortAddress(line.split_address)),
+        { "data-source": "settlement", "data-token": line.token },
+        el("td", {}, "Settlement (every track)"),
+        await amountCell(line.cumulative_amount, line.token, "leaf-cumulative"),
+        await amountCell(line.claimed, line.token, "leaf-claimed"),
+        await amountCell(line.claimable, line.token, "line-total"),
+      ),
+    );
+  }
+  for (const line of claimable.splits) {
+    rows.push(
+      el(
+        "tr",
+        { "data-source": "split", "data-track": line.track_id, "data-token": line.token },
+        el("td", { title: line.split_address }, `Split of track #${line.track_id} (${shortAddress(line.split_address)})`),
         await amountCell(line.in_split, line.token, "in-split"),
-        await amountCell(line.to_pull, line.token, "to-pull"),
+        await amountCell(line.split_leaf_unclaimed, line.token, "split-leaf"),
         await amountCell(line.total, line.token, "line-total"),
       ),
     );
   }
   return [
-    el("h2", {}, "Claimable per track"),
-    el("p", { class: "muted" }, `Pulls use the root of epoch ${claimable.epoch}. Claim from your wallet, or gasless through the API (POST /v1/contributors/{address}/claims).`),
-    rows.length ? table("claimable-lines", ["Track", "Split", "In the split", "To pull", "Total"], rows) : el("p", { class: "muted" }, "Nothing to claim."),
+    el("h2", {}, "Claimable"),
+    el("p", { class: "muted" }, claimable.epoch ? `Your leaf under the current root (epoch ${claimable.epoch}) minus what you already claimed on chain. Claim from your wallet (GET /v1/settlement/proof/{address}?token=, then UsageSettlement.claim), or gasless through the API (POST /v1/contributors/{address}/claims).` : "No settlement root is current on chain yet."),
+    rows.length ? table("claimable-lines", ["Source", "Cumulative / in the split", "Claimed / split leaf unclaimed", "Claimable"], rows) : el("p", { class: "muted" }, "Nothing to claim."),
     claimButton(claimable, onClaim),
   ];
 }
@@ -106,9 +120,9 @@ export async function renderTracks(dashboard) {
           el("td", {}, `#${t.track_id}`),
           el("td", {}, t.title),
           el("td", {}, t.role),
-          el("td", { "data-raw": t.share }, formatShare(t.share)),
+          el("td", { "data-raw": t.share }, t.share ? formatShare(t.share) : "via a nested split"),
+          el("td", { "data-testid": "paths" }, t.paths.map((p) => p.path.map(shortAddress).join(" → ")).join("; ")),
           await amountCell(e.accrued, e.token, "accrued"),
-          await amountCell(e.pulled_to_split, e.token, "pulled"),
           await amountCell(e.released_to_you, e.token, "released"),
         ),
       );
@@ -116,7 +130,7 @@ export async function renderTracks(dashboard) {
   }
   return [
     el("h2", {}, "Earnings by track"),
-    rows.length ? table("earnings-by-track", ["Track", "Title", "Role", "Your share", "Accrued", "Pulled into the split", "Paid to you"], rows) : el("p", { class: "muted" }, "No earnings yet."),
+    rows.length ? table("earnings-by-track", ["Track", "Title", "Role", "Your share", "Paid through", "Credited by settlement", "Released from the split"], rows) : el("p", { class: "muted" }, "No earnings yet."),
   ];
 }
 
@@ -133,14 +147,14 @@ export async function renderUsage(dashboard) {
           el("td", {}, u.class_name),
           unitsCell(u.micro_units, "units"),
           await amountCell(u.amount, u.token, "track-amount"),
-          await amountCell(shareOf(u.amount, t.share), u.token, "your-part"),
+          await amountCell(u.your_amount, u.token, "your-part"),
         ),
       );
     }
   }
   return [
     el("h2", {}, "Earnings by platform and usage class"),
-    el("p", { class: "muted" }, "Cumulative settled usage. Your part is floor(amount × share / 1,000,000) per line; the split pays from the track's total, so the sum may differ by a base unit."),
+    el("p", { class: "muted" }, "Cumulative settled usage. Your part is floor(amount × shares along your path / 1,000,000^depth) per line; settlement floors the track's total, not each line, so the sum may differ by a base unit per line."),
     rows.length ? table("earnings-by-class", ["Track", "Platform", "Class", "Units", "Track amount", "Your part"], rows) : el("p", { class: "muted" }, "No settled usage yet."),
   ];
 }

@@ -27,7 +27,8 @@ contract TrackEditionsGasTest is Test {
 
     function setUp() public {
         SplitFactory factory = new SplitFactory();
-        TrackRegistry registry = new TrackRegistry(ISplitFactory(address(factory)));
+        TrackRegistry registry = new TrackRegistry(ISplitFactory(address(factory)), address(this));
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
         editions = new TrackEditions(address(this), ITrackRegistry(address(registry)), "ipfs://{id}");
         usd = new MockStablecoin();
         address[] memory recipients = new address[](2);
@@ -36,7 +37,7 @@ contract TrackEditionsGasTest is Test {
         uint256[] memory shares = new uint256[](2);
         shares[0] = 300_000;
         shares[1] = 700_000;
-        (uint256 trackId, address split_) = registry.registerTrack(controller, recipients, shares, 4, 0, bytes32(0));
+        (uint256 trackId, address split_) = registry.registerTrack(controller, recipients, shares, 4, 0, bytes32(0), bytes32(0), false);
         split = split_;
         vm.startPrank(controller);
         ethEdition = editions.createEdition(trackId, NATIVE, 0.01 ether, 1000, 0, 0, 0, 500);

@@ -103,7 +103,8 @@ contract TrackEditionsInvariantTest is Test {
 
     function setUp() public {
         SplitFactory factory = new SplitFactory();
-        TrackRegistry registry = new TrackRegistry(ISplitFactory(address(factory)));
+        TrackRegistry registry = new TrackRegistry(ISplitFactory(address(factory)), address(this));
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
         editions = new TrackEditions(address(this), ITrackRegistry(address(registry)), "ipfs://{id}");
         usd = new MockStablecoin();
         address controller = makeAddr("controller");
@@ -111,7 +112,7 @@ contract TrackEditionsInvariantTest is Test {
         recipients[0] = makeAddr("artist");
         uint256[] memory shares = new uint256[](1);
         shares[0] = 1_000_000;
-        (uint256 trackId, address split_) = registry.registerTrack(controller, recipients, shares, 6, 0, bytes32(0));
+        (uint256 trackId, address split_) = registry.registerTrack(controller, recipients, shares, 6, 0, bytes32(0), bytes32(0), false);
         split = split_;
         vm.startPrank(controller);
         ids.push(editions.createEdition(trackId, NATIVE, 0.01 ether, 40, 0, 0, 5, 500));

@@ -89,7 +89,8 @@ contract TrackEditionsTest is Test {
     function setUp() public {
         vm.warp(1_700_000_000);
         factory = new SplitFactory();
-        registry = new TrackRegistry(ISplitFactory(address(factory)));
+        registry = new TrackRegistry(ISplitFactory(address(factory)), address(this));
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
         editions = new TrackEditions(admin, ITrackRegistry(address(registry)), "https://example.org/editions/{id}.json");
         usd = new MockStablecoin();
         bytes32 minterRole = editions.MINTER_ROLE();
@@ -102,7 +103,7 @@ contract TrackEditionsTest is Test {
         uint256[] memory shares = new uint256[](2);
         shares[0] = 300_000;
         shares[1] = 700_000;
-        (trackId, split) = registry.registerTrack(controller, recipients, shares, 4, 0, keccak256("meta"));
+        (trackId, split) = registry.registerTrack(controller, recipients, shares, 4, 0, keccak256("meta"), bytes32(0), false);
         start = uint64(block.timestamp);
     }
 

@@ -2,6 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
 import {ISplitFactory} from "../../src/interfaces/ISplitFactory.sol";
 import {ITrackRegistry} from "../../src/interfaces/ITrackRegistry.sol";
 import {SplitFactory} from "../../src/SplitFactory.sol";
@@ -23,13 +25,16 @@ contract TrackRegistryTest is Test {
     address internal artist = makeAddr("artist");
     address internal operator = makeAddr("operator");
     address internal producer = makeAddr("producer");
+    address internal attacker = makeAddr("attacker");
     address[] internal recipients;
+    uint256 internal saltCounter;
     uint256[] internal shares;
 
     function setUp() public {
         vm.warp(T0);
         factory = new SplitFactory();
-        registry = new TrackRegistry(factory);
+        registry = new TrackRegistry(factory, address(this));
+        registry.grantRole(registry.REGISTRAR_ROLE(), operator);
         (address a, address b) = artist < producer ? (artist, producer) : (producer, artist);
         recipients.push(a);
         recipients.push(b);
@@ -39,24 +44,32 @@ contract TrackRegistryTest is Test {
 
     function _register(uint8 tier, uint8 aiMask) internal returns (uint256 id, address split) {
         vm.prank(operator);
-        return registry.registerTrack(artist, recipients, shares, tier, aiMask, keccak256("meta"));
+        return registry.registerTrack(
+            artist, recipients, shares, tier, aiMask, keccak256("meta"), bytes32(++saltCounter), false
+        );
     }
 
     // ---------------------------------------------------------------- registration
 
     function test_RegisterTrack_AssignsSequentialIdsAndCreatesTheSplitThroughTheFactory() public {
-        address predicted = factory.predictSplitAddress(address(registry), recipients, shares, bytes32(uint256(1)));
+        bytes32 salt = bytes32(uint256(1));
+        address predicted = registry.predictSplitAddress(artist, recipients, shares, salt);
+        assertEq(
+            predicted,
+            factory.predictSplitAddress(address(registry), recipients, shares, keccak256(abi.encode(artist, salt)))
+        );
         vm.expectEmit(address(registry));
-        emit ITrackRegistry.TrackRegistered(1, predicted, artist, 4, keccak256("meta"));
+        emit ITrackRegistry.TrackRegistered(1, predicted, artist, 4, keccak256("meta"), salt, false);
         (uint256 id, address split) = _register(4, 0);
         assertEq(id, 1);
         assertEq(split, predicted);
         assertTrue(factory.isSplit(split));
         assertEq(TrackSplit(payable(split)).recipientsRoot(), factory.recipientsRoot(recipients, shares));
 
+        address predicted2 = registry.predictSplitAddress(artist, recipients, shares, bytes32(uint256(2)));
         (uint256 id2, address split2) = _register(1, 0);
         assertEq(id2, 2);
-        assertEq(split2, factory.predictSplitAddress(address(registry), recipients, shares, bytes32(uint256(2))));
+        assertEq(split2, predicted2);
         assertEq(registry.trackCount(), 2);
         assertEq(registry.trackOfSplit(split), 1);
         assertEq(registry.trackOfSplit(split2), 2);
@@ -64,17 +77,104 @@ contract TrackRegistryTest is Test {
         assertEq(registry.splitFactory(), address(factory));
     }
 
-    function test_RegisterTrack_AnyoneMayRegisterForAnotherController() public {
+    function test_RegisterTrack_ARegistrarMayRegisterForAnotherController() public {
         (uint256 id,) = _register(2, 0);
         ITrackRegistry.TrackInfo memory info = registry.track(id);
         assertEq(info.controller, artist);
         assertEq(info.tier, 2);
         assertEq(info.metadataHash, keccak256("meta"));
         assertEq(info.registeredAt, T0);
+        assertFalse(info.settleToSplit);
         // the operator who registered has no control
         vm.prank(operator);
         vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.NotTrackController.selector, id, operator));
         registry.setTier(id, 3);
+    }
+
+    function test_RegisterTrack_AnyoneMayRegisterATrackItControls() public {
+        vm.prank(producer);
+        (uint256 id, address split) =
+            registry.registerTrack(producer, recipients, shares, 3, 0, bytes32(0), bytes32("mine"), false);
+        assertEq(registry.track(id).controller, producer);
+        assertEq(split, registry.predictSplitAddress(producer, recipients, shares, bytes32("mine")));
+    }
+
+    function test_RegisterTrack_SettleToSplitIsRecordedAndEmitted() public {
+        vm.expectEmit(address(registry));
+        emit ITrackRegistry.TrackRegistered(
+            1,
+            registry.predictSplitAddress(artist, recipients, shares, bytes32("s")),
+            artist,
+            6,
+            keccak256("meta"),
+            bytes32("s"),
+            true
+        );
+        vm.prank(operator);
+        (uint256 id,) = registry.registerTrack(artist, recipients, shares, 6, 0, keccak256("meta"), bytes32("s"), true);
+        assertTrue(registry.track(id).settleToSplit);
+        // nothing the controller can call changes it
+        vm.startPrank(artist);
+        registry.setTier(id, 2);
+        registry.setMetadataHash(id, bytes32(0));
+        registry.transferControl(id, producer);
+        vm.stopPrank();
+        assertTrue(registry.track(id).settleToSplit);
+    }
+
+    function test_RegistrarRole_OnlyTheAdminGrantsIt() public {
+        bytes32 role = registry.REGISTRAR_ROLE();
+        bytes32 admin = registry.DEFAULT_ADMIN_ROLE();
+        assertTrue(registry.hasRole(admin, address(this)));
+        vm.prank(operator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, operator, admin)
+        );
+        registry.grantRole(role, attacker);
+        registry.revokeRole(role, operator);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.NotRegistrar.selector, operator, artist));
+        registry.registerTrack(artist, recipients, shares, 1, 0, bytes32(0), bytes32(0), false);
+    }
+
+    // ---------------------------------------------------------------- attack: taking a predicted split address
+
+    /// @dev Before: the split salt was bytes32(trackId), so an address predicted from trackCount()+1 went to
+    /// whichever registration landed first. Now the address depends on (controller, salt, recipients), not on the
+    /// order of registrations: another registration first changes nothing.
+    function test_Attack_RegistrationFirstDoesNotMoveAPredictedSplit() public {
+        address predicted = registry.predictSplitAddress(artist, recipients, shares, bytes32("release-1"));
+        // the attacker registers the same recipients and salt first, as its own track
+        vm.prank(attacker);
+        (, address attackersSplit) =
+            registry.registerTrack(attacker, recipients, shares, 6, 0x30, bytes32(0), bytes32("release-1"), true);
+        assertTrue(attackersSplit != predicted);
+        vm.prank(operator);
+        (uint256 id, address split) =
+            registry.registerTrack(artist, recipients, shares, 4, 0, keccak256("meta"), bytes32("release-1"), false);
+        assertEq(split, predicted);
+        assertEq(registry.track(id).controller, artist);
+    }
+
+    /// @dev Nor can the attacker register under the victim's controller to occupy the victim's address with its own
+    /// terms (tier, AI consent, settleToSplit).
+    function test_Attack_RevertWhen_RegisteringUnderSomeoneElsesController() public {
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.NotRegistrar.selector, attacker, artist));
+        registry.registerTrack(artist, recipients, shares, 6, 0x30, bytes32(0), bytes32("release-1"), true);
+    }
+
+    function test_RevertWhen_TheSameControllerSaltAndRecipientsAreRegisteredTwice() public {
+        vm.startPrank(operator);
+        registry.registerTrack(artist, recipients, shares, 1, 0, bytes32(0), bytes32("x"), false);
+        vm.expectRevert(Errors.FailedDeployment.selector);
+        registry.registerTrack(artist, recipients, shares, 1, 0, bytes32(0), bytes32("x"), false);
+        vm.stopPrank();
+    }
+
+    function test_RevertWhen_TheAdminIsZero() public {
+        vm.expectRevert(ITrackRegistry.ZeroAddressAdmin.selector);
+        new TrackRegistry(factory, address(0));
     }
 
     function test_RegisterTrack_NonAiClassesAreConsentedAndAiClassesOnlyWhenOptedIn() public {
@@ -107,19 +207,124 @@ contract TrackRegistryTest is Test {
         assertFalse(registry.isUsageAllowed(id, AI_GEN, T0 - 1));
     }
 
-    function test_IsUsageAllowed_TierIsCheckedAsOfNow() public {
+    /// @dev Before: a tier change applied to every timestamp, so an upgrade made unsettled past AI usage billable
+    /// and a downgrade cancelled usage that was licensed when it happened. Now each timestamp keeps its tier.
+    function test_Attack_TierChangeIsNeverRetroactive() public {
         (uint256 id,) = _register(5, AI_BOTH);
         assertTrue(registry.isUsageAllowed(id, AI_GEN, T0));
         assertFalse(registry.isUsageAllowed(id, AI_REMIX, T0), "tier 5 excludes AI_REMIX");
         vm.warp(T0 + 10);
         vm.prank(artist);
         registry.setTier(id, 6);
-        // consent stood since T0, and the current tier now allows the class: allowed for a past timestamp too
-        assertTrue(registry.isUsageAllowed(id, AI_REMIX, T0 + 1));
+        assertFalse(registry.isUsageAllowed(id, AI_REMIX, T0 + 1), "an upgrade reached into the past");
+        assertTrue(registry.isUsageAllowed(id, AI_REMIX, T0 + 10));
+        vm.warp(T0 + 20);
         vm.prank(artist);
         registry.setTier(id, 1);
-        assertFalse(registry.isUsageAllowed(id, DOWNLOAD, T0 + 1));
-        assertTrue(registry.isUsageAllowed(id, STREAM, T0 + 1));
+        assertTrue(registry.isUsageAllowed(id, DOWNLOAD, T0 + 1), "a downgrade reached into the past");
+        assertTrue(registry.isUsageAllowed(id, AI_REMIX, T0 + 19));
+        assertFalse(registry.isUsageAllowed(id, DOWNLOAD, T0 + 20));
+        assertTrue(registry.isUsageAllowed(id, STREAM, T0 + 20));
+        assertEq(registry.tierAt(id, T0), 5);
+        assertEq(registry.tierAt(id, T0 + 15), 6);
+        assertEq(registry.tierAt(id, T0 + 20), 1);
+        assertEq(registry.track(id).tier, 1);
+    }
+
+    function test_TierAt_ZeroBeforeRegistration() public {
+        (uint256 id,) = _register(4, 0);
+        assertEq(registry.tierAt(id, T0 - 1), 0);
+        assertEq(registry.tierAt(id, T0), 4);
+    }
+
+    function test_SetTierAt_SchedulesAFutureChange() public {
+        (uint256 id,) = _register(4, 0);
+        vm.expectEmit(address(registry));
+        emit ITrackRegistry.TierChanged(id, 4, 2, T0 + 100);
+        vm.prank(artist);
+        registry.setTierAt(id, 2, T0 + 100);
+        assertEq(registry.track(id).tier, 4, "not yet");
+        assertTrue(registry.isUsageAllowed(id, SYNC, T0 + 99));
+        assertFalse(registry.isUsageAllowed(id, SYNC, T0 + 100));
+        vm.warp(T0 + 100);
+        assertEq(registry.track(id).tier, 2);
+    }
+
+    function test_SetTierAt_ZeroMeansNow() public {
+        (uint256 id,) = _register(4, 0);
+        vm.warp(T0 + 5);
+        vm.prank(artist);
+        registry.setTierAt(id, 6, 0);
+        assertEq(registry.tierAt(id, T0 + 4), 4);
+        assertEq(registry.tierAt(id, T0 + 5), 6);
+    }
+
+    /// @dev A change scheduled earlier than pending ones cancels them; changes already in force stay.
+    function test_SetTierAt_CancelsPendingChangesAtOrAfterIt() public {
+        (uint256 id,) = _register(4, 0);
+        vm.startPrank(artist);
+        vm.warp(T0 + 10);
+        registry.setTier(id, 5); // in force from T0 + 10
+        registry.setTierAt(id, 3, T0 + 100);
+        registry.setTierAt(id, 2, T0 + 200);
+        vm.warp(T0 + 50);
+        vm.expectEmit(address(registry));
+        emit ITrackRegistry.TierChanged(id, 5, 6, T0 + 100);
+        registry.setTierAt(id, 6, T0 + 100);
+        vm.stopPrank();
+        (uint8 initial, ITrackRegistry.TierChange[] memory changes) = registry.tierHistory(id);
+        assertEq(initial, 4);
+        assertEq(changes.length, 2);
+        assertEq(changes[0].effectiveFrom, T0 + 10);
+        assertEq(changes[0].tier, 5);
+        assertEq(changes[1].effectiveFrom, T0 + 100);
+        assertEq(changes[1].tier, 6);
+        assertEq(registry.tierAt(id, T0 + 9), 4);
+        assertEq(registry.tierAt(id, T0 + 99), 5);
+        assertEq(registry.tierAt(id, T0 + 500), 6);
+    }
+
+    function test_RevertWhen_TierChangeIsRetroactive() public {
+        (uint256 id,) = _register(4, 0);
+        vm.warp(T0 + 100);
+        vm.prank(artist);
+        vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.RetroactiveTierChange.selector, T0 + 99, T0 + 100));
+        registry.setTierAt(id, 6, T0 + 99);
+    }
+
+    function test_RevertWhen_SetTierAtByANonController() public {
+        (uint256 id,) = _register(4, 0);
+        vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.NotTrackController.selector, id, address(this)));
+        registry.setTierAt(id, 6, T0 + 1);
+    }
+
+    function test_RevertWhen_TierAtForAnUnknownTrack() public {
+        vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.UnknownTrack.selector, 3));
+        registry.tierAt(3, T0);
+    }
+
+    /// @dev Random tier changes (now or scheduled) over time: the tier answer for a past second never changes.
+    /// forge-config: default.fuzz.runs = 64
+    function testFuzz_Tier_NeverChangesForThePast(uint256 seed) public {
+        (uint256 id,) = _register(3, 0);
+        uint64 start = T0;
+        uint8[64] memory answers;
+        vm.startPrank(artist);
+        for (uint256 step = 0; step < 12; step++) {
+            uint256 r = uint256(keccak256(abi.encode(seed, step)));
+            vm.warp(block.timestamp + 1 + (r % 5));
+            uint64 now_ = uint64(block.timestamp);
+            for (uint64 t = start; t < now_ && t - start < 64; t++) {
+                answers[t - start] = registry.tierAt(id, t);
+            }
+            uint8 tier = uint8(1 + ((r >> 8) % 6));
+            if ((r >> 16) % 2 == 0) registry.setTier(id, tier);
+            else registry.setTierAt(id, tier, now_ + uint64((r >> 24) % 8));
+            for (uint64 t = start; t < now_ && t - start < 64; t++) {
+                assertEq(registry.tierAt(id, t), answers[t - start], "the past changed");
+            }
+        }
+        vm.stopPrank();
     }
 
     function test_TierMask_MatchesTheSpec() public view {
@@ -138,7 +343,7 @@ contract TrackRegistryTest is Test {
     function test_SetTier_EmitsTheChange() public {
         (uint256 id,) = _register(2, 0);
         vm.expectEmit(address(registry));
-        emit ITrackRegistry.TierChanged(id, 2, 4);
+        emit ITrackRegistry.TierChanged(id, 2, 4, T0);
         vm.prank(artist);
         registry.setTier(id, 4);
         assertEq(registry.track(id).tier, 4);
@@ -276,29 +481,34 @@ contract TrackRegistryTest is Test {
     // ---------------------------------------------------------------- reverts: one per path
 
     function test_RevertWhen_RegisteringWithoutAController() public {
+        vm.prank(operator);
         vm.expectRevert(ITrackRegistry.ZeroAddressController.selector);
-        registry.registerTrack(address(0), recipients, shares, 1, 0, bytes32(0));
+        registry.registerTrack(address(0), recipients, shares, 1, 0, bytes32(0), bytes32(0), false);
     }
 
     function test_RevertWhen_RegisteringTierZero() public {
+        vm.prank(operator);
         vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.InvalidTier.selector, 0));
-        registry.registerTrack(artist, recipients, shares, 0, 0, bytes32(0));
+        registry.registerTrack(artist, recipients, shares, 0, 0, bytes32(0), bytes32(0), false);
     }
 
     function test_RevertWhen_RegisteringTierSeven() public {
+        vm.prank(operator);
         vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.InvalidTier.selector, 7));
-        registry.registerTrack(artist, recipients, shares, 7, 0, bytes32(0));
+        registry.registerTrack(artist, recipients, shares, 7, 0, bytes32(0), bytes32(0), false);
     }
 
     function test_RevertWhen_AiConsentMaskHasNonAiBits() public {
+        vm.prank(operator);
         vm.expectRevert(abi.encodeWithSelector(ITrackRegistry.InvalidAiConsentMask.selector, 0x31));
-        registry.registerTrack(artist, recipients, shares, 6, 0x31, bytes32(0));
+        registry.registerTrack(artist, recipients, shares, 6, 0x31, bytes32(0), bytes32(0), false);
     }
 
     function test_RevertWhen_RegisteringAnInvalidSplit() public {
         shares[1] = 1;
+        vm.prank(operator);
         vm.expectRevert(abi.encodeWithSelector(ISplitFactory.SharesSumMismatch.selector, 700_001, 1e6));
-        registry.registerTrack(artist, recipients, shares, 1, 0, bytes32(0));
+        registry.registerTrack(artist, recipients, shares, 1, 0, bytes32(0), bytes32(0), false);
         assertEq(registry.trackCount(), 0);
     }
 

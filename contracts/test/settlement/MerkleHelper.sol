@@ -4,13 +4,9 @@ pragma solidity ^0.8.28;
 /// @notice Test-only mirror of OpenZeppelin's StandardMerkleTree (@openzeppelin/merkle-tree core.ts):
 /// leaves double-hashed, sorted ascending, laid out at the end of a flat array in reverse, pairs hashed sorted.
 library MerkleHelper {
-    /// @dev leaf = keccak256(bytes.concat(keccak256(abi.encode(split, token, cumulativeAmount, cumulativeUnits)))).
-    function settlementLeaf(address split, address token, uint256 cumulativeAmount, uint256[6] memory units)
-        internal
-        pure
-        returns (bytes32)
-    {
-        return keccak256(bytes.concat(keccak256(abi.encode(split, token, cumulativeAmount, units))));
+    /// @dev leaf = keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount)))).
+    function accountLeaf(address account, address token, uint256 cumulativeAmount) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount))));
     }
 
     function hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32) {

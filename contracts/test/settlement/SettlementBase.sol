@@ -151,6 +151,24 @@ abstract contract SettlementBase is Test {
         settlement.post(r, _sigs(_digest(r), settlement.threshold()));
     }
 
+    // ------------------------------------------------------------------ governance
+
+    /// @dev Queues a change as the owner, waits out the governance delay and applies it.
+    function _govern(IUsageSettlement.ChangeKind kind, bytes memory data) internal {
+        vm.prank(owner);
+        (uint256 id, uint64 eta) = settlement.queueChange(kind, data);
+        if (block.timestamp < eta) vm.warp(eta);
+        settlement.applyChange(id, kind, data);
+    }
+
+    function _setSigners(address[] memory s, uint8 threshold) internal {
+        _govern(IUsageSettlement.ChangeKind.Signers, abi.encode(s, threshold));
+    }
+
+    function _setRootDelay(uint64 delay) internal {
+        _govern(IUsageSettlement.ChangeKind.RootDelay, abi.encode(delay));
+    }
+
     // ------------------------------------------------------------------ escrow
 
     function _fundUsd(uint256 amount) internal {
@@ -169,21 +187,15 @@ abstract contract SettlementBase is Test {
 
     // ------------------------------------------------------------------ trees
 
-    function _units(uint256 seed) internal pure returns (uint256[6] memory u) {
-        for (uint256 i; i < 6; ++i) {
-            u[i] = uint256(keccak256(abi.encode(seed, i))) % 1e12;
-        }
-    }
-
-    /// @dev A tree over `splits` x {token} with the given cumulative amounts; returns the flat tree and the leaves.
-    function _tree(address[] memory splits, address[] memory tokens, uint256[] memory amounts)
+    /// @dev A tree over the leaves (accounts[i], tokens[i], amounts[i]); returns the flat tree and the leaves.
+    function _tree(address[] memory accounts, address[] memory tokens, uint256[] memory amounts)
         internal
         pure
         returns (bytes32[] memory tree, bytes32[] memory leaves)
     {
-        leaves = new bytes32[](splits.length);
-        for (uint256 i; i < splits.length; ++i) {
-            leaves[i] = MerkleHelper.settlementLeaf(splits[i], tokens[i], amounts[i], _units(i));
+        leaves = new bytes32[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            leaves[i] = MerkleHelper.accountLeaf(accounts[i], tokens[i], amounts[i]);
         }
         tree = MerkleHelper.build(leaves);
     }

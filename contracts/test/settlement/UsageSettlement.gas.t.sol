@@ -3,71 +3,89 @@ pragma solidity ^0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IUsageSettlement} from "../../src/interfaces/IUsageSettlement.sol";
-import {SplitFactory} from "../../src/SplitFactory.sol";
 import {MerkleHelper} from "./MerkleHelper.sol";
 import {SettlementBase} from "./SettlementBase.sol";
 
-/// @notice Gas of post (3 signers) and pull (16-element proof, i.e. a tree of ~65k tracks) as whole transactions:
-/// 21,000 + calldata (4 gas per zero byte, 16 per non-zero byte) + the callee's execution gas from
+/// @notice Gas of post (3 signers) and claim (16-element proof, i.e. a tree of ~65k account leaves) as whole
+/// transactions: 21,000 + calldata (4 gas per zero byte, 16 per non-zero byte) + the callee's execution gas from
 /// `vm.lastCallGas()`, with the touched accounts cooled (`vm.cool`) so every storage access is priced cold as at
 /// the start of a real transaction. State is prepared in setUp so SSTOREs are priced against the tx's original values.
 contract UsageSettlementGasTest is SettlementBase {
     uint256 internal constant PROOF_LENGTH = 16;
+    uint256 internal constant BATCH = 10;
 
-    address internal split; // a real TrackSplit clone (receive() emits EthReceived)
-    uint256[6] internal unitsUsd;
-    uint256[6] internal unitsEth;
+    address internal account = address(0xA11CE); // claimed before (steady state)
     bytes32[] internal proofUsd;
     bytes32[] internal proofEth;
+    address[BATCH] internal batchAccounts;
+    bytes32[][BATCH] internal batchProofs;
 
     function setUp() public override {
         super.setUp();
         _makeSigners(3);
         address[] memory s = signerAddrs;
-        vm.prank(owner);
-        settlement.setSigners(s, 3);
-
-        SplitFactory factory = new SplitFactory();
-        address[] memory recipients = new address[](2);
-        recipients[0] = address(0xB0B);
-        recipients[1] = address(0xA11CE);
-        uint256[] memory shares = new uint256[](2);
-        shares[0] = 600_000;
-        shares[1] = 400_000;
-        split = factory.createSplit(recipients, shares, bytes32(uint256(1)));
+        _setSigners(s, 3);
 
         _fundUsd(1_000_000e6);
         _fundEth(100 ether);
-        unitsUsd = [uint256(3_000_000_000), 10_000_000, 0, 0, 1_250_000, 0];
-        unitsEth = [uint256(5_000_000_000), 0, 0, 2_000_000, 0, 0];
-
-        // epoch 1: the split has pulled before (non-zero pulled and non-zero token balance), as in steady state
+        for (uint256 i; i < BATCH; ++i) {
+            batchAccounts[i] = address(uint160(0xB000 + i));
+        }
+        // epoch 1: every account has claimed before (non-zero claimed and non-zero token balance), as in steady state
         _postDeep(1, 100e6, 1 ether);
-        settlement.pull(split, address(usd), 100e6, unitsUsd, proofUsd);
-        settlement.pull(split, NATIVE, 1 ether, unitsEth, proofEth);
+        settlement.claim(account, address(usd), 100e6, proofUsd);
+        settlement.claim(account, NATIVE, 1 ether, proofEth);
+        for (uint256 i; i < BATCH; ++i) {
+            settlement.claim(batchAccounts[i], address(usd), 100e6, batchProofs[i]);
+        }
         // epoch 2: cumulative totals grew
         _postDeep(2, 250e6, 2.5 ether);
     }
 
-    /// @dev Posts a root over which (split, usd, amountUsd) and (split, ETH, amountEth) have 16-element proofs: the
-    /// two leaves are siblings and 15 more levels of pseudo-random siblings lead to the root.
+    /// @dev Posts a root in which `account`'s two leaves and the batch accounts' mUSD leaves all have 16-element
+    /// proofs: 12 leaves at the bottom of a 16-level path of pseudo-random siblings.
     function _postDeep(uint64 epoch, uint256 amountUsd, uint256 amountEth) internal {
-        bytes32 leafUsd = MerkleHelper.settlementLeaf(split, address(usd), amountUsd, unitsUsd);
-        bytes32 leafEth = MerkleHelper.settlementLeaf(split, NATIVE, amountEth, unitsEth);
-        delete proofUsd;
-        delete proofEth;
-        proofUsd.push(leafEth);
-        proofEth.push(leafUsd);
-        for (uint256 i = 1; i < PROOF_LENGTH; ++i) {
-            bytes32 sibling = keccak256(abi.encode("sibling", epoch, i));
-            proofUsd.push(sibling);
-            proofEth.push(sibling);
+        bytes32[] memory leaves = new bytes32[](16);
+        leaves[0] = MerkleHelper.accountLeaf(account, address(usd), amountUsd);
+        leaves[1] = MerkleHelper.accountLeaf(account, NATIVE, amountEth);
+        for (uint256 i; i < BATCH; ++i) {
+            leaves[2 + i] = MerkleHelper.accountLeaf(batchAccounts[i], address(usd), amountUsd);
         }
-        bytes32 root = MerkleProof.processProof(proofUsd, leafUsd);
-        assertEq(MerkleProof.processProof(proofEth, leafEth), root);
-        uint256 prevUsd = settlement.totalDebited(address(usd));
-        uint256 prevEth = settlement.totalDebited(NATIVE);
-        _post(_report(epoch, root, _debits2(pidUsd, amountUsd - prevUsd, pidEth, amountEth - prevEth)));
+        for (uint256 i = 2 + BATCH; i < 16; ++i) {
+            leaves[i] = keccak256(abi.encode("filler", epoch, i));
+        }
+        // a complete subtree of 16 leaves (4 levels) under 12 more levels of siblings: every proof has 16 elements
+        bytes32[] memory tree = MerkleHelper.build(leaves);
+        bytes32[] memory upper = new bytes32[](PROOF_LENGTH - 4);
+        for (uint256 i; i < upper.length; ++i) {
+            upper[i] = keccak256(abi.encode("sibling", epoch, i));
+        }
+        proofUsd = _extend(MerkleHelper.proof(tree, leaves[0]), upper);
+        proofEth = _extend(MerkleHelper.proof(tree, leaves[1]), upper);
+        for (uint256 i; i < BATCH; ++i) {
+            batchProofs[i] = _extend(MerkleHelper.proof(tree, leaves[2 + i]), upper);
+        }
+        bytes32 root = MerkleProof.processProof(proofUsd, leaves[0]);
+        assertEq(proofUsd.length, PROOF_LENGTH);
+        assertEq(MerkleProof.processProof(proofEth, leaves[1]), root);
+        _postDebiting(epoch, root, amountUsd * (1 + BATCH), amountEth);
+    }
+
+    /// @dev Posts `root`, debiting what brings the totals debited to `usdTotal` and `ethTotal`.
+    function _postDebiting(uint64 epoch, bytes32 root, uint256 usdTotal, uint256 ethTotal) internal {
+        uint256 usdDebit = usdTotal - settlement.totalDebited(address(usd));
+        uint256 ethDebit = ethTotal - settlement.totalDebited(NATIVE);
+        _post(_report(epoch, root, _debits2(pidUsd, usdDebit, pidEth, ethDebit)));
+    }
+
+    function _extend(bytes32[] memory lower, bytes32[] memory upper) internal pure returns (bytes32[] memory p) {
+        p = new bytes32[](lower.length + upper.length);
+        for (uint256 i; i < lower.length; ++i) {
+            p[i] = lower[i];
+        }
+        for (uint256 i; i < upper.length; ++i) {
+            p[lower.length + i] = upper[i];
+        }
     }
 
     function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
@@ -79,7 +97,10 @@ contract UsageSettlementGasTest is SettlementBase {
     function _cool() internal {
         vm.cool(address(settlement));
         vm.cool(address(usd));
-        vm.cool(split);
+        vm.cool(account);
+        for (uint256 i; i < BATCH; ++i) {
+            vm.cool(batchAccounts[i]);
+        }
     }
 
     /// @dev Whole-transaction gas of the last call made with `data`.
@@ -87,56 +108,86 @@ contract UsageSettlementGasTest is SettlementBase {
         return 21_000 + _calldataGas(data) + vm.lastCallGas().gasTotalUsed;
     }
 
-    function test_gas_pull_erc20() public {
-        bytes memory data = abi.encodeCall(IUsageSettlement.pull, (split, address(usd), 250e6, unitsUsd, proofUsd));
+    function test_gas_claim_erc20_repeat() public {
+        bytes memory data = abi.encodeCall(IUsageSettlement.claim, (account, address(usd), 250e6, proofUsd));
         _cool();
-        uint256 paid = settlement.pull(split, address(usd), 250e6, unitsUsd, proofUsd);
+        uint256 paid = settlement.claim(account, address(usd), 250e6, proofUsd);
         uint256 txGas = _txGas(data);
         assertEq(paid, 150e6);
-        emit log_named_uint("pull ERC-20, 16-element proof, whole tx gas", txGas);
-        assertLt(txGas, 80_000);
+        emit log_named_uint("claim ERC-20, 16-element proof, whole tx gas", txGas);
+        // Goal 60,000 (issue 8). Measured ~65,000 at 16 proof levels: 21,000 base + ~9,200 calldata (512 bytes of
+        // proof) + the token's own transfer (~15,300 cold) + 4 cold slots here (root, claimed, totals: 2,100 each, two
+        // writes of 2,900) + the Claimed event; the cap below guards against regressions.
+        assertLe(txGas, 66_000);
     }
 
-    function test_gas_pull_eth() public {
-        bytes memory data = abi.encodeCall(IUsageSettlement.pull, (split, NATIVE, 2.5 ether, unitsEth, proofEth));
+    function test_gas_claim_eth_repeat() public {
+        bytes memory data = abi.encodeCall(IUsageSettlement.claim, (account, NATIVE, 2.5 ether, proofEth));
         _cool();
-        uint256 paid = settlement.pull(split, NATIVE, 2.5 ether, unitsEth, proofEth);
+        uint256 paid = settlement.claim(account, NATIVE, 2.5 ether, proofEth);
         uint256 txGas = _txGas(data);
         assertEq(paid, 1.5 ether);
-        emit log_named_uint("pull ETH, 16-element proof, whole tx gas", txGas);
-        assertLt(txGas, 80_000);
+        emit log_named_uint("claim ETH, 16-element proof, whole tx gas", txGas);
+        assertLe(txGas, 60_000);
     }
 
-    /// @dev Worst case: the split's first pull of a token it holds none of (two zero-to-non-zero writes).
-    function test_gas_pull_erc20_firstPullFreshSplit() public {
+    /// @dev The account's first claim (a zero-to-non-zero claimed slot); `holdsToken` chooses whether its wallet
+    /// already holds the token (the token's balance write is then non-zero to non-zero, 17,100 gas less).
+    function _claimFirst(bool holdsToken) internal returns (uint256 txGas) {
         address fresh = address(0xF2E5);
-        uint256[6] memory u = unitsUsd;
-        bytes32 leaf = MerkleHelper.settlementLeaf(fresh, address(usd), 1e6, u);
+        if (holdsToken) usd.mint(fresh, 1);
+        bytes32 leaf = MerkleHelper.accountLeaf(fresh, address(usd), 1e6);
         bytes32[] memory proof = new bytes32[](PROOF_LENGTH);
         for (uint256 i; i < PROOF_LENGTH; ++i) {
             proof[i] = keccak256(abi.encode("fresh", i));
         }
         vm.warp(block.timestamp + 1);
         _post(_report(3, MerkleProof.processProof(proof, leaf), _debits1(pidUsd, 1e6)));
-        bytes memory data = abi.encodeCall(IUsageSettlement.pull, (fresh, address(usd), 1e6, u, proof));
+        bytes memory data = abi.encodeCall(IUsageSettlement.claim, (fresh, address(usd), 1e6, proof));
         _cool();
         vm.cool(fresh);
-        settlement.pull(fresh, address(usd), 1e6, u, proof);
+        settlement.claim(fresh, address(usd), 1e6, proof);
+        txGas = _txGas(data);
+    }
+
+    function test_gas_claim_erc20_first_emptyWallet() public {
+        uint256 txGas = _claimFirst(false);
+        emit log_named_uint("claim ERC-20, first claim, wallet holds none of the token, whole tx gas", txGas);
+        assertLe(txGas, 100_000);
+    }
+
+    function test_gas_claim_erc20_first_walletHoldsToken() public {
+        uint256 txGas = _claimFirst(true);
+        emit log_named_uint("claim ERC-20, first claim, wallet already holds the token, whole tx gas", txGas);
+        assertLe(txGas, 90_000);
+    }
+
+    /// @dev A relayer batch: 10 accounts (each claimed before) in one claimMany.
+    function test_gas_claimMany_10_accounts() public {
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](BATCH);
+        for (uint256 i; i < BATCH; ++i) {
+            batch[i] = IUsageSettlement.Claim(batchAccounts[i], address(usd), 250e6, batchProofs[i]);
+        }
+        bytes memory data = abi.encodeCall(IUsageSettlement.claimMany, (batch));
+        _cool();
+        uint256 paid = settlement.claimMany(batch);
         uint256 txGas = _txGas(data);
-        emit log_named_uint("pull ERC-20 first pull to an empty split, whole tx gas", txGas);
-        assertLt(txGas, 125_000);
+        assertEq(paid, 150e6 * BATCH);
+        emit log_named_uint("claimMany, 10 accounts, 16-element proofs, whole tx gas", txGas);
+        emit log_named_uint("claimMany, 10 accounts, per account", txGas / BATCH);
+        assertLe(txGas / BATCH, 45_000);
     }
 
     /// @dev O(1) in tracks: posting the root of a 10-track tree costs exactly what posting any other root costs
     /// (the root of a 1,000,000-track tree is just another 32 bytes).
     function test_gas_post_sameForAnyNumberOfTracks() public {
-        address[] memory splits = new address[](10);
+        address[] memory accounts = new address[](10);
         address[] memory tokens = new address[](10);
         uint256[] memory amounts = new uint256[](10);
         for (uint256 i; i < 10; ++i) {
-            (splits[i], tokens[i], amounts[i]) = (address(uint160(0x7000 + i)), address(usd), 1000 * (i + 1));
+            (accounts[i], tokens[i], amounts[i]) = (address(uint160(0x7000 + i)), address(usd), 1000 * (i + 1));
         }
-        (bytes32[] memory tree,) = _tree(splits, tokens, amounts);
+        (bytes32[] memory tree,) = _tree(accounts, tokens, amounts);
         bytes32 smallRoot = MerkleHelper.root(tree);
         bytes32 bigRoot = keccak256("root of a 1,000,000-track tree");
 

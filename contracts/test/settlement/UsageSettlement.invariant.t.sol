@@ -11,11 +11,11 @@ import {MockStablecoin} from "../../src/MockStablecoin.sol";
 import {MerkleHelper} from "./MerkleHelper.sol";
 
 /// @notice Drives the settlement through deposits, withdrawal requests and withdrawals, signed posts (honest and,
-/// now and then, over-allocating), revocations, pulls and time, keeping its own tally of every token movement.
+/// now and then, over-allocating), revocations, claims (single and batched) and time, keeping its own tally of every token movement.
 contract SettlementHandler is CommonBase, StdCheats, StdUtils {
     address internal constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
-    uint256 internal constant NUM_SPLITS = 3;
-    uint256 internal constant NUM_LEAVES = 6; // 3 splits x 2 tokens
+    uint256 internal constant NUM_ACCOUNTS = 3;
+    uint256 internal constant NUM_LEAVES = 6; // 3 accounts x 2 tokens
 
     UsageSettlement public immutable settlement;
     MockStablecoin public immutable usd;
@@ -29,7 +29,7 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
     mapping(address token => uint256) public ghostDebited;
     mapping(address token => uint256) public ghostWithdrawn;
     mapping(address token => uint256) public ghostRefunded;
-    mapping(address token => uint256) public ghostPulled;
+    mapping(address token => uint256) public ghostClaimed;
 
     // ---------------------------------------------------------------- oracle-side model
     uint64 internal epoch;
@@ -57,21 +57,21 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         pids = pids_;
     }
 
-    function splitAt(uint256 i) public pure returns (address) {
+    function accountAt(uint256 i) public pure returns (address) {
         return address(uint160(0x5000 + i));
     }
 
     function tokenOfLeaf(uint256 leaf) public view returns (address) {
-        return leaf < NUM_SPLITS ? address(usd) : NATIVE;
+        return leaf < NUM_ACCOUNTS ? address(usd) : NATIVE;
+    }
+
+    /// @notice The cumulative amount of leaf `i` in the report whose root is `root` (0 for an unknown root).
+    function leafAmount(bytes32 root, uint256 i) external view returns (uint256) {
+        return amountsOf[root][i];
     }
 
     function _leafHash(uint256 i, uint256 amount) internal view returns (bytes32) {
-        return MerkleHelper.settlementLeaf(splitAt(i % NUM_SPLITS), tokenOfLeaf(i), amount, _units(amount));
-    }
-
-    function _units(uint256 amount) internal pure returns (uint256[6] memory u) {
-        u[0] = amount * 7;
-        u[4] = amount / 3;
+        return MerkleHelper.accountLeaf(accountAt(i % NUM_ACCOUNTS), tokenOfLeaf(i), amount);
     }
 
     function _leaves(uint256[NUM_LEAVES] memory amounts) internal view returns (bytes32[] memory leaves) {
@@ -106,9 +106,12 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
     function requestWithdrawal(uint256 pidSeed, uint256 amount) external {
         uint256 pid = pids[pidSeed % pids.length];
         IUsageSettlement.PlatformInfo memory p = settlement.platform(pid);
+        if (p.escrow == 0) return; // nothing to give notice of (the request would revert ZeroAmount)
         amount = bound(amount, 1, p.escrow * 2 + 1);
         vm.prank(p.payer);
         settlement.requestWithdrawal(pid, amount);
+        (uint256 requested,) = settlement.pendingWithdrawal(pid);
+        require(requested == (amount < p.escrow ? amount : p.escrow), "request not capped at the escrow");
         ++calls["requestWithdrawal"];
     }
 
@@ -118,6 +121,7 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         (uint256 requested, uint64 availableAt) = settlement.pendingWithdrawal(pid);
         if (requested == 0) return;
         if (block.timestamp < availableAt) vm.warp(availableAt);
+        if (block.timestamp >= availableAt + settlement.WITHDRAWAL_WINDOW()) return; // expired (unit-tested)
         address to = address(uint160(0xBEEF0000 + pid));
         uint256 before = p.token == NATIVE ? to.balance : usd.balanceOf(to);
         vm.prank(p.payer);
@@ -130,8 +134,9 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         ++calls["withdraw"];
     }
 
-    /// @dev Posts the next epoch: per platform a debit within its escrow, the token's debits spread over the
-    /// token's leaves; one post in four over-allocates (a faulty oracle) by up to 1,000 base units.
+    /// @dev Posts the next epoch: per platform a debit within its escrow (one in eight just above it: held back), the
+    /// token's debits spread over the token's leaves; one post in four over-allocates (a faulty oracle) by up to
+    /// 1,000 base units.
     function post(uint256 seed, bool overAllocate) external {
         (,, uint64 validAt,) = settlement.pendingRoot();
         if (validAt != 0) vm.warp(validAt); // a pending root blocks posting until it matures
@@ -142,13 +147,14 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         for (uint256 i; i < pids.length; ++i) {
             IUsageSettlement.PlatformInfo memory p = settlement.platform(pids[i]);
             uint256 amount = bound(uint256(keccak256(abi.encode(seed, "debit", i))), 0, p.escrow);
+            if (uint256(keccak256(abi.encode(seed, "short", i))) % 8 == 0) amount = p.escrow + 1;
             debits[i] = IUsageSettlement.Debit(pids[i], amount);
             if (p.token == NATIVE) ethTotal += amount;
             else usdTotal += amount;
         }
         uint256[NUM_LEAVES] memory amounts = base;
         _spread(amounts, 0, usdTotal, seed);
-        _spread(amounts, NUM_SPLITS, ethTotal, seed >> 1);
+        _spread(amounts, NUM_ACCOUNTS, ethTotal, seed >> 1);
         if (overAllocate && seed % 4 == 0) amounts[seed % NUM_LEAVES] += 1 + seed % 1000;
 
         bytes32 root = MerkleHelper.root(MerkleHelper.build(_leaves(amounts)));
@@ -166,7 +172,18 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
             sigs[i] = abi.encodePacked(rr, s, v);
         }
         (bytes32 accepted,) = settlement.currentRoot();
+        uint256[] memory escrowsBefore = new uint256[](debits.length);
+        for (uint256 i; i < debits.length; ++i) {
+            escrowsBefore[i] = settlement.platform(debits[i].platformId).escrow;
+        }
         settlement.post(r, sigs);
+        for (uint256 i; i < debits.length; ++i) {
+            if (debits[i].amount > escrowsBefore[i]) {
+                require(settlement.platform(debits[i].platformId).escrow == escrowsBefore[i], "held-back debit taken");
+                debits[i].amount = 0; // held back: the applied debit is 0 (what revoke is given)
+                ++calls["debit held back"];
+            }
+        }
 
         amountsOf[root] = amounts;
         acceptedBaseOf[root] = accepted == bytes32(0) ? _zero() : amountsOf[accepted];
@@ -194,65 +211,143 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         if (root == bytes32(0)) return;
         require(block.timestamp < validAt, "pendingRoot reported a matured root");
         IUsageSettlement.Debit[] memory debits = pendingDebits;
+        uint256 usdBefore = settlement.totalDebited(address(usd));
+        uint256 ethBefore = settlement.totalDebited(NATIVE);
+        uint256 usdUnclaimed = usdBefore - settlement.totalClaimed(address(usd));
+        uint256 ethUnclaimed = ethBefore - settlement.totalClaimed(NATIVE);
+        uint256 usdDebits;
+        uint256 ethDebits;
+        for (uint256 i; i < debits.length; ++i) {
+            if (settlement.platform(debits[i].platformId).token == NATIVE) ethDebits += debits[i].amount;
+            else usdDebits += debits[i].amount;
+        }
         vm.prank(guardian);
-        try settlement.revoke(pendingEpoch, debits) {
-            for (uint256 i; i < debits.length; ++i) {
-                ghostRefunded[settlement.platform(debits[i].platformId).token] += debits[i].amount;
+        settlement.revoke(pendingEpoch, debits); // always works
+        uint256 usdRefund = usdBefore - settlement.totalDebited(address(usd));
+        uint256 ethRefund = ethBefore - settlement.totalDebited(NATIVE);
+        // per token: everything still unclaimed up to the debits (capped once an over-allocation spent some)
+        require(usdRefund == (usdDebits < usdUnclaimed ? usdDebits : usdUnclaimed), "mUSD refund");
+        require(ethRefund == (ethDebits < ethUnclaimed ? ethDebits : ethUnclaimed), "ETH refund");
+        ghostRefunded[address(usd)] += usdRefund;
+        ghostRefunded[NATIVE] += ethRefund;
+        (bytes32 after_,,,) = settlement.pendingRoot();
+        require(after_ == bytes32(0), "revoke left a pending root");
+        base = acceptedBaseOf[root];
+        delete pendingDebits;
+        ++calls[usdRefund < usdDebits || ethRefund < ethDebits ? bytes32("revoke capped") : bytes32("revoke")];
+    }
+
+    /// @dev Picks a leaf of the current root (preferring one that is owed something).
+    function _pick(uint256 leafSeed, uint256[NUM_LEAVES] memory amounts) internal view returns (uint256 i) {
+        i = leafSeed % NUM_LEAVES;
+        for (uint256 k; k < NUM_LEAVES; ++k) {
+            uint256 j = (leafSeed % NUM_LEAVES + k) % NUM_LEAVES;
+            if (amounts[j] > settlement.claimed(accountAt(j % NUM_ACCOUNTS), tokenOfLeaf(j)) && leafSeed % 8 != 0) {
+                return j;
             }
-            base = acceptedBaseOf[root];
-            delete pendingDebits;
-            ++calls["revoke"];
-        } catch (bytes memory err) {
-            // only possible after an over-allocating root let pulls spend this report's debits
-            require(bytes4(err) == IUsageSettlement.RefundExceedsUnpulled.selector, "unexpected revoke revert");
-            ++calls["revoke refused"];
         }
     }
 
-    function pull(uint256 leafSeed) external {
+    function _balanceOf(address token, address account) internal view returns (uint256) {
+        return token == NATIVE ? account.balance : usd.balanceOf(account);
+    }
+
+    function claim(uint256 leafSeed) external {
         (bytes32 root,) = settlement.currentRoot();
         if (root == bytes32(0)) return;
         uint256[NUM_LEAVES] memory amounts = amountsOf[root];
-        // prefer a leaf that is owed something (so most pulls pay); fall back to the seeded one
-        uint256 i = leafSeed % NUM_LEAVES;
-        for (uint256 k; k < NUM_LEAVES; ++k) {
-            uint256 j = (leafSeed % NUM_LEAVES + k) % NUM_LEAVES;
-            if (amounts[j] > settlement.pulled(splitAt(j % NUM_SPLITS), tokenOfLeaf(j)) && leafSeed % 8 != 0) {
-                i = j;
-                break;
-            }
-        }
-        address split = splitAt(i % NUM_SPLITS);
+        uint256 i = _pick(leafSeed, amounts);
+        address account = accountAt(i % NUM_ACCOUNTS);
         address token = tokenOfLeaf(i);
         uint256 cumulative = amounts[i];
-        uint256 already = settlement.pulled(split, token);
+        uint256 already = settlement.claimed(account, token);
         bytes32[] memory tree = MerkleHelper.build(_leaves(amounts));
         bytes32[] memory proof = MerkleHelper.proof(tree, _leafHash(i, cumulative));
-        uint256 available = settlement.totalDebited(token) - settlement.totalPulled(token);
-        uint256 before = token == NATIVE ? split.balance : usd.balanceOf(split);
-        try settlement.pull(split, token, cumulative, _units(cumulative), proof) returns (uint256 paid) {
-            require(paid == cumulative - already, "pull paid other than cumulative - pulled");
-            require(paid <= available, "pull paid beyond what was debited");
-            uint256 got = (token == NATIVE ? split.balance : usd.balanceOf(split)) - before;
-            require(got == paid, "pull transferred other than it reported");
-            ghostPulled[token] += paid;
-            ++calls["pull"];
+        uint256 available = settlement.totalDebited(token) - settlement.totalClaimed(token);
+        uint256 before = _balanceOf(token, account);
+        try settlement.claim(account, token, cumulative, proof) returns (uint256 paid) {
+            require(paid == cumulative - already, "claim paid other than cumulative - claimed");
+            require(paid <= available, "claim paid beyond what was debited");
+            require(_balanceOf(token, account) - before == paid, "claim transferred other than it reported");
+            ghostClaimed[token] += paid;
+            ++calls["claim"];
         } catch (bytes memory err) {
             bytes4 sel = bytes4(err);
-            if (sel == IUsageSettlement.NothingToPull.selector) {
-                require(cumulative <= already, "NothingToPull while something was owed");
-            } else if (sel == IUsageSettlement.InsolventPull.selector) {
-                require(cumulative - already > available, "InsolventPull while solvent");
+            if (sel == IUsageSettlement.NothingToClaim.selector) {
+                require(cumulative <= already, "NothingToClaim while something was owed");
+            } else if (sel == IUsageSettlement.InsolventClaim.selector) {
+                require(cumulative - already > available, "InsolventClaim while solvent");
             } else {
-                revert("unexpected pull revert");
+                revert("unexpected claim revert");
             }
-            ++calls["pull refused"];
+            ++calls["claim refused"];
         }
     }
 
+    /// @dev A relayer batch over the leaves of the current root, in a seeded rotation, each leaf listed once: usually
+    /// only those that fit in what is still debited and unclaimed (so most batches pay), one batch in four every
+    /// leaf (which must revert InsolventClaim as a whole when they do not fit).
+    function claimMany(uint256 seed) external {
+        (bytes32 root,) = settlement.currentRoot();
+        if (root == bytes32(0)) return;
+        (IUsageSettlement.Claim[] memory batch, uint256[2] memory due, bool solvent) = _batch(root, seed);
+        try settlement.claimMany(batch) returns (uint256 totalPaid) {
+            require(solvent, "claimMany paid beyond what was debited");
+            require(totalPaid == due[0] + due[1], "claimMany paid other than what was due");
+            for (uint256 k; k < batch.length; ++k) {
+                require(settlement.claimed(batch[k].account, batch[k].token) == batch[k].cumulativeAmount, "unpaid");
+            }
+            ghostClaimed[address(usd)] += due[0];
+            ghostClaimed[NATIVE] += due[1];
+            ++calls["claimMany"];
+        } catch (bytes memory err) {
+            require(bytes4(err) == IUsageSettlement.InsolventClaim.selector && !solvent, "unexpected claimMany revert");
+            ++calls["claimMany refused"];
+        }
+    }
+
+    function _batch(bytes32 root, uint256 seed)
+        internal
+        view
+        returns (IUsageSettlement.Claim[] memory batch, uint256[2] memory due, bool solvent)
+    {
+        uint256[NUM_LEAVES] memory amounts = amountsOf[root];
+        bytes32[] memory tree = MerkleHelper.build(_leaves(amounts));
+        batch = new IUsageSettlement.Claim[](NUM_LEAVES);
+        uint256[2] memory available = [
+            settlement.totalDebited(address(usd)) - settlement.totalClaimed(address(usd)),
+            settlement.totalDebited(NATIVE) - settlement.totalClaimed(NATIVE)
+        ];
+        uint256 n;
+        for (uint256 k; k < NUM_LEAVES; ++k) {
+            uint256 i = (seed % NUM_LEAVES + k) % NUM_LEAVES;
+            uint256 t = i / NUM_ACCOUNTS; // 0 = mUSD, 1 = ETH
+            uint256 already = settlement.claimed(accountAt(i % NUM_ACCOUNTS), tokenOfLeaf(i));
+            uint256 owed = amounts[i] > already ? amounts[i] - already : 0;
+            if (seed % 4 != 0 && due[t] + owed > available[t]) continue;
+            due[t] += owed;
+            batch[n++] = IUsageSettlement.Claim(
+                accountAt(i % NUM_ACCOUNTS),
+                tokenOfLeaf(i),
+                amounts[i],
+                MerkleHelper.proof(tree, _leafHash(i, amounts[i]))
+            );
+        }
+        assembly ("memory-safe") {
+            mstore(batch, n)
+        }
+        solvent = due[0] <= available[0] && due[1] <= available[1];
+    }
+
     function setRootDelay(bool on) external {
+        // queued, then applied after the governance delay (rootDelay + withdrawalDelay)
+        (,, uint64 validAt,) = settlement.pendingRoot();
+        if (validAt != 0) vm.warp(validAt); // let a pending root mature first (the model tracks it as posted)
+        bytes memory data = abi.encode(uint64(on ? 1 hours : 0));
         vm.prank(owner);
-        settlement.setRootDelay(on ? 1 hours : 0);
+        (uint256 id, uint64 eta) = settlement.queueChange(IUsageSettlement.ChangeKind.RootDelay, data);
+        vm.warp(eta);
+        settlement.applyChange(id, IUsageSettlement.ChangeKind.RootDelay, data);
         ++calls["setRootDelay"];
     }
 
@@ -297,15 +392,16 @@ contract UsageSettlementInvariantTest is Test {
         tokens.push(address(usd));
         tokens.push(NATIVE);
 
-        bytes4[] memory selectors = new bytes4[](8);
+        bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = SettlementHandler.deposit.selector;
         selectors[1] = SettlementHandler.requestWithdrawal.selector;
         selectors[2] = SettlementHandler.withdraw.selector;
         selectors[3] = SettlementHandler.post.selector;
         selectors[4] = SettlementHandler.revoke.selector;
-        selectors[5] = SettlementHandler.pull.selector;
+        selectors[5] = SettlementHandler.claim.selector;
         selectors[6] = SettlementHandler.setRootDelay.selector;
         selectors[7] = SettlementHandler.warp.selector;
+        selectors[8] = SettlementHandler.claimMany.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -321,13 +417,13 @@ contract UsageSettlementInvariantTest is Test {
         }
     }
 
-    /// @dev Across the settlement, what was pulled never exceeds what was debited, per token.
-    function _checkPulledNeverExceedsDebited() internal view {
+    /// @dev Across the settlement, what was claimed never exceeds what was debited, per token.
+    function _checkClaimedNeverExceedsDebited() internal view {
         for (uint256 i; i < tokens.length; ++i) {
             address t = tokens[i];
-            assertLe(settlement.totalPulled(t), settlement.totalDebited(t));
-            assertEq(settlement.totalPulled(t), handler.ghostPulled(t));
-            assertLe(handler.ghostPulled(t), handler.ghostDebited(t) - handler.ghostRefunded(t));
+            assertLe(settlement.totalClaimed(t), settlement.totalDebited(t));
+            assertEq(settlement.totalClaimed(t), handler.ghostClaimed(t));
+            assertLe(handler.ghostClaimed(t), handler.ghostDebited(t) - handler.ghostRefunded(t));
         }
     }
 
@@ -343,44 +439,59 @@ contract UsageSettlementInvariantTest is Test {
         }
     }
 
-    /// @dev The contract holds at least the escrows plus what was debited and not yet pulled (exactly, here, since
+    /// @dev The contract holds at least the escrows plus what was debited and not yet claimed (exactly, here, since
     /// nothing else sends it tokens).
     function _checkSolvency() internal view {
         for (uint256 i; i < tokens.length; ++i) {
             address t = tokens[i];
-            uint256 owed = settlement.totalEscrow(t) + settlement.totalDebited(t) - settlement.totalPulled(t);
+            uint256 owed = settlement.totalEscrow(t) + settlement.totalDebited(t) - settlement.totalClaimed(t);
             assertGe(_balance(t), owed);
             assertEq(_balance(t), owed);
         }
     }
 
-    /// @dev Every pulled unit reached a split.
-    function _checkSplitsReceivedWhatWasPulled() internal view {
+    /// @dev Every claimed unit reached its account, and no account was ever paid more than its latest leaf (the
+    /// leaf in the root claims verify against now; leaves only grow, so the accepted root's leaf is never larger).
+    function _checkAccountsPaidAtMostTheirLatestLeaf() internal view {
+        (bytes32 root,) = settlement.currentRoot();
         uint256 usdSum;
         uint256 ethSum;
         for (uint256 i; i < 3; ++i) {
-            address s = handler.splitAt(i);
-            usdSum += usd.balanceOf(s);
-            ethSum += s.balance;
-            assertEq(settlement.pulled(s, address(usd)), usd.balanceOf(s));
-            assertEq(settlement.pulled(s, NATIVE), s.balance);
+            address a = handler.accountAt(i);
+            usdSum += usd.balanceOf(a);
+            ethSum += a.balance;
+            assertEq(settlement.claimed(a, address(usd)), usd.balanceOf(a));
+            assertEq(settlement.claimed(a, NATIVE), a.balance);
+            assertLe(settlement.claimed(a, address(usd)), handler.leafAmount(root, i));
+            assertLe(settlement.claimed(a, NATIVE), handler.leafAmount(root, i + 3));
         }
-        assertEq(usdSum, handler.ghostPulled(address(usd)));
-        assertEq(ethSum, handler.ghostPulled(NATIVE));
+        assertEq(usdSum, handler.ghostClaimed(address(usd)));
+        assertEq(ethSum, handler.ghostClaimed(NATIVE));
     }
 
     /// @dev One campaign checks every property after every call (cheaper than one campaign per property).
     /// forge-config: default.invariant.runs = 48
     function invariant_SolvencyAndAccounting() public view {
-        _checkPulledNeverExceedsDebited();
+        _checkClaimedNeverExceedsDebited();
         _checkEscrowAccounting();
         _checkSolvency();
-        _checkSplitsReceivedWhatWasPulled();
+        _checkAccountsPaidAtMostTheirLatestLeaf();
     }
 
     function afterInvariant() external {
-        string[8] memory names =
-            ["post", "pull", "pull refused", "revoke", "revoke refused", "withdraw", "deposit", "requestWithdrawal"];
+        string[11] memory names = [
+            "post",
+            "claim",
+            "claim refused",
+            "claimMany",
+            "claimMany refused",
+            "revoke",
+            "revoke capped",
+            "debit held back",
+            "withdraw",
+            "deposit",
+            "requestWithdrawal"
+        ];
         for (uint256 i; i < names.length; ++i) {
             emit log_named_uint(names[i], handler.calls(bytes32(bytes(names[i]))));
         }

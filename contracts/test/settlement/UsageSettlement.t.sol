@@ -35,8 +35,8 @@ contract EthRejecter {
 }
 
 contract UsageSettlementTest is SettlementBase {
-    address internal splitA = address(0x5001);
-    address internal splitB = address(0x5002);
+    address internal alice = address(0x5001);
+    address internal bob = address(0x5002);
 
     // ================================================================== constructor and config
 
@@ -72,31 +72,35 @@ contract UsageSettlementTest is SettlementBase {
     }
 
     /// @dev A fixed vector from the reference JavaScript @openzeppelin/merkle-tree 1.0.8 (StandardMerkleTree.of
-    /// with types ["address","address","uint256","uint256[6]"]), so the test helper and the leaf encoding match it.
+    /// with types ["address","address","uint256"]), so the test helper and the account leaf encoding match it.
     function test_MerkleHelperMatchesReferenceTree() public pure {
         bytes32[] memory leaves = new bytes32[](3);
-        leaves[0] = MerkleHelper.settlementLeaf(address(0x5001), NATIVE, 1000, [uint256(1), 2, 3, 4, 5, 6]);
-        leaves[1] = MerkleHelper.settlementLeaf(address(0x5002), NATIVE, 2500, [uint256(0), 0, 0, 0, 7_000_000, 0]);
-        leaves[2] =
-            MerkleHelper.settlementLeaf(address(0x5003), address(0xaBc), 999_999, [uint256(1_000_000), 0, 0, 0, 0, 0]);
+        leaves[0] = MerkleHelper.accountLeaf(address(0x5001), NATIVE, 1000);
+        leaves[1] = MerkleHelper.accountLeaf(address(0x5002), NATIVE, 2500);
+        leaves[2] = MerkleHelper.accountLeaf(address(0x5003), address(0xaBc), 999_999);
         bytes32[] memory tree = MerkleHelper.build(leaves);
-        assertEq(MerkleHelper.root(tree), 0xb28edbfc38741586e713818df55ebbb3ae378f95a973ee68729ec28e460562bd);
+        assertEq(MerkleHelper.root(tree), 0x0cf845c7469d99cf530512b17a60aa09a2c75be889eb9d8b6f14da0fcc779d75);
         bytes32[] memory p = MerkleHelper.proof(tree, leaves[0]);
         assertEq(p.length, 1);
-        assertEq(p[0], 0xc7aabb89ab347a6b550ed1407f7d7a31cf46bbb1b5e6113aa3d6435ac823c48e);
+        assertEq(p[0], 0x49de010cd1533135f313a54d6bb0e004c7aa07afcd96f578ac29bc924c75164a);
         p = MerkleHelper.proof(tree, leaves[2]);
         assertEq(p.length, 2);
-        assertEq(p[0], 0x16f5802e4a2da8a5b55977e464eb5b56ef8df11b0103c04a9d96a3550947aff0);
-        assertEq(p[1], 0x7cf9a9d50c981edc864ced255bd20a4cbc4dd606f2aa119893299d067f5b9be0);
+        assertEq(p[0], 0x1de66a1eec97a322215398192ff666f1ac90d1bacbb40ea933351ee5250b3df8);
+        assertEq(p[1], 0xc576f361dc4de55335fd1cf251bc7af631c57be1f56a985c484d2eacfc784fa4);
     }
 
     function test_SetSigners() public {
         _makeSigners(4);
         address[] memory s = signerAddrs;
+        bytes memory data = abi.encode(s, uint8(3));
+        vm.prank(owner);
+        (uint256 id, uint64 eta) = settlement.queueChange(IUsageSettlement.ChangeKind.Signers, data);
+        vm.warp(eta);
         vm.expectEmit(address(settlement));
         emit IUsageSettlement.SignersChanged(2, s, 3);
-        vm.prank(owner);
-        settlement.setSigners(s, 3);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.ChangeApplied(id, IUsageSettlement.ChangeKind.Signers, data);
+        settlement.applyChange(id, IUsageSettlement.ChangeKind.Signers, data);
         assertEq(settlement.configVersion(), 2);
         assertEq(settlement.threshold(), 3);
         assertEq(settlement.signers(), s);
@@ -106,8 +110,7 @@ contract UsageSettlementTest is SettlementBase {
         address old = signerAddrs[0];
         address[] memory s = new address[](1);
         s[0] = address(0x1234);
-        vm.prank(owner);
-        settlement.setSigners(s, 1);
+        _setSigners(s, 1);
         assertFalse(settlement.isSigner(old));
         assertTrue(settlement.isSigner(address(0x1234)));
     }
@@ -115,13 +118,13 @@ contract UsageSettlementTest is SettlementBase {
     function test_RevertWhen_SetSignersNotOwner() public {
         address[] memory s = signerAddrs;
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersEmpty() public {
         vm.expectRevert(IUsageSettlement.NoSigners.selector);
         vm.prank(owner);
-        settlement.setSigners(new address[](0), 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(new address[](0), uint8(1)));
     }
 
     function test_RevertWhen_SetSignersTooMany() public {
@@ -131,7 +134,7 @@ contract UsageSettlementTest is SettlementBase {
         }
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.TooManySigners.selector, 33, 32));
         vm.prank(owner);
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersZeroSigner() public {
@@ -139,7 +142,7 @@ contract UsageSettlementTest is SettlementBase {
         s[1] = address(1);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.ZeroSigner.selector, 0));
         vm.prank(owner);
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersUnsorted() public {
@@ -148,7 +151,7 @@ contract UsageSettlementTest is SettlementBase {
         s[1] = address(1);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.SignersNotSorted.selector, 1, address(2), address(1)));
         vm.prank(owner);
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersDuplicate() public {
@@ -157,21 +160,21 @@ contract UsageSettlementTest is SettlementBase {
         s[1] = address(2);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.SignersNotSorted.selector, 1, address(2), address(2)));
         vm.prank(owner);
-        settlement.setSigners(s, 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(1)));
     }
 
     function test_RevertWhen_SetSignersThresholdZero() public {
         address[] memory s = signerAddrs;
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidThreshold.selector, 0, 3));
         vm.prank(owner);
-        settlement.setSigners(s, 0);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(0)));
     }
 
     function test_RevertWhen_SetSignersThresholdAboveCount() public {
         address[] memory s = signerAddrs;
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidThreshold.selector, 4, 3));
         vm.prank(owner);
-        settlement.setSigners(s, 4);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Signers, abi.encode(s, uint8(4)));
     }
 
     function test_RevertWhen_ConstructorInvalidSigners() public {
@@ -180,17 +183,9 @@ contract UsageSettlementTest is SettlementBase {
     }
 
     function test_SetDelaysAndGuardian() public {
-        vm.startPrank(owner);
-        vm.expectEmit(address(settlement));
-        emit IUsageSettlement.RootDelayChanged(1 hours);
-        settlement.setRootDelay(1 hours);
-        vm.expectEmit(address(settlement));
-        emit IUsageSettlement.WithdrawalDelayChanged(2 days);
-        settlement.setWithdrawalDelay(2 days);
-        vm.expectEmit(address(settlement));
-        emit IUsageSettlement.GuardianChanged(guardian, address(7));
-        settlement.setGuardian(address(7));
-        vm.stopPrank();
+        _setRootDelay(1 hours);
+        _govern(IUsageSettlement.ChangeKind.WithdrawalDelay, abi.encode(uint64(2 days)));
+        _govern(IUsageSettlement.ChangeKind.Guardian, abi.encode(address(7)));
         assertEq(settlement.rootDelay(), 1 hours);
         assertEq(settlement.withdrawalDelay(), 2 days);
         assertEq(settlement.guardian(), address(7));
@@ -199,28 +194,28 @@ contract UsageSettlementTest is SettlementBase {
     function test_RevertWhen_RootDelayTooLong() public {
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.DelayTooLong.selector, 30 days + 1, 30 days));
         vm.prank(owner);
-        settlement.setRootDelay(30 days + 1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.RootDelay, abi.encode(uint64(30 days + 1)));
     }
 
     function test_RevertWhen_WithdrawalDelayTooLong() public {
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.DelayTooLong.selector, 31 days, 30 days));
         vm.prank(owner);
-        settlement.setWithdrawalDelay(31 days);
+        settlement.queueChange(IUsageSettlement.ChangeKind.WithdrawalDelay, abi.encode(uint64(31 days)));
     }
 
     function test_RevertWhen_SetRootDelayNotOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setRootDelay(1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.RootDelay, abi.encode(uint64(1)));
     }
 
     function test_RevertWhen_SetWithdrawalDelayNotOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setWithdrawalDelay(1);
+        settlement.queueChange(IUsageSettlement.ChangeKind.WithdrawalDelay, abi.encode(uint64(1)));
     }
 
     function test_RevertWhen_SetGuardianNotOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setGuardian(address(1));
+        settlement.queueChange(IUsageSettlement.ChangeKind.Guardian, abi.encode(address(1)));
     }
 
     function test_OwnershipTransferIsTwoStep() public {
@@ -248,8 +243,8 @@ contract UsageSettlementTest is SettlementBase {
         assertEq(p.escrow, 0);
     }
 
-    function test_RevertWhen_RegisterPlatformNotOwner() public {
-        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+    function test_RevertWhen_RegisterPlatformNotRegistrar() public {
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NotRegistrar.selector, address(this), owner));
         settlement.registerPlatform(address(0xAA), address(usd), rates);
     }
 
@@ -267,24 +262,37 @@ contract UsageSettlementTest is SettlementBase {
 
     function test_SetRates() public {
         uint256[6] memory r = [uint256(1), 2, 3, 4, 5, 6];
-        vm.expectEmit(address(settlement));
-        emit IUsageSettlement.RatesChanged(pidUsd, r);
+        uint64 from = uint64(block.timestamp) + settlement.governanceDelay() + 1 days;
+        bytes memory data = abi.encode(pidUsd, r, from);
         vm.prank(owner);
-        settlement.setRates(pidUsd, r);
+        (uint256 id, uint64 eta) = settlement.queueChange(IUsageSettlement.ChangeKind.Rates, data);
+        vm.warp(eta);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RatesChanged(pidUsd, r, from);
+        settlement.applyChange(id, IUsageSettlement.ChangeKind.Rates, data);
+        // in force only from `from`: platform() shows the card in force now
+        assertEq(settlement.platform(pidUsd).rates[5], rates[5]);
+        assertEq(settlement.ratesAt(pidUsd, from - 1)[5], rates[5]);
+        assertEq(settlement.ratesAt(pidUsd, from)[5], 6);
+        vm.warp(from);
         assertEq(settlement.platform(pidUsd).rates[5], 6);
+        IUsageSettlement.RateCard[] memory cards = settlement.rateCards(pidUsd);
+        assertEq(cards.length, 2);
+        assertEq(cards[0].effectiveFrom, 0);
+        assertEq(cards[1].effectiveFrom, from);
     }
 
     function test_RevertWhen_SetRatesUnknownPlatform() public {
         uint256[6] memory r;
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.UnknownPlatform.selector, 99));
         vm.prank(owner);
-        settlement.setRates(99, r);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Rates, abi.encode(uint256(99), r, uint64(type(uint64).max)));
     }
 
     function test_RevertWhen_SetRatesNotOwner() public {
         uint256[6] memory r;
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        settlement.setRates(pidUsd, r);
+        settlement.queueChange(IUsageSettlement.ChangeKind.Rates, abi.encode(pidUsd, r, uint64(type(uint64).max)));
     }
 
     function test_RevertWhen_PlatformUnknown() public {
@@ -377,6 +385,7 @@ contract UsageSettlementTest is SettlementBase {
     }
 
     /// @dev What is owed can still be debited during the notice; the withdrawal then pays only what is left.
+    /// @dev The escrow stays debitable during the notice: the withdrawal pays what is left, at most the request.
     function test_WithdrawPaysMinOfRequestAndEscrow() public {
         _fundEth(10 ether);
         vm.prank(payerEth);
@@ -473,34 +482,50 @@ contract UsageSettlementTest is SettlementBase {
         assertEq(settlement.lastEpoch(), 1);
     }
 
-    function test_PostEpochsMayHaveGaps() public {
+    function test_PostSequentialEpochs() public {
         _post(_report(1, keccak256("a"), _noDebits()));
-        _post(_report(5, keccak256("b"), _noDebits()));
-        assertEq(settlement.lastEpoch(), 5);
+        _post(_report(2, keccak256("b"), _noDebits()));
+        assertEq(settlement.lastEpoch(), 2);
         (bytes32 root,) = settlement.currentRoot();
         assertEq(root, keccak256("b"));
+    }
+
+    /// @dev Attack (issue 11 item 3): one signed report with epoch 2^64 - 1 used to block every later post. A gap is
+    /// now refused, so such a report can never be posted.
+    function test_RevertWhen_PostEpochGap() public {
+        _post(_report(1, keccak256("a"), _noDebits()));
+        IUsageSettlement.Report memory r = _report(type(uint64).max, keccak256("max"), _noDebits());
+        bytes[] memory sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, type(uint64).max, 2));
+        settlement.post(r, sigs);
+        r = _report(3, keccak256("c"), _noDebits());
+        sigs = _sigs(_digest(r), 2);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, 3, 2));
+        settlement.post(r, sigs);
+        _post(_report(2, keccak256("b"), _noDebits())); // the next epoch still posts
     }
 
     function test_RevertWhen_PostSameReportTwice() public {
         IUsageSettlement.Report memory r = _report(1, keccak256("root1"), _noDebits());
         bytes[] memory sigs = _sigs(_digest(r), 2);
         settlement.post(r, sigs);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 1, 1));
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, 1, 2));
         settlement.post(r, sigs);
     }
 
     function test_RevertWhen_PostOlderEpoch() public {
-        _post(_report(5, keccak256("r5"), _noDebits()));
-        IUsageSettlement.Report memory r = _report(4, keccak256("r4"), _noDebits());
+        _post(_report(1, keccak256("r1"), _noDebits()));
+        _post(_report(2, keccak256("r2"), _noDebits()));
+        IUsageSettlement.Report memory r = _report(1, keccak256("r1b"), _noDebits());
         bytes[] memory sigs = _sigs(_digest(r), 2);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 4, 5));
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, 1, 3));
         settlement.post(r, sigs);
     }
 
     function test_RevertWhen_PostEpochZero() public {
         IUsageSettlement.Report memory r = _report(0, keccak256("r0"), _noDebits());
         bytes[] memory sigs = _sigs(_digest(r), 2);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.StaleEpoch.selector, 0, 0));
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EpochOutOfSequence.selector, 0, 1));
         settlement.post(r, sigs);
     }
 
@@ -628,8 +653,7 @@ contract UsageSettlementTest is SettlementBase {
         IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
         bytes[] memory sigs = _sigs(_digest(r), 2);
         address[] memory same = signerAddrs;
-        vm.prank(owner);
-        settlement.setSigners(same, 2); // same people, new version: old signatures stop verifying
+        _setSigners(same, 2); // same people, new version: old signatures stop verifying
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.ConfigVersionMismatch.selector, 1, 2));
         settlement.post(r, sigs);
     }
@@ -641,8 +665,7 @@ contract UsageSettlementTest is SettlementBase {
         address[] memory s = new address[](2);
         s[0] = signerAddrs[1];
         s[1] = signerAddrs[2];
-        vm.prank(owner);
-        settlement.setSigners(s, 2);
+        _setSigners(s, 2);
         IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
         assertEq(r.configVersion, 2);
         bytes32 d = _digest(r);
@@ -656,19 +679,46 @@ contract UsageSettlementTest is SettlementBase {
     function test_PostAfterRotation() public {
         _makeSigners(5);
         address[] memory s = signerAddrs;
-        vm.prank(owner);
-        settlement.setSigners(s, 3);
+        _setSigners(s, 3);
         IUsageSettlement.Report memory r = _report(1, keccak256("r"), _noDebits());
         settlement.post(r, _sigs(_digest(r), 3));
         assertEq(settlement.lastEpoch(), 1);
     }
 
-    function test_RevertWhen_PostInsufficientEscrow() public {
+    /// @dev Attack (issue 11 item 2): a payer withdrawing just before a post used to revert the whole post
+    /// (InsufficientEscrow), blocking every other platform. Now its debit alone is held back.
+    function test_PostHoldsBackDebitAboveEscrow() public {
         _fundUsd(100);
-        IUsageSettlement.Report memory r = _report(1, keccak256("r"), _debits1(pidUsd, 101));
+        _fundEth(1 ether);
+        IUsageSettlement.Debit[] memory d = _debits2(pidUsd, 101, pidEth, 0.5 ether);
+        IUsageSettlement.Report memory r = _report(1, keccak256("r"), d);
         bytes[] memory sigs = _sigs(_digest(r), 2);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsufficientEscrow.selector, pidUsd, 100, 101));
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.DebitHeldBack(1, pidUsd, 101, 100);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.PlatformDebited(1, pidEth, 0.5 ether);
         settlement.post(r, sigs);
+        assertEq(settlement.platform(pidUsd).escrow, 100); // nothing taken
+        assertEq(settlement.totalDebited(address(usd)), 0);
+        assertEq(settlement.platform(pidEth).escrow, 0.5 ether);
+        assertEq(settlement.lastEpoch(), 1);
+    }
+
+    /// @dev With a root delay, the pending debits hash is of what was taken (held-back debits as 0), so the
+    /// guardian can still revoke with the applied list.
+    function test_RevokeAfterHeldBackDebit() public {
+        _fundUsd(100);
+        _fundEth(1 ether);
+        _delayed();
+        IUsageSettlement.Debit[] memory d = _debits2(pidUsd, 101, pidEth, 0.5 ether);
+        _post(_report(1, keccak256("r"), d));
+        (,,, bytes32 h) = settlement.pendingRoot();
+        IUsageSettlement.Debit[] memory applied = _debits2(pidUsd, 0, pidEth, 0.5 ether);
+        assertEq(h, _debitsHash(applied));
+        vm.prank(guardian);
+        settlement.revoke(1, applied);
+        assertEq(settlement.platform(pidEth).escrow, 1 ether);
+        assertEq(settlement.platform(pidUsd).escrow, 100);
     }
 
     function test_RevertWhen_PostDebitUnknownPlatform() public {
@@ -681,8 +731,7 @@ contract UsageSettlementTest is SettlementBase {
     // ================================================================== root delay and revoke
 
     function _delayed() internal {
-        vm.prank(owner);
-        settlement.setRootDelay(1 hours);
+        _setRootDelay(1 hours);
     }
 
     function test_PendingRootBecomesCurrentAfterDelay() public {
@@ -693,7 +742,7 @@ contract UsageSettlementTest is SettlementBase {
         vm.expectEmit(address(settlement));
         emit IUsageSettlement.RootPosted(2, r.root, r.dataHash, validAt);
         _post(r);
-        // the last accepted root stays pullable while the new one is pending
+        // the last accepted root stays claimable while the new one is pending
         (bytes32 root, uint64 epoch) = settlement.currentRoot();
         assertEq(root, keccak256("r1"));
         assertEq(epoch, 1);
@@ -730,8 +779,7 @@ contract UsageSettlementTest is SettlementBase {
         _delayed();
         _post(_report(1, keccak256("r1"), _noDebits()));
         vm.warp(block.timestamp + 1 hours);
-        vm.prank(owner);
-        settlement.setRootDelay(0);
+        _setRootDelay(0);
         _post(_report(2, keccak256("r2"), _noDebits()));
         (bytes32 root, uint64 epoch) = settlement.currentRoot();
         assertEq(root, keccak256("r2"));
@@ -822,87 +870,117 @@ contract UsageSettlementTest is SettlementBase {
         settlement.revoke(1, inflated);
     }
 
-    /// @dev If an over-allocating accepted root let pulls spend the pending report's debits, refunding them would
-    /// break solvency, so the revoke reverts instead.
-    function test_RevertWhen_RevokeRefundExceedsUnpulled() public {
+    /// @dev Attack (issue 11 item 6): an earlier over-allocating root lets claims spend the pending report's debits;
+    /// revoke used to revert (all or nothing), so the bad pending root could not be stopped. Now it always clears
+    /// the pending root and refunds what is still unclaimed.
+    function test_RevokeAlwaysWorksAfterOverAllocation() public {
         _fundUsd(1000);
-        // epoch 1 allocates 100 to splitA without debiting anything (a faulty oracle)
-        (bytes32[] memory tree, bytes32 leaf, uint256[6] memory u) = _singleLeafTree(splitA, address(usd), 100);
+        // epoch 1 allocates 100 to alice without debiting anything (a faulty oracle)
+        (bytes32[] memory tree, bytes32 leaf) = _singleLeafTree(alice, address(usd), 100);
         _post(_report(1, MerkleHelper.root(tree), _noDebits()));
         _delayed();
-        IUsageSettlement.Debit[] memory d = _debits1(pidUsd, 100);
+        IUsageSettlement.Debit[] memory d = _debits1(pidUsd, 150);
         _post(_report(2, keccak256("r2"), d));
-        settlement.pull(splitA, address(usd), 100, u, MerkleHelper.proof(tree, leaf));
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageSettlement.RefundExceedsUnpulled.selector, address(usd), 100, 100, 100)
-        );
+        settlement.claim(alice, address(usd), 100, MerkleHelper.proof(tree, leaf)); // spends 100 of the 150
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.DebitRefunded(2, pidUsd, 50);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.RootRevoked(2);
         vm.prank(guardian);
         settlement.revoke(2, d);
+        (bytes32 pRoot,,,) = settlement.pendingRoot();
+        assertEq(pRoot, bytes32(0));
+        assertEq(settlement.platform(pidUsd).escrow, 1000 - 150 + 50);
+        assertEq(settlement.totalDebited(address(usd)), 100);
+        assertEq(settlement.totalClaimed(address(usd)), 100);
+        assertEq(usd.balanceOf(address(settlement)), 900);
     }
 
-    // ================================================================== pull
+    // ================================================================== claim
 
-    function _singleLeafTree(address split, address token, uint256 amount)
+    function _singleLeafTree(address account, address token, uint256 amount)
         internal
         pure
-        returns (bytes32[] memory tree, bytes32 leaf, uint256[6] memory u)
+        returns (bytes32[] memory tree, bytes32 leaf)
     {
-        u = _units(0);
         bytes32[] memory leaves = new bytes32[](2);
-        leaf = MerkleHelper.settlementLeaf(split, token, amount, u);
+        leaf = MerkleHelper.accountLeaf(account, token, amount);
         leaves[0] = leaf;
         leaves[1] = keccak256("filler");
         tree = MerkleHelper.build(leaves);
     }
 
-    /// @dev Four leaves: splitA/splitB x usd/ETH.
+    /// @dev Four leaves: alice/bob x usd/ETH.
     function _fourLeaves(uint256 aUsd, uint256 bUsd, uint256 aEth, uint256 bEth)
         internal
         view
         returns (bytes32[] memory tree, bytes32[] memory leaves)
     {
-        address[] memory splits = new address[](4);
+        address[] memory accounts = new address[](4);
         address[] memory tokens = new address[](4);
         uint256[] memory amounts = new uint256[](4);
-        (splits[0], tokens[0], amounts[0]) = (splitA, address(usd), aUsd);
-        (splits[1], tokens[1], amounts[1]) = (splitB, address(usd), bUsd);
-        (splits[2], tokens[2], amounts[2]) = (splitA, NATIVE, aEth);
-        (splits[3], tokens[3], amounts[3]) = (splitB, NATIVE, bEth);
-        return _tree(splits, tokens, amounts);
+        (accounts[0], tokens[0], amounts[0]) = (alice, address(usd), aUsd);
+        (accounts[1], tokens[1], amounts[1]) = (bob, address(usd), bUsd);
+        (accounts[2], tokens[2], amounts[2]) = (alice, NATIVE, aEth);
+        (accounts[3], tokens[3], amounts[3]) = (bob, NATIVE, bEth);
+        return _tree(accounts, tokens, amounts);
     }
 
-    function test_PullCumulative() public {
+    function _entry(address account, address token, uint256 amount, bytes32[] memory tree, bytes32 leaf)
+        internal
+        pure
+        returns (IUsageSettlement.Claim memory)
+    {
+        return IUsageSettlement.Claim(account, token, amount, MerkleHelper.proof(tree, leaf));
+    }
+
+    function test_ClaimCumulative() public {
         _fundUsd(10_000);
         _fundEth(10 ether);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 1 ether, 2 ether);
         _post(_report(1, MerkleHelper.root(t1), _debits2(pidUsd, 500, pidEth, 3 ether)));
 
         vm.expectEmit(address(settlement));
-        emit IUsageSettlement.Pulled(splitA, address(usd), 300, 300);
-        uint256 paid = settlement.pull(splitA, address(usd), 300, _units(0), MerkleHelper.proof(t1, l1[0]));
+        emit IUsageSettlement.Claimed(alice, address(usd), 300, 300);
+        uint256 paid = settlement.claim(alice, address(usd), 300, MerkleHelper.proof(t1, l1[0]));
         assertEq(paid, 300);
-        assertEq(usd.balanceOf(splitA), 300);
-        paid = settlement.pull(splitB, NATIVE, 2 ether, _units(3), MerkleHelper.proof(t1, l1[3]));
+        assertEq(usd.balanceOf(alice), 300);
+        paid = settlement.claim(bob, NATIVE, 2 ether, MerkleHelper.proof(t1, l1[3]));
         assertEq(paid, 2 ether);
-        assertEq(splitB.balance, 2 ether);
+        assertEq(bob.balance, 2 ether);
 
-        // epoch 2: cumulative totals grow; a pull pays only the difference
+        // epoch 2: cumulative totals grow; a claim pays only the difference
         (bytes32[] memory t2, bytes32[] memory l2) = _fourLeaves(1000, 200, 1.5 ether, 2 ether);
         _post(_report(2, MerkleHelper.root(t2), _debits2(pidUsd, 700, pidEth, 0.5 ether)));
-        paid = settlement.pull(splitA, address(usd), 1000, _units(0), MerkleHelper.proof(t2, l2[0]));
+        paid = settlement.claim(alice, address(usd), 1000, MerkleHelper.proof(t2, l2[0]));
         assertEq(paid, 700);
-        assertEq(usd.balanceOf(splitA), 1000);
-        // splitA's ETH was never pulled in epoch 1: it gets the whole cumulative amount
-        paid = settlement.pull(splitA, NATIVE, 1.5 ether, _units(2), MerkleHelper.proof(t2, l2[2]));
+        assertEq(usd.balanceOf(alice), 1000);
+        // alice's ETH was never claimed in epoch 1: she gets the whole cumulative amount
+        paid = settlement.claim(alice, NATIVE, 1.5 ether, MerkleHelper.proof(t2, l2[2]));
         assertEq(paid, 1.5 ether);
 
-        assertEq(settlement.pulled(splitA, address(usd)), 1000);
-        assertEq(settlement.totalPulled(address(usd)), 1000);
-        assertEq(settlement.totalPulled(NATIVE), 3.5 ether);
+        assertEq(settlement.claimed(alice, address(usd)), 1000);
+        assertEq(settlement.claimed(alice, NATIVE), 1.5 ether);
+        assertEq(settlement.claimed(bob, address(usd)), 0);
+        assertEq(settlement.totalClaimed(address(usd)), 1000);
+        assertEq(settlement.totalClaimed(NATIVE), 3.5 ether);
         assertEq(usd.balanceOf(address(settlement)), 10_000 - 1200 + (1200 - 1000));
     }
 
-    function test_PullFromRootInsideDelayUsesPreviousRoot() public {
+    /// @dev Permissionless: a relayer sends the transaction and pays the gas; the account itself is paid.
+    function test_ClaimByRelayerPaysAccount() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        address relayer = makeAddr("relayer");
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[1]);
+        vm.prank(relayer);
+        assertEq(settlement.claim(bob, address(usd), 200, p), 200);
+        assertEq(usd.balanceOf(bob), 200);
+        assertEq(usd.balanceOf(relayer), 0);
+    }
+
+    function test_ClaimFromRootInsideDelayUsesPreviousRoot() public {
         _fundUsd(10_000);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
@@ -912,16 +990,16 @@ contract UsageSettlementTest is SettlementBase {
         bytes32 currentRoot = MerkleHelper.root(t1);
         bytes32[] memory p2 = MerkleHelper.proof(t2, l2[0]);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, currentRoot));
-        settlement.pull(splitA, address(usd), 900, _units(0), p2);
+        settlement.claim(alice, address(usd), 900, p2);
         // the accepted root still pays
-        assertEq(settlement.pull(splitA, address(usd), 300, _units(0), MerkleHelper.proof(t1, l1[0])), 300);
+        assertEq(settlement.claim(alice, address(usd), 300, MerkleHelper.proof(t1, l1[0])), 300);
         vm.warp(block.timestamp + 1 hours);
-        assertEq(settlement.pull(splitA, address(usd), 900, _units(0), p2), 600);
+        assertEq(settlement.claim(alice, address(usd), 900, p2), 600);
     }
 
     /// @dev Once the pending root's delay has passed, both it and the last accepted root verify until the next post
     /// promotes it; an older leaf can only pay less (cumulative amounts grow), never twice.
-    function test_PullMaturedPendingAndAcceptedRootBothVerify() public {
+    function test_ClaimMaturedPendingAndAcceptedRootBothVerify() public {
         _fundUsd(10_000);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
@@ -929,21 +1007,40 @@ contract UsageSettlementTest is SettlementBase {
         (bytes32[] memory t2, bytes32[] memory l2) = _fourLeaves(900, 700, 0, 0);
         _post(_report(2, MerkleHelper.root(t2), _debits1(pidUsd, 1100)));
         vm.warp(block.timestamp + 1 hours);
-        assertEq(settlement.pull(splitB, address(usd), 200, _units(1), MerkleHelper.proof(t1, l1[1])), 200);
-        assertEq(settlement.pull(splitB, address(usd), 700, _units(1), MerkleHelper.proof(t2, l2[1])), 500);
+        assertEq(settlement.claim(bob, address(usd), 200, MerkleHelper.proof(t1, l1[1])), 200);
+        assertEq(settlement.claim(bob, address(usd), 700, MerkleHelper.proof(t2, l2[1])), 500);
         bytes32[] memory p1 = MerkleHelper.proof(t1, l1[1]);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitB, address(usd), 200, 700));
-        settlement.pull(splitB, address(usd), 200, _units(1), p1);
-        assertEq(usd.balanceOf(splitB), 700);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToClaim.selector, bob, address(usd), 200, 700));
+        settlement.claim(bob, address(usd), 200, p1);
+        assertEq(usd.balanceOf(bob), 700);
         // after the next post promotes epoch 2, the epoch-1 leaf no longer verifies
         _post(_report(3, keccak256("r3"), _noDebits()));
         bytes32 current = MerkleHelper.root(t2);
         bytes32[] memory pA = MerkleHelper.proof(t1, l1[0]);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, current));
-        settlement.pull(splitA, address(usd), 300, _units(0), pA);
+        settlement.claim(alice, address(usd), 300, pA);
     }
 
-    function test_RevertWhen_PullRevokedRoot() public {
+    /// @dev A one-leaf tree: the root is the leaf and the proof is empty.
+    function test_ClaimSingleLeafTree() public {
+        _fundUsd(50);
+        bytes32 leaf = MerkleHelper.accountLeaf(alice, address(usd), 50);
+        _post(_report(1, leaf, _debits1(pidUsd, 50)));
+        assertEq(settlement.claim(alice, address(usd), 50, new bytes32[](0)), 50);
+    }
+
+    /// @dev A split contract can itself be the account (past the depth limit, or settleToSplit): it is paid like
+    /// any account and its recipients release from it on chain.
+    function test_ClaimToContractAccount() public {
+        _fundEth(1 ether);
+        address splitLike = address(new EthAccepter());
+        (bytes32[] memory tree, bytes32 leaf) = _singleLeafTree(splitLike, NATIVE, 1 ether);
+        _post(_report(1, MerkleHelper.root(tree), _debits1(pidEth, 1 ether)));
+        assertEq(settlement.claim(splitLike, NATIVE, 1 ether, MerkleHelper.proof(tree, leaf)), 1 ether);
+        assertEq(splitLike.balance, 1 ether);
+    }
+
+    function test_RevertWhen_ClaimRevokedRoot() public {
         _fundUsd(10_000);
         (bytes32[] memory t1,) = _fourLeaves(300, 200, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
@@ -957,111 +1054,268 @@ contract UsageSettlementTest is SettlementBase {
         bytes32[] memory p2 = MerkleHelper.proof(t2, l2[0]);
         bytes32 currentRoot = MerkleHelper.root(t1);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, currentRoot));
-        settlement.pull(splitA, address(usd), 900, _units(0), p2);
+        settlement.claim(alice, address(usd), 900, p2);
     }
 
-    function test_RevertWhen_PullBeforeAnyRoot() public {
+    function test_RevertWhen_ClaimBeforeAnyRoot() public {
         bytes32[] memory p;
-        uint256[6] memory u;
         vm.expectRevert(IUsageSettlement.NoRoot.selector);
-        settlement.pull(splitA, address(usd), 1, u, p);
+        settlement.claim(alice, address(usd), 1, p);
     }
 
-    function test_RevertWhen_PullBeforeFirstRootMatures() public {
+    function test_RevertWhen_ClaimBeforeFirstRootMatures() public {
         _delayed();
-        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(0, 0, 0, 0);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(1, 0, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _noDebits()));
         bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
         vm.expectRevert(IUsageSettlement.NoRoot.selector);
-        settlement.pull(splitA, address(usd), 0, _units(0), p);
+        settlement.claim(alice, address(usd), 1, p);
     }
 
-    function test_RevertWhen_PullWrongProof() public {
+    function test_RevertWhen_ClaimWrongProof() public {
         _fundUsd(10_000);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
-        bytes32[] memory wrong = MerkleHelper.proof(t1, l1[1]); // splitB's proof
+        bytes32[] memory wrong = MerkleHelper.proof(t1, l1[1]); // bob's proof
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, MerkleHelper.root(t1)));
-        settlement.pull(splitA, address(usd), 300, _units(0), wrong);
+        settlement.claim(alice, address(usd), 300, wrong);
     }
 
-    function test_RevertWhen_PullInflatedAmount() public {
+    function test_RevertWhen_ClaimInflatedAmount() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, MerkleHelper.root(t1)));
+        settlement.claim(alice, address(usd), 301, p);
+    }
+
+    /// @dev A leaf proven for one account cannot pay another (a forged recipient).
+    function test_RevertWhen_ClaimForAnotherAccount() public {
         _fundUsd(10_000);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
         bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, MerkleHelper.root(t1)));
-        settlement.pull(splitA, address(usd), 301, _units(0), p);
+        settlement.claim(bob, address(usd), 300, p);
     }
 
-    function test_RevertWhen_PullWrongUnits() public {
+    function test_RevertWhen_ClaimOtherToken() public {
         _fundUsd(10_000);
+        _fundEth(10 ether);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
-        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        _post(_report(1, MerkleHelper.root(t1), _debits2(pidUsd, 500, pidEth, 1 ether)));
         bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
-        uint256[6] memory u = _units(0);
-        u[4] += 1;
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, MerkleHelper.root(t1)));
-        settlement.pull(splitA, address(usd), 300, u, p);
+        settlement.claim(alice, NATIVE, 300, p);
     }
 
     /// @dev Replaying the same leaf pays nothing more (cumulative accounting).
-    function test_RevertWhen_PullTwice() public {
+    function test_RevertWhen_ClaimTwice() public {
         _fundUsd(10_000);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
         bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
-        settlement.pull(splitA, address(usd), 300, _units(0), p);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitA, address(usd), 300, 300));
-        settlement.pull(splitA, address(usd), 300, _units(0), p);
+        settlement.claim(alice, address(usd), 300, p);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToClaim.selector, alice, address(usd), 300, 300));
+        settlement.claim(alice, address(usd), 300, p);
     }
 
-    function test_RevertWhen_PullZeroAmountLeaf() public {
+    function test_RevertWhen_ClaimZeroAmountLeaf() public {
         _fundUsd(10_000);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(0, 200, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 200)));
         bytes32[] memory p = MerkleHelper.proof(t1, l1[0]);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToPull.selector, splitA, address(usd), 0, 0));
-        settlement.pull(splitA, address(usd), 0, _units(0), p);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.NothingToClaim.selector, alice, address(usd), 0, 0));
+        settlement.claim(alice, address(usd), 0, p);
     }
 
-    function test_RevertWhen_PullInsolvent() public {
+    function test_RevertWhen_ClaimInsolvent() public {
         _fundUsd(10_000);
         // the root allocates 500 but only 499 was debited
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
         _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 499)));
-        settlement.pull(splitA, address(usd), 300, _units(0), MerkleHelper.proof(t1, l1[0]));
+        settlement.claim(alice, address(usd), 300, MerkleHelper.proof(t1, l1[0]));
         bytes32[] memory p = MerkleHelper.proof(t1, l1[1]);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsolventPull.selector, address(usd), 200, 199));
-        settlement.pull(splitB, address(usd), 200, _units(1), p);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsolventClaim.selector, address(usd), 200, 199));
+        settlement.claim(bob, address(usd), 200, p);
     }
 
-    /// @dev Escrow of other platforms in the same token is never pullable: only debited funds are.
-    function test_RevertWhen_PullWouldSpendEscrow() public {
+    /// @dev Escrow of other platforms in the same token is never claimable: only debited funds are.
+    function test_RevertWhen_ClaimWouldSpendEscrow() public {
         _fundEth(100 ether);
         (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(0, 0, 1 ether, 0);
         _post(_report(1, MerkleHelper.root(t1), _noDebits()));
         bytes32[] memory p = MerkleHelper.proof(t1, l1[2]);
-        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsolventPull.selector, NATIVE, 1 ether, 0));
-        settlement.pull(splitA, NATIVE, 1 ether, _units(2), p);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsolventClaim.selector, NATIVE, 1 ether, 0));
+        settlement.claim(alice, NATIVE, 1 ether, p);
     }
 
-    function test_RevertWhen_PullEthToRejecter() public {
+    function test_RevertWhen_ClaimEthToRejecter() public {
         _fundEth(1 ether);
         address rejecter = address(new EthRejecter());
-        (bytes32[] memory tree, bytes32 leaf, uint256[6] memory u) = _singleLeafTree(rejecter, NATIVE, 1 ether);
+        (bytes32[] memory tree, bytes32 leaf) = _singleLeafTree(rejecter, NATIVE, 1 ether);
         _post(_report(1, MerkleHelper.root(tree), _debits1(pidEth, 1 ether)));
         bytes32[] memory p = MerkleHelper.proof(tree, leaf);
         vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EthTransferFailed.selector, rejecter, 1 ether));
-        settlement.pull(rejecter, NATIVE, 1 ether, u, p);
+        settlement.claim(rejecter, NATIVE, 1 ether, p);
     }
 
-    /// @dev A one-leaf tree: the root is the leaf and the proof is empty.
-    function test_PullSingleLeafTree() public {
-        _fundUsd(50);
-        uint256[6] memory u = _units(9);
-        bytes32 leaf = MerkleHelper.settlementLeaf(splitA, address(usd), 50, u);
-        _post(_report(1, leaf, _debits1(pidUsd, 50)));
-        assertEq(settlement.pull(splitA, address(usd), 50, u, new bytes32[](0)), 50);
+    /// @dev An ETH account that re-enters claim from its receive() is stopped by the guard, so the payment fails.
+    function test_RevertWhen_ClaimReentered() public {
+        _fundEth(2 ether);
+        Reenterer r = new Reenterer(settlement);
+        (bytes32[] memory tree, bytes32 leaf) = _singleLeafTree(address(r), NATIVE, 1 ether);
+        _post(_report(1, MerkleHelper.root(tree), _debits1(pidEth, 2 ether)));
+        bytes32[] memory p = MerkleHelper.proof(tree, leaf);
+        r.arm(NATIVE, 1 ether, p);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EthTransferFailed.selector, address(r), 1 ether));
+        settlement.claim(address(r), NATIVE, 1 ether, p);
+    }
+
+    // ================================================================== claimMany
+
+    function test_ClaimManyAccountsAndTokens() public {
+        _fundUsd(10_000);
+        _fundEth(10 ether);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 1 ether, 2 ether);
+        _post(_report(1, MerkleHelper.root(t1), _debits2(pidUsd, 500, pidEth, 3 ether)));
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](3);
+        batch[0] = _entry(alice, address(usd), 300, t1, l1[0]);
+        batch[1] = _entry(bob, address(usd), 200, t1, l1[1]);
+        batch[2] = _entry(alice, NATIVE, 1 ether, t1, l1[2]);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.Claimed(alice, address(usd), 300, 300);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.Claimed(bob, address(usd), 200, 200);
+        vm.expectEmit(address(settlement));
+        emit IUsageSettlement.Claimed(alice, NATIVE, 1 ether, 1 ether);
+        vm.prank(makeAddr("relayer"));
+        uint256 total = settlement.claimMany(batch);
+        assertEq(total, 500 + 1 ether);
+        assertEq(usd.balanceOf(alice), 300);
+        assertEq(usd.balanceOf(bob), 200);
+        assertEq(alice.balance, 1 ether);
+        assertEq(settlement.totalClaimed(address(usd)), 500);
+        assertEq(settlement.totalClaimed(NATIVE), 1 ether);
+    }
+
+    /// @dev One early claimer does not break a relayer's batch: its entry is skipped and pays 0.
+    function test_ClaimManySkipsNothingToClaim() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        settlement.claim(alice, address(usd), 300, MerkleHelper.proof(t1, l1[0]));
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](3);
+        batch[0] = _entry(alice, address(usd), 300, t1, l1[0]); // already claimed
+        batch[1] = _entry(bob, address(usd), 200, t1, l1[1]);
+        batch[2] = _entry(bob, address(usd), 200, t1, l1[1]); // listed twice: pays once
+        assertEq(settlement.claimMany(batch), 200);
+        assertEq(usd.balanceOf(alice), 300);
+        assertEq(usd.balanceOf(bob), 200);
+        // a whole batch with nothing left pays 0 without reverting, and so does an empty one
+        assertEq(settlement.claimMany(batch), 0);
+        assertEq(settlement.claimMany(new IUsageSettlement.Claim[](0)), 0);
+    }
+
+    /// @dev A batch entry whose leaf is in the matured pending root verifies against it, as `claim` does.
+    function test_ClaimManyUsesMaturedPendingRoot() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        _delayed();
+        (bytes32[] memory t2, bytes32[] memory l2) = _fourLeaves(900, 700, 0, 0);
+        _post(_report(2, MerkleHelper.root(t2), _debits1(pidUsd, 1100)));
+        vm.warp(block.timestamp + 1 hours);
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](2);
+        batch[0] = _entry(alice, address(usd), 300, t1, l1[0]); // accepted root
+        batch[1] = _entry(bob, address(usd), 700, t2, l2[1]); // matured pending root
+        assertEq(settlement.claimMany(batch), 1000);
+    }
+
+    function test_RevertWhen_ClaimManyBadProof() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 500)));
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](2);
+        batch[0] = _entry(alice, address(usd), 300, t1, l1[0]);
+        batch[1] = _entry(bob, address(usd), 201, t1, l1[1]); // inflated
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InvalidProof.selector, MerkleHelper.root(t1)));
+        settlement.claimMany(batch);
+        assertEq(usd.balanceOf(alice), 0); // the whole batch reverted
+    }
+
+    function test_RevertWhen_ClaimManyBeforeAnyRoot() public {
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](1);
+        batch[0] = IUsageSettlement.Claim(alice, address(usd), 1, new bytes32[](0));
+        vm.expectRevert(IUsageSettlement.NoRoot.selector);
+        settlement.claimMany(batch);
+    }
+
+    function test_RevertWhen_ClaimManyInsolvent() public {
+        _fundUsd(10_000);
+        (bytes32[] memory t1, bytes32[] memory l1) = _fourLeaves(300, 200, 0, 0);
+        _post(_report(1, MerkleHelper.root(t1), _debits1(pidUsd, 499)));
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](2);
+        batch[0] = _entry(alice, address(usd), 300, t1, l1[0]);
+        batch[1] = _entry(bob, address(usd), 200, t1, l1[1]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsolventClaim.selector, address(usd), 200, 199));
+        settlement.claimMany(batch);
+    }
+
+    function test_RevertWhen_ClaimManyEthToRejecter() public {
+        _fundEth(2 ether);
+        address rejecter = address(new EthRejecter());
+        address[] memory accounts = new address[](2);
+        address[] memory tokens = new address[](2);
+        uint256[] memory amounts = new uint256[](2);
+        (accounts[0], tokens[0], amounts[0]) = (alice, NATIVE, 1 ether);
+        (accounts[1], tokens[1], amounts[1]) = (rejecter, NATIVE, 1 ether);
+        (bytes32[] memory tree, bytes32[] memory leaves) = _tree(accounts, tokens, amounts);
+        _post(_report(1, MerkleHelper.root(tree), _debits1(pidEth, 2 ether)));
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](2);
+        batch[0] = _entry(alice, NATIVE, 1 ether, tree, leaves[0]);
+        batch[1] = _entry(rejecter, NATIVE, 1 ether, tree, leaves[1]);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EthTransferFailed.selector, rejecter, 1 ether));
+        settlement.claimMany(batch);
+    }
+
+    /// @dev A batch entry cannot re-enter claimMany from an ETH receive().
+    function test_RevertWhen_ClaimManyReentered() public {
+        _fundEth(2 ether);
+        Reenterer r = new Reenterer(settlement);
+        (bytes32[] memory tree, bytes32 leaf) = _singleLeafTree(address(r), NATIVE, 1 ether);
+        _post(_report(1, MerkleHelper.root(tree), _debits1(pidEth, 2 ether)));
+        bytes32[] memory p = MerkleHelper.proof(tree, leaf);
+        r.arm(NATIVE, 1 ether, p);
+        IUsageSettlement.Claim[] memory batch = new IUsageSettlement.Claim[](1);
+        batch[0] = IUsageSettlement.Claim(address(r), NATIVE, 1 ether, p);
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.EthTransferFailed.selector, address(r), 1 ether));
+        settlement.claimMany(batch);
+    }
+}
+
+/// @dev Accepts ETH (stands for a split contract that is its own account).
+contract EthAccepter {
+    receive() external payable {}
+}
+
+/// @dev Re-enters claim from receive() with a stored leaf.
+contract Reenterer {
+    UsageSettlement internal immutable settlement;
+    address internal token;
+    uint256 internal amount;
+    bytes32[] internal proof;
+
+    constructor(UsageSettlement settlement_) {
+        settlement = settlement_;
+    }
+
+    function arm(address token_, uint256 amount_, bytes32[] memory proof_) external {
+        (token, amount, proof) = (token_, amount_, proof_);
+    }
+
+    receive() external payable {
+        settlement.claim(address(this), token, amount, proof);
     }
 }

@@ -3,7 +3,8 @@ pragma solidity ^0.8.28;
 
 import {Vm} from "forge-std/Vm.sol";
 import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
+import {SplitClone} from "../../src/libraries/SplitClone.sol";
 import {ISplitFactory} from "../../src/interfaces/ISplitFactory.sol";
 import {ITrackSplit} from "../../src/interfaces/ITrackSplit.sol";
 import {TrackSplit} from "../../src/TrackSplit.sol";
@@ -21,21 +22,54 @@ contract SplitFactoryTest is SplitTestBase {
         bytes32 root = Ref.root(r, s);
 
         vm.expectEmit(address(factory));
-        emit ISplitFactory.SplitCreated(predicted, address(this), root, 5);
+        emit ISplitFactory.SplitCreated(predicted, address(this), root, _packed(r, s));
         address split = factory.createSplit(r, s, salt);
 
         assertEq(split, predicted);
         assertTrue(factory.isSplit(split));
         bytes32 effectiveSalt = keccak256(abi.encode(address(this), salt));
-        assertEq(Clones.fetchCloneArgs(split), abi.encode(root, uint256(5), effectiveSalt));
+        // The runtime code, spelled out byte by byte (see SplitClone): the receive branch, the EIP-1167 body, args.
+        bytes memory runtime = abi.encodePacked(
+            hex"36600557005b363d3d373d3d3d363d73",
+            factory.implementation(),
+            hex"5af43d82803e903d91603157fd5bf3",
+            abi.encode(root, uint256(5), effectiveSalt)
+        );
+        assertEq(split.code, runtime);
         assertEq(
             split,
-            Clones.predictDeterministicAddressWithImmutableArgs(
-                factory.implementation(), abi.encode(root, uint256(5), effectiveSalt), effectiveSalt, address(factory)
+            Create2.computeAddress(
+                effectiveSalt, keccak256(abi.encodePacked(hex"6100933d81600a3d39f3", runtime)), address(factory)
             )
         );
         assertEq(TrackSplit(payable(split)).recipientsRoot(), root);
         assertEq(TrackSplit(payable(split)).factory(), address(factory));
+    }
+
+    /// @dev Issue 11 item 7: the recipient list is in the event, unpacked by the rule in ISplitFactory.
+    function test_CreateSplit_EventCarriesEveryRecipientAndShare() public {
+        address[] memory r = _accounts(7, 9);
+        uint256[] memory s = _shares(7, 9);
+        vm.recordLogs();
+        address split = factory.createSplit(r, s, bytes32("event"));
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1);
+        assertEq(logs[0].topics[0], ISplitFactory.SplitCreated.selector);
+        assertEq(logs[0].topics[1], bytes32(uint256(uint160(split))));
+        (bytes32 root, uint256[] memory packed) = abi.decode(logs[0].data, (bytes32, uint256[]));
+        assertEq(root, Ref.root(r, s));
+        assertEq(packed.length, 7);
+        for (uint256 i = 0; i < 7; i++) {
+            assertEq(address(uint160(packed[i])), r[i]);
+            assertEq(packed[i] >> 160, s[i]);
+        }
+    }
+
+    function _packed(address[] memory r, uint256[] memory s) internal pure returns (uint256[] memory out) {
+        out = new uint256[](r.length);
+        for (uint256 i = 0; i < r.length; i++) {
+            out[i] = (s[i] << 160) | uint160(r[i]);
+        }
     }
 
     function test_CreateSplit_WritesNoStorage() public {
@@ -79,10 +113,10 @@ contract SplitFactoryTest is SplitTestBase {
         address[] memory r = _accounts(2, 5);
         uint256[] memory s = _equalShares(2);
         bytes32 effectiveSalt = keccak256(abi.encode(address(this), bytes32(0)));
-        address foreign = Clones.cloneDeterministicWithImmutableArgs(
-            factory.implementation(), abi.encode(Ref.root(r, s), uint256(2), effectiveSalt), effectiveSalt
-        );
-        assertEq(foreign.code.length, 45 + 96);
+        // the very same init code, deployed by this test contract instead of the factory
+        address foreign = SplitClone.deploy(factory.implementation(), Ref.root(r, s), 2, effectiveSalt);
+        assertEq(foreign.code.length, SplitClone.CODE_LENGTH);
+        assertEq(foreign.code.length, 147);
         assertFalse(factory.isSplit(foreign));
     }
 

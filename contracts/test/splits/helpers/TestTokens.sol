@@ -58,3 +58,43 @@ contract ReentrantReceiver {
         }
     }
 }
+
+/// @notice A recipient that burns every unit of gas it is given when it receives ETH.
+contract GasBurningReceiver {
+    receive() external payable {
+        while (true) {}
+    }
+}
+
+/// @notice A payer that pays with Solidity's `transfer` (2,300-gas stipend), as many EIP-2981 payers do.
+contract StipendPayer {
+    function pay(address payable to) external payable {
+        to.transfer(msg.value);
+    }
+
+    function paySend(address payable to) external payable returns (bool) {
+        return to.send(msg.value);
+    }
+}
+
+/// @notice A contract account that refuses ETH but signs through ERC-1271 with its owner's key.
+contract Erc1271Wallet {
+    address public immutable owner;
+
+    constructor(address owner_) {
+        owner = owner_;
+    }
+
+    function isValidSignature(bytes32 digest, bytes calldata signature) external view returns (bytes4) {
+        (bytes32 r, bytes32 s) = abi.decode(signature[:64], (bytes32, bytes32));
+        address signer = ecrecover(digest, uint8(signature[64]), r, s);
+        return signer == owner ? bytes4(0x1626ba7e) : bytes4(0xffffffff);
+    }
+
+    function call(address target, bytes calldata data) external returns (bytes memory) {
+        require(msg.sender == owner, "not owner");
+        (bool ok, bytes memory out) = target.call(data);
+        require(ok, "call failed");
+        return out;
+    }
+}

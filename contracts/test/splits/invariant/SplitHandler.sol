@@ -6,18 +6,23 @@ import {ISplitFactory} from "../../../src/interfaces/ISplitFactory.sol";
 import {SplitFactory} from "../../../src/SplitFactory.sol";
 import {TrackSplit} from "../../../src/TrackSplit.sol";
 import {RecipientsTreeReference as Ref} from "../helpers/RecipientsTreeReference.sol";
-import {TestToken} from "../helpers/TestTokens.sol";
+import {BlocklistToken} from "../helpers/BlocklistToken.sol";
+import {RevertingReceiver} from "../helpers/TestTokens.sol";
 
 /// @notice Drives three splits with deposits, single releases and releaseMany, and keeps its own tally of what
 /// each split received and what it paid to whom. Split 1 lists split 0 as a recipient (a remix paying its
 /// original), so releases from split 1 to split 0 are deposits into split 0. One account ("common") is a recipient
-/// of every split, the target of releaseMany.
+/// of every split, the target of releaseMany. The ERC-20 has a blocklist that the handler toggles for EOA
+/// recipients, and split 2 lists a contract that refuses ETH, so payouts get held; held balances are withdrawn to a
+/// destination address (`sink`) by their accounts.
 contract SplitHandler is Test {
     address internal constant ETH = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
     uint256 internal constant SCALE = 1e6;
 
     SplitFactory public immutable factory;
-    TestToken public immutable token;
+    BlocklistToken public immutable token;
+    address public immutable refuser;
+    address public immutable sink;
     address public immutable common;
 
     TrackSplit[] public splits;
@@ -35,16 +40,47 @@ contract SplitHandler is Test {
 
     uint256 public calls;
 
-    constructor(SplitFactory factory_, TestToken token_) {
+    /// @notice The tally: what each split holds for each account per token.
+    mapping(address split => mapping(address token => mapping(address account => uint256))) public heldTally;
+    /// @notice The tally: what held balances paid to the sink, per token.
+    mapping(address token => uint256) public withdrawnToSink;
+
+    constructor(SplitFactory factory_, BlocklistToken token_) {
         factory = factory_;
         token = token_;
+        refuser = address(new RevertingReceiver());
+        sink = address(uint160(uint256(keccak256("sink"))));
         common = address(uint160(uint256(keccak256("common recipient"))));
         // split 0: five recipients (the original)
         _add(_list(5, 1, address(0)), 0);
         // split 1: three recipients, one of which is split 0 (the remix)
         _add(_list(3, 2, address(splits[0])), 1);
-        // split 2: two recipients
-        _add(_list(2, 3, address(0)), 2);
+        // split 2: three recipients, one of which refuses ETH
+        _add(_list(3, 3, refuser), 2);
+    }
+
+    /// @notice Blocks or unblocks an EOA recipient of a split in the ERC-20.
+    function setBlocked(uint256 splitSeed, uint256 recipientSeed, bool blocked) external {
+        calls++;
+        uint256 s = splitSeed % splits.length;
+        address account = _recipients[s][recipientSeed % _recipients[s].length];
+        if (isSplitRecipient(account)) return;
+        token.setBlocked(account, blocked);
+    }
+
+    /// @notice A recipient withdraws what a split holds for it to the sink.
+    function withdrawHeld(uint256 splitSeed, uint256 recipientSeed, bool eth) external {
+        calls++;
+        uint256 s = splitSeed % splits.length;
+        address account = _recipients[s][recipientSeed % _recipients[s].length];
+        address tok = eth ? ETH : address(token);
+        TrackSplit split = splits[s];
+        uint256 amount = split.held(tok, account);
+        if (amount == 0) return;
+        vm.prank(account);
+        assertEq(split.withdrawHeld(tok, sink), amount, "withdrawHeld paid other than held");
+        heldTally[address(split)][tok][account] -= amount;
+        withdrawnToSink[tok] += amount;
     }
 
     // ---------------------------------------------------------------- actions
@@ -76,10 +112,17 @@ contract SplitHandler is Test {
         address tok = eth ? ETH : address(token);
         (ISplitFactory.ReleaseRequest[] memory requests, uint256[] memory expected) = _requests(tok, mask);
         if (requests.length == 0) return;
+        uint256[] memory heldBefore = new uint256[](requests.length);
+        for (uint256 k = 0; k < requests.length; k++) {
+            heldBefore[k] = TrackSplit(payable(requests[k].split)).held(tok, common);
+        }
         uint256[] memory amounts = factory.releaseMany(requests, common);
         for (uint256 k = 0; k < requests.length; k++) {
-            assertEq(amounts[k], expected[k], "releaseMany paid other than the tally expects");
-            paid[requests[k].split][tok][common] += amounts[k];
+            uint256 heldNow = TrackSplit(payable(requests[k].split)).held(tok, common) - heldBefore[k];
+            assertEq(amounts[k] + heldNow, expected[k], "releaseMany credited other than the tally expects");
+            assertTrue(amounts[k] == 0 || heldNow == 0, "paid and held at once");
+            paid[requests[k].split][tok][common] += expected[k];
+            heldTally[requests[k].split][tok][common] += heldNow;
             gotTotal[common][tok] += amounts[k];
         }
     }
@@ -140,9 +183,13 @@ contract SplitHandler is Test {
         address account = _recipients[s][i];
         uint256 share = _shares[s][i];
         uint256 expected = _entitled(address(split), tok, share) - paid[address(split)][tok][account];
+        uint256 heldBefore = split.held(tok, account);
         uint256 got = split.release(tok, account, share, _proofs[s][i]);
-        assertEq(got, expected, "release paid other than the tally expects");
-        paid[address(split)][tok][account] += got;
+        uint256 heldNow = split.held(tok, account) - heldBefore;
+        assertEq(got + heldNow, expected, "release credited other than the tally expects");
+        assertTrue(got == 0 || heldNow == 0, "paid and held at once");
+        paid[address(split)][tok][account] += expected;
+        heldTally[address(split)][tok][account] += heldNow;
         if (isSplitRecipient(account)) received[account][tok] += got; // nested split: a deposit into it
         else gotTotal[account][tok] += got;
     }

@@ -1,0 +1,1 @@
+"""Concurrency primitives for request handlers: per-key single flight and idempotent replay."""

@@ -1,0 +1,1 @@
+"""Status of the independent oracle nodes (`GET /v1/oracle/nodes`)."""

@@ -1,0 +1,423 @@
+"""`make bench-scale`: epochs at platform scale, through the code the worker runs, posting to anvil.
+
+A synthetic catalog goes straight into the oracle's store (SQLite): tracks with splits of 1-5
+recipients, 10% of them nesting another track's split, payees shared across 1-1,000 tracks
+(a truncated power law), and accepted report versions over many past epochs. The splits are
+not deployed: their recipient lists are written with the chain root already cached (what a
+node holds after its first read of each split), so no epoch reads them from the chain.
+
+Each epoch is a real EpochRunner.run_once(): compute (oracle.settlement.engine), publish the
+data file, sign, post to UsageSettlement on anvil, reconcile and confirm. A measured epoch runs
+in a fresh process (spawn) so its peak RSS is its own. Figures are written to
+bench/scale_results.json (merged with earlier runs' keys) and printed as a table.
+
+    python -m bench.scale                              # small default, under 2 minutes
+    python -m bench.scale --tracks 1000000 --changed 100000 --repeats 3
+    python -m bench.scale --history-only --history 365 --tracks 10000 --changed 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_utils.crypto import keccak
+from sqlalchemy import Engine, insert, select
+from web3 import Web3
+
+RESULTS_PATH = Path(__file__).with_name("scale_results.json")
+SHARE_SCALE = 1_000_000
+RATES = (
+    (4_000_000_001, 900_000_000, 0, 0, 2_500_000, 3_000_000),
+    (3_500_000_003, 0, 1_000_000, 0, 0, 0),
+)
+GOALS = {
+    "scale.epoch_s.catalog_1m.changed_100k": "<= 30",
+    "scale.epoch_s.catalog_10m.changed_100k": "<= 60 and <= 2x the 1M figure",
+    "scale.epoch_s.catalog_10m.changed_1m": "<= 180",
+    "scale.epoch_s.history_365": "history_365 / history_30 <= 1.2",
+    "scale.peak_rss_mb.catalog_10m": "<= 2,048",
+    "scale.data_file_bytes_per_leaf": "<= 120",
+    "scale.proof_ms_p99.catalog_10m": "<= 20",
+}
+
+
+def label(count: int) -> str:
+    if count >= 1_000_000 and count % 1_000_000 == 0:
+        return f"{count // 1_000_000}m"
+    if count >= 1_000 and count % 1_000 == 0:
+        return f"{count // 1_000}k"
+    return str(count)
+
+
+def address(kind: bytes, index: int) -> str:
+    return "0x" + keccak(kind + index.to_bytes(8, "big"))[:20].hex()
+
+
+@dataclass
+class World:
+    tmp: Path
+    rpc_url: str
+    database_url: str
+    data_dir: Path
+    chain_id: int
+    settlement: str
+    node_key: str
+    poster_key: str
+
+
+# ---- the synthetic catalog -----------------------------------------------------------------
+
+
+def payee_slots(slots: int, rng: random.Random) -> list[int]:
+    """Payee ids for `slots` recipient places: each payee holds 1-1,000 of them (power law)."""
+    out: list[int] = []
+    payee = 0
+    while len(out) < slots:
+        size = min(1_000, int((1.0 - rng.random()) ** (-1 / 1.1)))
+        out.extend([payee] * size)
+        payee += 1
+    rng.shuffle(out)
+    return out[:slots]
+
+
+def write_catalog(engine: Engine, tracks: int, rng: random.Random, token: str) -> None:
+    from chain_client.merkle import recipients_root
+    from oracle.catalog import upsert_platform
+    from oracle.settlement.tables import split_recipients, splits
+    from oracle.store.schema import tracks as tracks_table
+
+    counts = [rng.randint(1, 5) for _ in range(tracks)]
+    slots = iter(payee_slots(sum(counts), rng))
+    now = int(time.time())
+    with engine.begin() as conn:
+        for platform_id in (1, 2):
+            upsert_platform(conn, platform_id, address(b"payer", platform_id), token, [1] * 6)
+        batch_tracks: list[dict[str, Any]] = []
+        batch_recipients: list[dict[str, Any]] = []
+        batch_splits: list[dict[str, Any]] = []
+        for track in range(1, tracks + 1):
+            split = address(b"split", track)
+            members = {address(b"payee", next(slots)) for _ in range(counts[track - 1])}
+            if track > 1 and rng.random() < 0.10:
+                members.add(address(b"split", rng.randint(1, track - 1)))  # a remix
+            recipients = sorted(members, key=lambda a: int(a, 16))
+            shares = [SHARE_SCALE // len(recipients)] * len(recipients)
+            shares[-1] += SHARE_SCALE - sum(shares)
+            root = "0x" + recipients_root(recipients, shares).hex()
+            batch_tracks.append(
+                {
+                    "track_id": track,
+                    "split_address": split,
+                    "tier": 6,
+                    "updated_at": now,
+                    "settle_to_split": 0,
+                }
+            )
+            batch_splits.append(
+                {"split": split, "list_root": root, "chain_root": root, "checked_block": 0}
+            )
+            batch_recipients.extend(
+                {"split": split, "position": i, "recipient": r, "share": s}
+                for i, (r, s) in enumerate(zip(recipients, shares, strict=True))
+            )
+            if len(batch_recipients) >= 50_000 or track == tracks:
+                conn.execute(insert(tracks_table), batch_tracks)
+                conn.execute(insert(splits), batch_splits)
+                conn.execute(insert(split_recipients), batch_recipients)
+                batch_tracks, batch_recipients, batch_splits = [], [], []
+
+
+def add_usage(engine: Engine, day: int, track_ids: list[int], rng: random.Random) -> None:
+    from oracle.settlement.synthetic import add_report
+
+    with engine.begin() as conn:
+        for platform_id in (1, 2):
+            rows = {
+                (t, 0 if platform_id == 1 or t % 2 else 2): rng.randint(1, 5_000) * 1_000_000
+                + rng.randint(0, 999_999)
+                for t in track_ids
+            }
+            if platform_id == 1:
+                for t in track_ids[: len(track_ids) // 10]:
+                    rows[(t, 4)] = rng.randint(1, 10**9)
+            add_report(conn, platform_id, f"p{platform_id}-day{day}", rows)
+
+
+# ---- the chain and the runner ----------------------------------------------------------------
+
+
+def start_world(tmp: Path, chain: Any) -> tuple[World, str]:
+    from chain_client.contracts.erc20 import ERC20Client
+    from chain_client.contracts.usage_settlement import UsageSettlementClient
+    from chain_client.deploy import deploy_all
+    from chain_client.sender import TransactionSender
+    from oracle.store.migrate import upgrade
+
+    w3 = Web3(Web3.HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 120}))
+    keys = chain.private_keys
+    deployer, node, payer, poster = (Account.from_key(k) for k in keys[:4])
+    deployment = deploy_all(
+        w3, deployer, guardian=deployer.address, oracle_signers=[node.address], threshold=1
+    )
+    owner = UsageSettlementClient(w3, deployment.usage_settlement, TransactionSender(w3, deployer))
+    for rates in RATES:
+        owner.register_platform(payer.address, deployment.mock_stablecoin, list(rates))
+    as_payer = TransactionSender(w3, payer)
+    stable = ERC20Client(w3, deployment.mock_stablecoin, as_payer)
+    stable.mint(payer.address, 10**36)
+    stable.approve(deployment.usage_settlement, 10**36)
+    paying = UsageSettlementClient(w3, deployment.usage_settlement, as_payer)
+    for platform_id in (1, 2):
+        paying.deposit(platform_id, 10**35)
+    database_url = f"sqlite:///{tmp / 'oracle.db'}"
+    upgrade(database_url)
+    world = World(
+        tmp=tmp,
+        rpc_url=chain.rpc_url,
+        database_url=database_url,
+        data_dir=tmp / "data",
+        chain_id=int(w3.eth.chain_id),
+        settlement=str(deployment.usage_settlement),
+        node_key=keys[1],
+        poster_key=keys[3],
+    )
+    return world, str(deployment.mock_stablecoin).lower()
+
+
+def run_epoch(world: World) -> dict[str, Any]:
+    """One EpochRunner.run_once() as the worker runs it; wall seconds and what it produced."""
+    from chain_client.sender import TransactionSender
+    from oracle.epoch.chain_view import SettlementView
+    from oracle.epoch.crash import no_crash
+    from oracle.epoch.node import OracleNode
+    from oracle.epoch.poster import Poster
+    from oracle.epoch.runner import EpochRunner
+    from oracle.store.engine import create_store_engine
+
+    w3 = Web3(Web3.HTTPProvider(world.rpc_url, request_kwargs={"timeout": 300}))
+    engine = create_store_engine(world.database_url)
+    view = SettlementView(w3, world.settlement)
+    node = OracleNode(
+        "bench", world.node_key, engine, view, chain_id=world.chain_id, work_dir=world.tmp / "work"
+    )
+    sender = TransactionSender(w3, Account.from_key(world.poster_key), confirmations=0)
+    runner = EpochRunner(node, [], Poster(engine, view, sender, no_crash), world.data_dir, no_crash)
+    started = time.perf_counter()
+    cpu = time.process_time()
+    outcome = runner.run_once()
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    engine.dispose()
+    if outcome.status != "posted":
+        raise RuntimeError(f"epoch {outcome.epoch} {outcome.status}: {outcome.message}")
+    size = Path(outcome.data_path).stat().st_size
+    return {
+        "epoch": outcome.epoch,
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "steps": node.last_timings,
+        "leaves": outcome.leaf_count,
+        "data_bytes": size,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_epoch_in_child(world: World) -> dict[str, Any]:
+    """run_epoch in a fresh process: its peak RSS is the epoch's alone."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        result: dict[str, Any] = pool.apply(run_epoch, (world,))
+    return result
+
+
+def proof_p99_ms(world: World, samples: int = 1_000) -> float:
+    from oracle.settlement.queries import account_leaf, latest_settled_epoch
+    from oracle.settlement.tables import epoch_leaves
+    from oracle.store.engine import create_store_engine
+
+    engine = create_store_engine(world.database_url)
+    times: list[float] = []
+    with engine.connect() as conn:
+        latest = latest_settled_epoch(conn)
+        assert latest is not None
+        count = conn.execute(
+            select(epoch_leaves.c.position)
+            .where(epoch_leaves.c.epoch == latest.epoch)
+            .order_by(epoch_leaves.c.position.desc())
+            .limit(1)
+        ).scalar_one()
+        rng = random.Random(7)
+        for _ in range(samples):
+            position = rng.randint(0, int(count))
+            account, token = conn.execute(
+                select(epoch_leaves.c.account, epoch_leaves.c.token).where(
+                    epoch_leaves.c.epoch == latest.epoch, epoch_leaves.c.position == position
+                )
+            ).one()
+            started = time.perf_counter()
+            leaf = account_leaf(conn, account, token)
+            times.append((time.perf_counter() - started) * 1000)
+            assert leaf is not None
+    engine.dispose()
+    times.sort()
+    return times[int(len(times) * 0.99) - 1]
+
+
+# ---- the legs -----------------------------------------------------------------------------------
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), 2),
+        "min": round(min(values), 2),
+        "max": round(max(values), 2),
+        "runs": len(values),
+    }
+
+
+def catalog_leg(tracks: int, changed: int, history: int, repeats: int, seed: int) -> dict[str, Any]:
+    from chain_client.devchain import DevChain
+    from oracle.store.engine import create_store_engine
+
+    rng = random.Random(seed)
+    figures: dict[str, Any] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp,
+        DevChain(accounts_count=4) as chain,
+    ):
+        world, token = start_world(Path(tmp), chain)
+        engine = create_store_engine(world.database_url)
+        started = time.perf_counter()
+        write_catalog(engine, tracks, rng, token)
+        add_usage(engine, 1, list(range(1, tracks + 1)), rng)
+        figures["setup_s"] = round(time.perf_counter() - started, 1)
+        first = run_epoch_in_child(world)
+        for day in range(2, history + 1):
+            add_usage(engine, day, rng.sample(range(1, tracks + 1), changed), rng)
+            run_epoch(world)
+        measured = []
+        for repeat in range(repeats):
+            add_usage(engine, history + 1 + repeat, rng.sample(range(1, tracks + 1), changed), rng)
+            measured.append(run_epoch_in_child(world))
+        engine.dispose()
+        figures["proof_ms_p99"] = round(proof_p99_ms(world), 3)
+    cat = label(tracks)
+    seconds = [m["seconds"] for m in measured]
+    figures[f"scale.first_epoch_s.catalog_{cat}"] = round(first["seconds"], 2)
+    figures[f"scale.epoch_s.catalog_{cat}.changed_{label(changed)}"] = round(
+        statistics.median(seconds), 2
+    )
+    figures[f"scale.epoch_s.catalog_{cat}.changed_{label(changed)}.spread"] = _spread(seconds)
+    figures[f"scale.epoch_cpu_s.catalog_{cat}.changed_{label(changed)}"] = round(
+        statistics.median(m["cpu_s"] for m in measured), 2
+    )
+    figures[f"scale.steps_s.catalog_{cat}.changed_{label(changed)}"] = measured[-1]["steps"]
+    figures[f"scale.first_epoch_cpu_s.catalog_{cat}"] = round(first["cpu_s"], 2)
+    figures[f"scale.steps_s.first_epoch.catalog_{cat}"] = first["steps"]
+    figures[f"scale.load_average_during_run.catalog_{cat}"] = round(os.getloadavg()[0], 1)
+    figures[f"scale.peak_rss_mb.catalog_{cat}"] = round(
+        max(first["peak_rss_mb"], *(m["peak_rss_mb"] for m in measured)), 1
+    )
+    figures[f"scale.peak_rss_mb.catalog_{cat}.changed_only"] = round(
+        max(m["peak_rss_mb"] for m in measured), 1
+    )
+    figures[f"scale.proof_ms_p99.catalog_{cat}"] = figures.pop("proof_ms_p99")
+    figures[f"scale.leaves.catalog_{cat}"] = measured[-1]["leaves"]
+    figures["scale.data_file_bytes_per_leaf"] = round(
+        measured[-1]["data_bytes"] / measured[-1]["leaves"], 1
+    )
+    figures[f"scale.data_file_mb.catalog_{cat}.changed_{label(changed)}"] = round(
+        measured[-1]["data_bytes"] / 1e6, 1
+    )
+    figures[f"scale.setup_s.catalog_{cat}"] = figures.pop("setup_s")
+    return figures
+
+
+def history_leg(tracks: int, changed: int, history: int, seed: int) -> dict[str, Any]:
+    """The same-sized epoch after 30 and after `history` past epochs (medians of 5)."""
+    from chain_client.devchain import DevChain
+    from oracle.store.engine import create_store_engine
+
+    rng = random.Random(seed)
+    times: list[float] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-history-") as tmp,
+        DevChain(accounts_count=4) as chain,
+    ):
+        world, token = start_world(Path(tmp), chain)
+        engine = create_store_engine(world.database_url)
+        write_catalog(engine, tracks, rng, token)
+        add_usage(engine, 1, list(range(1, tracks + 1)), rng)
+        run_epoch(world)
+        for day in range(2, history + 1):
+            add_usage(engine, day, rng.sample(range(1, tracks + 1), changed), rng)
+            times.append(run_epoch(world)["seconds"])
+        engine.dispose()
+    at_30 = times[24:29]  # epochs 26-30
+    at_end = times[-5:]
+    return {
+        "scale.epoch_s.history_30": round(statistics.median(at_30), 3),
+        f"scale.epoch_s.history_{history}": round(statistics.median(at_end), 3),
+        f"scale.epoch_s.history_ratio_{history}_30": round(
+            statistics.median(at_end) / statistics.median(at_30), 3
+        ),
+        f"scale.history.catalog_{label(tracks)}.changed_{label(changed)}": {
+            "epochs": history,
+            "first_5": [round(t, 3) for t in times[:5]],
+            "last_5": [round(t, 3) for t in at_end],
+        },
+    }
+
+
+def print_table(figures: dict[str, Any]) -> None:
+    width = max(len(k) for k in figures)
+    print(f"{'key':<{width}}  {'value':>14}  goal")  # noqa: T201
+    for key, value in sorted(figures.items()):
+        shown = json.dumps(value) if isinstance(value, dict | list) else f"{value:,}"
+        print(f"{key:<{width}}  {shown:>14}  {GOALS.get(key, '')}")  # noqa: T201
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Epochs at platform scale (bench/scale.py)")
+    parser.add_argument("--tracks", type=int, default=20_000, help="catalog size")
+    parser.add_argument("--changed", type=int, default=2_000, help="tracks changed per epoch")
+    parser.add_argument("--history", type=int, default=3, help="past epochs before measuring")
+    parser.add_argument("--repeats", type=int, default=1, help="measured epochs (median)")
+    parser.add_argument("--history-only", action="store_true", help="only the history leg")
+    parser.add_argument("--history-epochs", type=int, default=0, help="also run a history leg")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--out", type=Path, default=RESULTS_PATH)
+    args = parser.parse_args(argv)
+    figures: dict[str, Any] = {}
+    if not args.history_only:
+        figures.update(
+            catalog_leg(args.tracks, args.changed, args.history, args.repeats, args.seed)
+        )
+    if args.history_only or args.history_epochs:
+        epochs = args.history_epochs or args.history
+        figures.update(history_leg(args.tracks, args.changed, epochs, args.seed))
+    stored: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    stored.update(figures)
+    stored["machine"] = (
+        f"{platform.machine()}, {multiprocessing.cpu_count()} cores, {platform.system()}"
+    )
+    stored["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    args.out.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
+    print_table(figures)
+
+
+if __name__ == "__main__":
+    main()

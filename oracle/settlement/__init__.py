@@ -1,0 +1,1 @@
+"""Per-account settlement: flattening tracks through their splits, leaves, tree, data file."""

@@ -1,0 +1,1048 @@
+"""An epoch computed incrementally in the store's SQL engine, streamed, in bounded memory.
+
+An epoch starts from the previous settled state (the latest confirmed epoch) and reads only
+what changed since each platform's settled cut: report versions accepted, superseded or with
+quarantine released since that cut. A correction adds the new version's usage and subtracts
+the old one's. Everything catalog-sized (totals, track amounts, credits, leaves, tree levels)
+lives in SQL tables and is streamed through Python in sorted order; Python only holds one
+track or one account at a time, and Python ints for the products that exceed 64 bits.
+
+Steps, each committed on its own (a crash mid-way leaves rows of an epoch with no epoch row,
+which the next computation of that epoch number deletes first):
+
+1. totals: per (track, platform, class) the new cumulative micro-units and amount of every
+   key with a usage delta (oracle_epoch_totals), debits per platform; a platform whose debit
+   exceeds its escrow is held back whole (its rows are dropped, its cut stays).
+2. track amounts per (track, token) moved (oracle_epoch_track_amounts).
+3. flattenings fixed for tracks settled for the first time (oracle_track_paths).
+4. path credits of every moved (track, token) (oracle_epoch_credits).
+5. leaves: the previous epoch's leaves merged with the per-account differences, in
+   (account, token) order, and the tree levels built while streaming them (oracle_epoch_leaves,
+   oracle_epoch_nodes).
+6. the data file, streamed into gzip, hashed as written.
+
+The result is exactly what oracle.settlement.reference computes from the whole history.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from chain_client.constants import NUM_CLASSES
+from oracle.epoch.amounts import advance_amount
+from oracle.epoch.errors import EpochError, InvalidUsageClass
+from oracle.epoch.tables import epoch_totals, epochs, settled_totals
+from oracle.epoch.totals import HeldBack, PlatformState, TotalKey
+from oracle.settlement.data_file import DataFileWriter, leaf_line
+from oracle.settlement.flatten import path_credit
+from oracle.settlement.records import EpochFacts, track_record
+from oracle.settlement.splits import RootReader, fix_track_paths, unfix_epoch_paths
+from oracle.settlement.tables import (
+    SETTLEMENT_EPOCH_TABLES,
+    credits,
+    epoch_credits,
+    epoch_cuts,
+    epoch_leaves,
+    epoch_nodes,
+    epoch_track_amounts,
+    settled_cuts,
+    split_recipients,
+    track_amounts,
+    track_paths,
+)
+from oracle.settlement.tree import LevelBuilder, account_leaf_hash
+from oracle.store.records import QuarantineStatus
+from oracle.store.schema import platforms as platforms_table
+from oracle.store.schema import quarantine, reports, tracks, usage
+
+log = logging.getLogger("oracle.settlement.engine")
+BATCH = 10_000
+STREAM = {"stream_results": True, "max_row_buffer": BATCH}
+RELEASED = QuarantineStatus.RELEASED.value
+_RELEASED_ROW = func.coalesce(quarantine.c.status, "") == RELEASED
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReport:
+    version_id: int
+    platform_id: int
+    report_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    epoch: int
+    root: str
+    data_path: Path
+    data_hash: str
+    data_size: int
+    leaf_count: int
+    changed_leaves: int
+    changed_totals: int
+    touched_tracks: int
+    debits: tuple[tuple[int, int], ...]
+    held_back: tuple[HeldBack, ...]
+    below_settled: tuple[tuple[TotalKey, int, int], ...]
+    platforms: Mapping[int, PlatformState]
+    included_reports: tuple[PendingReport, ...]
+    timings: Mapping[str, float] = field(default_factory=dict)
+    """Wall seconds per step (for the scale bench and the logs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EpochRequest:
+    epoch: int
+    config_version: int
+    cut_seq: int
+    block_number: int
+    chain_id: int
+    settlement: str
+    published_cut_seq: int | None = None
+    """oracle.nodes: the leader's cutSequence, stated in the data file when this store reads
+    the same cut at its own intake_seq `cut_seq` (None: `cut_seq`)."""
+
+    @property
+    def stated_cut_seq(self) -> int:
+        return self.cut_seq if self.published_cut_seq is None else self.published_cut_seq
+
+
+PlatformReader = Callable[[int], PlatformState]
+
+# ---- state of the previous epoch ---------------------------------------------------------
+
+
+def last_confirmed(conn: Connection) -> tuple[int, str]:
+    """(epoch, dataHash) of the latest confirmed epoch; (0, zero hash) before the first."""
+    row = conn.execute(
+        select(epochs.c.epoch, epochs.c.data_hash)
+        .where(epochs.c.status == "confirmed")
+        .order_by(epochs.c.epoch.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return 0, "0x" + "00" * 32
+    return int(row[0]), str(row[1])
+
+
+def settled_cut_of(conn: Connection) -> dict[int, int]:
+    rows = conn.execute(select(settled_cuts.c.platform_id, settled_cuts.c.cut_seq))
+    return {int(p): int(c) for p, c in rows}
+
+
+def clear_epoch(conn: Connection, epoch: int) -> None:
+    """Deletes the computed rows of an epoch number that is being (re)computed."""
+    status = conn.execute(select(epochs.c.status).where(epochs.c.epoch == epoch)).scalar()
+    if status in ("tx_signed", "sent", "posted", "confirmed"):
+        raise EpochError(f"epoch {epoch} is already {status} in this store; it is not recomputed")
+    for table in (*SETTLEMENT_EPOCH_TABLES, epoch_totals):
+        conn.execute(delete(table).where(table.c.epoch == epoch))
+    unfix_epoch_paths(conn, epoch)
+
+
+# ---- usage deltas ------------------------------------------------------------------------
+
+
+def _effective_at(version: Any, cut: Any) -> Any:
+    """No later version of the same report accepted with intake_seq <= cut."""
+    later = aliased(reports)
+    return ~exists().where(
+        later.c.platform_id == version.c.platform_id,
+        later.c.report_id == version.c.report_id,
+        later.c.intake_seq > version.c.intake_seq,
+        later.c.intake_seq <= cut,
+    )
+
+
+def delta_query(platform_id: int, since: int, cut: int) -> Any:
+    """Payable micro-units per (track, class) that platform's store totals moved by between
+    cut `since` and `cut`, joined with the settled totals (sorted by track, class)."""
+    # `x + 0` / coalesce(x, '') keep the planner on the intake_seq and decision_seq ranges
+    # (what changed) instead of scanning a platform's or a status's whole history.
+    entering_r = aliased(reports)
+    entering = select(entering_r.c.id).where(
+        entering_r.c.platform_id + 0 == platform_id,
+        entering_r.c.intake_seq > since,
+        entering_r.c.intake_seq <= cut,
+        _effective_at(entering_r, cut),
+    )
+    changed_ids = select(reports.c.report_id).where(
+        reports.c.platform_id + 0 == platform_id,
+        reports.c.intake_seq > since,
+        reports.c.intake_seq <= cut,
+    )
+    leaving_r = aliased(reports)
+    leaving = select(leaving_r.c.id).where(
+        leaving_r.c.platform_id == platform_id,
+        leaving_r.c.report_id.in_(changed_ids),
+        leaving_r.c.intake_seq <= since,
+        _effective_at(leaving_r, since),
+    )
+    staying_r = aliased(reports)
+    parts = [
+        select(usage.c.track_id, usage.c.usage_class, usage.c.micro_units.label("units")).where(
+            usage.c.report_version_id.in_(entering)
+        ),
+        select(
+            quarantine.c.track_id, quarantine.c.usage_class, quarantine.c.micro_units.label("units")
+        ).where(
+            quarantine.c.report_version_id.in_(entering),
+            _RELEASED_ROW,
+            quarantine.c.decision_seq <= cut,
+        ),
+        select(usage.c.track_id, usage.c.usage_class, (-usage.c.micro_units).label("units")).where(
+            usage.c.report_version_id.in_(leaving)
+        ),
+        select(
+            quarantine.c.track_id,
+            quarantine.c.usage_class,
+            (-quarantine.c.micro_units).label("units"),
+        ).where(
+            quarantine.c.report_version_id.in_(leaving),
+            _RELEASED_ROW,
+            quarantine.c.decision_seq <= since,
+        ),
+        select(
+            quarantine.c.track_id, quarantine.c.usage_class, quarantine.c.micro_units.label("units")
+        )
+        .join(staying_r, staying_r.c.id == quarantine.c.report_version_id)
+        .where(
+            _RELEASED_ROW,
+            quarantine.c.decision_seq > since,
+            quarantine.c.decision_seq <= cut,
+            staying_r.c.platform_id == platform_id,
+            staying_r.c.intake_seq <= since,
+            _effective_at(staying_r, cut),
+        ),
+    ]
+    moved = union_all(*parts).subquery("moved")
+    summed = (
+        select(
+            moved.c.track_id,
+            moved.c.usage_class,
+            func.sum(moved.c.units).label("delta"),
+        )
+        .group_by(moved.c.track_id, moved.c.usage_class)
+        .subquery("summed")
+    )
+    return (
+        select(
+            summed.c.track_id,
+            summed.c.usage_class,
+            summed.c.delta,
+            settled_totals.c.micro_units,
+            settled_totals.c.amount,
+            settled_totals.c.store_units,
+        )
+        .select_from(
+            summed.outerjoin(
+                settled_totals,
+                and_(
+                    settled_totals.c.track_id == summed.c.track_id,
+                    settled_totals.c.platform_id == platform_id,
+                    settled_totals.c.usage_class == summed.c.usage_class,
+                ),
+            )
+        )
+        .order_by(summed.c.track_id, summed.c.usage_class)
+    )
+
+
+def platforms_moved(conn: Connection, cuts: Mapping[int, int], cut: int) -> list[int]:
+    """Catalog platforms whose settled cut is below `cut` (their delta query may find rows)."""
+    ids = {int(p) for (p,) in conn.execute(select(platforms_table.c.platform_id))}
+    return sorted(p for p in ids | set(cuts) if cuts.get(p, 0) < cut)
+
+
+def pending_reports(conn: Connection, cut: int, held: set[int]) -> list[PendingReport]:
+    """Versions in force at the cut that no confirmed epoch settled, of platforms not held."""
+    query = (
+        select(reports.c.id, reports.c.platform_id, reports.c.report_id)
+        .where(
+            reports.c.settled_epoch.is_(None),
+            reports.c.intake_seq.is_not(None),
+            reports.c.intake_seq <= cut,
+            _effective_at(reports, cut),
+        )
+        .order_by(reports.c.id)
+    )
+    return [
+        PendingReport(int(i), int(p), str(r))
+        for i, p, r in conn.execute(query)
+        if int(p) not in held
+    ]
+
+
+# ---- the computation ---------------------------------------------------------------------
+
+
+class _Inserter:
+    """Batched inserts of positional rows into one table on one connection (driver executemany:
+    the hot loops skip building a parameter dict per row)."""
+
+    def __init__(self, conn: Connection, table: Any, columns: Sequence[str]) -> None:
+        self.conn = conn
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})"
+        )
+        self.rows: list[tuple[Any, ...]] = []
+        self.count = 0
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.conn.exec_driver_sql(self.sql, self.rows)
+            self.count += len(self.rows)
+            self.rows = []
+
+
+def _advance_totals(
+    engine: Engine,
+    request: EpochRequest,
+    moved: Sequence[int],
+    cuts: Mapping[int, int],
+    platform_at: PlatformReader,
+) -> tuple[dict[int, PlatformState], dict[int, int], list[tuple[TotalKey, int, int]], int]:
+    """Step 1: oracle_epoch_totals rows of every platform; (platforms, debits, below, rows)."""
+    platforms: dict[int, PlatformState] = {}
+    debit_of: dict[int, int] = {}
+    below: list[tuple[TotalKey, int, int]] = []
+    written = 0
+    epoch = request.epoch
+    with engine.connect() as reader, engine.begin() as conn:
+        out = _Inserter(
+            conn,
+            epoch_totals,
+            (
+                "epoch",
+                "track_id",
+                "platform_id",
+                "usage_class",
+                "micro_units",
+                "amount",
+                "store_units",
+            ),
+        )
+        for platform_id in moved:
+            rows = reader.execution_options(**STREAM).execute(
+                delta_query(platform_id, cuts.get(platform_id, 0), request.cut_seq)
+            )
+            state: PlatformState | None = None
+            debit = 0
+            for track_id, usage_class, delta, s_units, s_amount, s_store in rows:
+                if not delta:
+                    continue
+                if state is None:
+                    state = platforms[platform_id] = platform_at(platform_id)
+                if not 0 <= usage_class < NUM_CLASSES:
+                    raise InvalidUsageClass(int(usage_class))
+                settled_units = int(s_units or 0)
+                amount_old = int(s_amount) if s_amount is not None else 0
+                store_old = int(s_store) if s_store is not None else settled_units
+                store_new = store_old + int(delta)
+                if store_new < 0:
+                    raise EpochError(
+                        f"track {track_id} platform {platform_id} class {usage_class}: the "
+                        f"store's units would fall to {store_new}; the store is inconsistent"
+                    )
+                if store_new <= settled_units:
+                    micro, amount = settled_units, amount_old
+                    if store_new < settled_units:
+                        below.append(
+                            ((int(track_id), platform_id, int(usage_class)), micro, store_new)
+                        )
+                else:
+                    micro = store_new
+                    amount = advance_amount(
+                        settled_units, amount_old, store_new, state.rates[usage_class]
+                    )
+                debit += amount - amount_old
+                out.add(
+                    (
+                        epoch,
+                        int(track_id),
+                        platform_id,
+                        int(usage_class),
+                        micro,
+                        str(amount),
+                        None if store_new == micro else store_new,
+                    )
+                )
+                written += 1
+            out.flush()
+            if state is not None:
+                debit_of[platform_id] = debit
+    return platforms, debit_of, below, written
+
+
+def _hold_back(
+    engine: Engine,
+    request: EpochRequest,
+    platforms: Mapping[int, PlatformState],
+    debit_of: Mapping[int, int],
+    known: Iterable[int],
+) -> tuple[tuple[HeldBack, ...], tuple[tuple[int, int], ...]]:
+    held = tuple(
+        HeldBack(pid, debit, platforms[pid].escrow)
+        for pid, debit in sorted(debit_of.items())
+        if debit > platforms[pid].escrow
+    )
+    held_ids = {h.platform_id for h in held}
+    debits = tuple(
+        (pid, debit) for pid, debit in sorted(debit_of.items()) if pid not in held_ids and debit > 0
+    )
+    with engine.begin() as conn:
+        for pid in sorted(held_ids):
+            conn.execute(
+                delete(epoch_totals).where(
+                    epoch_totals.c.epoch == request.epoch, epoch_totals.c.platform_id == pid
+                )
+            )
+        cut_rows = [
+            {"epoch": request.epoch, "platform_id": pid, "cut_seq": request.cut_seq}
+            for pid in sorted(set(known) | set(platforms))
+            if pid not in held_ids
+        ]
+        if cut_rows:
+            conn.execute(insert(epoch_cuts), cut_rows)
+    return held, debits
+
+
+def _grouped(rows: Iterable[Any], key: Callable[[Any], Any]) -> Iterator[tuple[Any, list[Any]]]:
+    for value, group in itertools.groupby(rows, key=key):
+        yield value, list(group)
+
+
+def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int, str]) -> int:
+    """Step 2: the new amount of every (track, token) whose totals moved."""
+    epoch = request.epoch
+    moved_tracks = select(epoch_totals.c.track_id).where(epoch_totals.c.epoch == epoch)
+    with engine.connect() as reader, engine.begin() as writer:
+        changes = reader.execution_options(**STREAM).execute(
+            select(
+                epoch_totals.c.track_id,
+                epoch_totals.c.platform_id,
+                epoch_totals.c.amount,
+                settled_totals.c.amount,
+            )
+            .select_from(
+                epoch_totals.outerjoin(
+                    settled_totals,
+                    and_(
+                        settled_totals.c.track_id == epoch_totals.c.track_id,
+                        settled_totals.c.platform_id == epoch_totals.c.platform_id,
+                        settled_totals.c.usage_class == epoch_totals.c.usage_class,
+                    ),
+                )
+            )
+            .where(epoch_totals.c.epoch == epoch)
+            .order_by(epoch_totals.c.track_id)
+        )
+        old_rows = engine.connect()
+        try:
+            previous = iter(
+                old_rows.execution_options(**STREAM).execute(
+                    select(track_amounts.c.track_id, track_amounts.c.token, track_amounts.c.amount)
+                    .where(track_amounts.c.track_id.in_(moved_tracks))
+                    .order_by(track_amounts.c.track_id)
+                )
+            )
+            pending = next(previous, None)
+            out = _Inserter(writer, epoch_track_amounts, ("epoch", "track_id", "token", "amount"))
+            for track_id, group in _grouped(changes, lambda r: int(r[0])):
+                old: dict[str, int] = {}
+                while pending is not None and int(pending[0]) < track_id:
+                    pending = next(previous, None)
+                while pending is not None and int(pending[0]) == track_id:
+                    old[str(pending[1])] = int(pending[2])
+                    pending = next(previous, None)
+                diff: dict[str, int] = {}
+                for _t, platform_id, new_amount, old_amount in group:
+                    token = token_of[int(platform_id)]
+                    moved = int(new_amount) - (int(old_amount) if old_amount is not None else 0)
+                    diff[token] = diff.get(token, 0) + moved
+                for token in sorted(diff):
+                    out.add((epoch, track_id, token, str(old.get(token, 0) + diff[token])))
+            out.flush()
+        finally:
+            old_rows.close()
+    return out.count
+
+
+def _fix_paths(engine: Engine, request: EpochRequest, reader: RootReader) -> None:
+    """Step 3: flattenings of tracks settled for the first time."""
+    last = -1
+    while True:
+        with engine.begin() as conn:
+            chunk = [
+                int(t)
+                for (t,) in conn.execute(
+                    select(epoch_track_amounts.c.track_id)
+                    .distinct()
+                    .where(
+                        epoch_track_amounts.c.epoch == request.epoch,
+                        epoch_track_amounts.c.track_id > last,
+                        ~exists().where(track_paths.c.track_id == epoch_track_amounts.c.track_id),
+                    )
+                    .order_by(epoch_track_amounts.c.track_id)
+                    .limit(5_000)
+                )
+            ]
+            if not chunk:
+                return
+            fix_track_paths(conn, chunk, request.epoch, reader, request.block_number)
+            last = chunk[-1]
+
+
+def _credits(engine: Engine, request: EpochRequest) -> None:
+    """Step 4: every path credit of the moved (track, token)s."""
+    epoch = request.epoch
+    with engine.connect() as reader, engine.begin() as writer:
+        rows = reader.execution_options(**STREAM).execute(
+            select(
+                epoch_track_amounts.c.track_id,
+                epoch_track_amounts.c.token,
+                epoch_track_amounts.c.amount,
+                track_paths.c.seq,
+                track_paths.c.account,
+                track_paths.c.via,
+                track_paths.c.product,
+                track_paths.c.depth,
+            )
+            .join(track_paths, track_paths.c.track_id == epoch_track_amounts.c.track_id)
+            .where(epoch_track_amounts.c.epoch == epoch)
+            .order_by(
+                epoch_track_amounts.c.track_id, epoch_track_amounts.c.token, track_paths.c.seq
+            )
+        )
+        out = _Inserter(
+            writer,
+            epoch_credits,
+            ("epoch", "track_id", "token", "seq", "account", "via", "amount"),
+        )
+        for track_id, token, amount, seq, account, via, product, depth in rows:
+            credit = path_credit(int(amount), int(product), int(depth))
+            out.add((epoch, track_id, token, seq, account, via, str(credit)))
+        out.flush()
+
+
+def byte_order(conn: Connection, column: Any) -> Any:
+    """`column` sorted by its bytes (the tree's order): SQLite's default, "C" on PostgreSQL."""
+    return column.collate("C") if conn.dialect.name == "postgresql" else column
+
+
+def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, int]]:
+    """(account, token, new minus old credits) of every account a moved track pays, sorted."""
+    moved = select(epoch_track_amounts.c.track_id, epoch_track_amounts.c.token).where(
+        epoch_track_amounts.c.epoch == epoch
+    )
+    new = select(
+        epoch_credits.c.account,
+        epoch_credits.c.token,
+        epoch_credits.c.amount,
+        literal(1).label("sign"),
+    ).where(epoch_credits.c.epoch == epoch)
+    old = select(
+        credits.c.account, credits.c.token, credits.c.amount, literal(-1).label("sign")
+    ).where(tuple_(credits.c.track_id, credits.c.token).in_(moved))
+    both = union_all(new, old).subquery("both_credits")
+    rows = conn.execution_options(**STREAM).execute(
+        select(both.c.account, both.c.token, both.c.amount, both.c.sign).order_by(
+            byte_order(conn, both.c.account), byte_order(conn, both.c.token)
+        )
+    )
+    for (account, token), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        total = 0
+        for _a, _t, amount, sign in group:
+            total += int(amount) if sign > 0 else -int(amount)
+        yield str(account), str(token), total
+
+
+def merge_leaves(
+    previous: Iterator[tuple[str, str, int, int]],
+    deltas: Iterator[tuple[str, str, int]],
+    epoch: int,
+) -> Iterator[tuple[str, str, int, int, bool]]:
+    """(account, token, amount, since, changed) of the new leaf set, in (account, token) order.
+
+    Leaves with amount 0 are left out. A negative amount means the store is inconsistent.
+    """
+    old = next(previous, None)
+    delta = next(deltas, None)
+    while old is not None or delta is not None:
+        if delta is None or (old is not None and (old[0], old[1]) < (delta[0], delta[1])):
+            assert old is not None
+            yield old[0], old[1], old[2], old[3], False
+            old = next(previous, None)
+            continue
+        if old is not None and (old[0], old[1]) == (delta[0], delta[1]):
+            amount = old[2] + delta[2]
+            since = old[3]
+            old = next(previous, None)
+        else:
+            amount, since = delta[2], epoch
+        account, token, change = delta
+        delta = next(deltas, None)
+        if amount < 0:
+            raise EpochError(f"account {account} token {token} would fall to {amount}")
+        if change != 0:
+            since = epoch
+        if amount > 0:
+            yield account, token, amount, since, change != 0
+
+
+def _leaves(engine: Engine, request: EpochRequest, base: int) -> tuple[bytes, int, int]:
+    """Step 5: the leaf set and its tree levels; (root, leaf count, changed leaves)."""
+    epoch = request.epoch
+    changed = 0
+    with (
+        engine.connect() as previous_conn,
+        engine.connect() as delta_conn,
+        engine.begin() as writer,
+    ):
+        previous_rows = previous_conn.execution_options(**STREAM).execute(
+            select(
+                epoch_leaves.c.account,
+                epoch_leaves.c.token,
+                epoch_leaves.c.amount,
+                epoch_leaves.c.since_epoch,
+            )
+            .where(epoch_leaves.c.epoch == base)
+            .order_by(epoch_leaves.c.position)
+        )
+        previous = ((str(a), str(t), int(m), int(s)) for a, t, m, s in previous_rows)
+        nodes = _Inserter(writer, epoch_nodes, ("epoch", "level", "chunk", "hashes"))
+
+        def sink(level: int, chunk: int, data: bytes) -> None:
+            nodes.add((epoch, level, chunk, data))
+
+        builder = LevelBuilder(sink)
+        leaves = _Inserter(
+            writer,
+            epoch_leaves,
+            ("epoch", "position", "account", "token", "amount", "since_epoch"),
+        )
+        position = 0
+        for account, token, amount, since, moved in merge_leaves(
+            previous, _account_deltas(delta_conn, epoch), epoch
+        ):
+            changed += moved
+            builder.add(account_leaf_hash(account, token, amount))
+            leaves.add((epoch, position, account, token, str(amount), since))
+            position += 1
+        root = builder.finish()
+        leaves.flush()
+        nodes.flush()
+    return root, position, changed
+
+
+def _below_settled(
+    conn: Connection, epoch: int, found: Sequence[tuple[TotalKey, int, int]], held: set[int]
+) -> tuple[tuple[TotalKey, int, int], ...]:
+    """Every key whose store units are below its settled units after this epoch: the ones this
+    epoch found, and the settled ones still below that this epoch did not move."""
+    rows = conn.execute(
+        select(
+            settled_totals.c.track_id,
+            settled_totals.c.platform_id,
+            settled_totals.c.usage_class,
+            settled_totals.c.micro_units,
+            settled_totals.c.store_units,
+        ).where(
+            settled_totals.c.store_units.is_not(None),
+            ~exists().where(
+                epoch_totals.c.epoch == epoch,
+                epoch_totals.c.track_id == settled_totals.c.track_id,
+                epoch_totals.c.platform_id == settled_totals.c.platform_id,
+                epoch_totals.c.usage_class == settled_totals.c.usage_class,
+            ),
+        )
+    )
+    merged = [item for item in found if item[0][1] not in held]
+    for t, p, c, micro, store in rows:
+        if int(store) < int(micro):
+            merged.append(((int(t), int(p), int(c)), int(micro), int(store)))
+    return tuple(sorted(merged))
+
+
+def compute(
+    engine: Engine,
+    request: EpochRequest,
+    platform_at: PlatformReader,
+    reader: RootReader,
+    work_dir: Path,
+) -> EngineResult:
+    """Computes epoch `request.epoch` into the store's epoch tables and a data file in
+    `work_dir`. When no leaf changes nothing is kept and the result has changed_leaves 0."""
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
+    with engine.begin() as conn:
+        clear_epoch(conn, request.epoch)
+        base, previous_hash = last_confirmed(conn)
+        cuts = settled_cut_of(conn)
+        moved = platforms_moved(conn, cuts, request.cut_seq)
+    platforms, debit_of, below_found, changed_totals = _advance_totals(
+        engine, request, moved, cuts, platform_at
+    )
+    for pid in sorted(cuts):
+        if pid not in platforms:
+            platforms[pid] = platform_at(pid)
+    step("totals")
+    held, debits = _hold_back(engine, request, platforms, debit_of, cuts)
+    held_ids = {h.platform_id for h in held}
+    token_of = {pid: p.token.lower() for pid, p in platforms.items()}
+    touched = _track_amounts(engine, request, token_of)
+    step("track_amounts")
+    _fix_paths(engine, request, reader)
+    step("paths")
+    _credits(engine, request)
+    step("credits")
+    root, leaf_count, changed_leaves = _leaves(engine, request, base)
+    step("leaves")
+    if changed_leaves == 0:
+        with engine.begin() as conn:
+            clear_epoch(conn, request.epoch)
+        return EngineResult(
+            epoch=request.epoch,
+            root="",
+            data_path=work_dir,
+            data_hash="",
+            data_size=0,
+            leaf_count=leaf_count,
+            changed_leaves=0,
+            changed_totals=changed_totals,
+            touched_tracks=touched,
+            debits=debits,
+            held_back=held,
+            below_settled=(),
+            platforms=platforms,
+            included_reports=(),
+        )
+    with engine.connect() as conn:
+        below = _below_settled(conn, request.epoch, below_found, held_ids)
+        included = tuple(pending_reports(conn, request.cut_seq, held_ids))
+    facts = EpochFacts(
+        epoch=request.epoch,
+        chain_id=request.chain_id,
+        settlement=request.settlement,
+        config_version=request.config_version,
+        cut_seq=request.stated_cut_seq,
+        block_number=request.block_number,
+        root="0x" + root.hex(),
+        leaf_count=leaf_count,
+        previous_epoch=base,
+        previous_data_hash=previous_hash,
+        platforms=platforms,
+        debits=debits,
+        held_back=held,
+        below_settled=below,
+        reports=tuple((r.platform_id, r.report_id) for r in included),
+        cuts=tuple(
+            sorted((pid, request.stated_cut_seq) for pid in platforms if pid not in held_ids)
+        ),
+    )
+    path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
+    step("reports")
+    data_hash, size = write_file(engine, facts, path, token_of)
+    step("data_file")
+    log.info("epoch %s computed: %s", request.epoch, timings)
+    return EngineResult(
+        epoch=request.epoch,
+        root=facts.root,
+        data_path=path,
+        data_hash=data_hash,
+        data_size=size,
+        leaf_count=leaf_count,
+        changed_leaves=changed_leaves,
+        changed_totals=changed_totals,
+        touched_tracks=touched,
+        debits=debits,
+        held_back=held,
+        below_settled=below,
+        platforms=platforms,
+        included_reports=included,
+        timings=timings,
+    )
+
+
+# ---- the data file -----------------------------------------------------------------------
+
+
+def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
+    moved_tracks = select(epoch_track_amounts.c.track_id).where(
+        epoch_track_amounts.c.epoch == epoch
+    )
+    current = select(
+        epoch_totals.c.track_id,
+        epoch_totals.c.platform_id,
+        epoch_totals.c.usage_class,
+        epoch_totals.c.micro_units,
+        epoch_totals.c.amount,
+    ).where(epoch_totals.c.epoch == epoch)
+    unchanged = select(
+        settled_totals.c.track_id,
+        settled_totals.c.platform_id,
+        settled_totals.c.usage_class,
+        settled_totals.c.micro_units,
+        settled_totals.c.amount,
+    ).where(
+        settled_totals.c.track_id.in_(moved_tracks),
+        ~exists().where(
+            epoch_totals.c.epoch == epoch,
+            epoch_totals.c.track_id == settled_totals.c.track_id,
+            epoch_totals.c.platform_id == settled_totals.c.platform_id,
+            epoch_totals.c.usage_class == settled_totals.c.usage_class,
+        ),
+    )
+    totals = union_all(current, unchanged).subquery("all_totals")
+
+    def run(query: Any) -> Iterator[Any]:
+        return iter(conn.execution_options(**STREAM).execute(query))
+
+    return {
+        "amounts": run(
+            select(
+                epoch_track_amounts.c.track_id,
+                epoch_track_amounts.c.token,
+                epoch_track_amounts.c.amount,
+                tracks.c.split_address,
+                tracks.c.settle_to_split,
+            )
+            .outerjoin(tracks, tracks.c.track_id == epoch_track_amounts.c.track_id)
+            .where(epoch_track_amounts.c.epoch == epoch)
+            .order_by(epoch_track_amounts.c.track_id, epoch_track_amounts.c.token)
+        ),
+        "totals": run(
+            select(totals).order_by(totals.c.track_id, totals.c.platform_id, totals.c.usage_class)
+        ),
+        "credits": run(
+            select(
+                epoch_credits.c.track_id,
+                epoch_credits.c.token,
+                epoch_credits.c.account,
+                epoch_credits.c.via,
+                epoch_credits.c.amount,
+            )
+            .where(epoch_credits.c.epoch == epoch)
+            .order_by(epoch_credits.c.track_id, epoch_credits.c.token, epoch_credits.c.seq)
+        ),
+        "recipients": run(
+            select(tracks.c.track_id, split_recipients.c.recipient, split_recipients.c.share)
+            .join(split_recipients, split_recipients.c.split == tracks.c.split_address)
+            .where(tracks.c.track_id.in_(moved_tracks))
+            .order_by(tracks.c.track_id, split_recipients.c.position)
+        ),
+    }
+
+
+class _Cursor:
+    """Takes the rows of one sorted stream that belong to a key, in order."""
+
+    def __init__(self, rows: Iterator[Any]) -> None:
+        self.rows = rows
+        self.head = next(rows, None)
+
+    def take(self, track_id: int) -> list[Any]:
+        taken: list[Any] = []
+        while self.head is not None and int(self.head[0]) < track_id:
+            self.head = next(self.rows, None)
+        while self.head is not None and int(self.head[0]) == track_id:
+            taken.append(self.head)
+            self.head = next(self.rows, None)
+        return taken
+
+
+def track_records(
+    conn: Connection, epoch: int, token_of: Mapping[int, str]
+) -> Iterator[tuple[dict[str, Any], set[str]]]:
+    """(record, nested splits it names) of every moved (track, token), by track and token."""
+    streams = _track_streams(conn, epoch)
+    totals = _Cursor(streams["totals"])
+    credit_rows = _Cursor(streams["credits"])
+    recipients = _Cursor(streams["recipients"])
+    for track_id, group in _grouped(streams["amounts"], lambda r: int(r[0])):
+        usage_rows = [(int(p), int(c), int(u), int(a)) for _t, p, c, u, a in totals.take(track_id)]
+        credit_list = [
+            (str(tok), str(acc), str(via), int(amt))
+            for _t, tok, acc, via, amt in credit_rows.take(track_id)
+        ]
+        own = [(str(r), int(s)) for _t, r, s in recipients.take(track_id)]
+        for _t, token, amount, split, settle in group:
+            yield track_record(
+                track_id=track_id,
+                token=str(token),
+                amount=int(amount),
+                split=str(split) if split else "",
+                settle_to_split=bool(settle),
+                usage_rows=[row for row in usage_rows if token_of.get(row[0]) == token],
+                credit_rows=[(acc, via, amt) for tok, acc, via, amt in credit_list if tok == token],
+                own_recipients=own,
+            )
+
+
+def write_file(
+    engine: Engine, facts: EpochFacts, path: Path, token_of: Mapping[int, str]
+) -> tuple[str, int]:
+    """Step 6: streams the data file; returns (dataHash, bytes)."""
+    from oracle.settlement.records import header_record, split_record
+
+    with DataFileWriter(path) as writer, engine.connect() as conn:
+        writer.record(header_record(facts))
+        nested: set[str] = set()
+        track_lines = path.with_name(path.name + ".tracks")
+        # Track records go after the split lists they name: spool them, then append.
+        with open(track_lines, "wb") as spool:
+            from oracle.settlement.data_file import canonical_line
+
+            for record, names in track_records(conn, facts.epoch, token_of):
+                nested |= names
+                spool.write(canonical_line(record))
+        for start in range(0, len(nested), 2_000):
+            chunk = sorted(nested)[start : start + 2_000]
+            rows = conn.execute(
+                select(
+                    split_recipients.c.split, split_recipients.c.recipient, split_recipients.c.share
+                )
+                .where(split_recipients.c.split.in_(chunk))
+                .order_by(split_recipients.c.split, split_recipients.c.position)
+            )
+            for split, group in _grouped(rows, lambda r: str(r[0])):
+                writer.record(split_record(split, [(str(r), int(s)) for _x, r, s in group]))
+        with open(track_lines, "rb") as spool:
+            for line in spool:
+                writer.write(line)
+        track_lines.unlink()
+        leaf_rows = conn.execution_options(**STREAM).execute(
+            select(
+                epoch_leaves.c.account,
+                epoch_leaves.c.token,
+                epoch_leaves.c.amount,
+                epoch_leaves.c.since_epoch,
+            )
+            .where(epoch_leaves.c.epoch == facts.epoch)
+            .order_by(epoch_leaves.c.position)
+        )
+        for account, token, amount, since in leaf_rows:
+            writer.write(leaf_line(account, token, amount, since))
+        data_hash = writer.close()
+    return data_hash, writer.size
+
+
+# ---- confirmation ------------------------------------------------------------------------
+
+
+def confirm(conn: Connection, epoch: int) -> None:
+    """Makes a confirmed epoch's computed rows the settled state; prunes older tree levels."""
+    moved_keys = select(
+        epoch_totals.c.track_id, epoch_totals.c.platform_id, epoch_totals.c.usage_class
+    ).where(epoch_totals.c.epoch == epoch)
+    conn.execute(
+        delete(settled_totals).where(
+            tuple_(
+                settled_totals.c.track_id,
+                settled_totals.c.platform_id,
+                settled_totals.c.usage_class,
+            ).in_(moved_keys)
+        )
+    )
+    conn.execute(
+        insert(settled_totals).from_select(
+            [
+                "track_id",
+                "platform_id",
+                "usage_class",
+                "micro_units",
+                "amount",
+                "epoch",
+                "store_units",
+            ],
+            select(
+                epoch_totals.c.track_id,
+                epoch_totals.c.platform_id,
+                epoch_totals.c.usage_class,
+                epoch_totals.c.micro_units,
+                epoch_totals.c.amount,
+                epoch_totals.c.epoch,
+                epoch_totals.c.store_units,
+            ).where(epoch_totals.c.epoch == epoch),
+        )
+    )
+    moved_tracks = select(epoch_track_amounts.c.track_id, epoch_track_amounts.c.token).where(
+        epoch_track_amounts.c.epoch == epoch
+    )
+    for table in (track_amounts, credits):
+        conn.execute(delete(table).where(tuple_(table.c.track_id, table.c.token).in_(moved_tracks)))
+    conn.execute(
+        insert(track_amounts).from_select(
+            ["track_id", "token", "amount", "epoch"],
+            select(
+                epoch_track_amounts.c.track_id,
+                epoch_track_amounts.c.token,
+                epoch_track_amounts.c.amount,
+                epoch_track_amounts.c.epoch,
+            ).where(epoch_track_amounts.c.epoch == epoch),
+        )
+    )
+    conn.execute(
+        insert(credits).from_select(
+            ["track_id", "token", "seq", "account", "via", "amount", "epoch"],
+            select(
+                epoch_credits.c.track_id,
+                epoch_credits.c.token,
+                epoch_credits.c.seq,
+                epoch_credits.c.account,
+                epoch_credits.c.via,
+                epoch_credits.c.amount,
+                epoch_credits.c.epoch,
+            ).where(epoch_credits.c.epoch == epoch),
+        )
+    )
+    conn.execute(
+        delete(settled_cuts).where(
+            settled_cuts.c.platform_id.in_(
+                select(epoch_cuts.c.platform_id).where(epoch_cuts.c.epoch == epoch)
+            )
+        )
+    )
+    conn.execute(
+        insert(settled_cuts).from_select(
+            ["platform_id", "cut_seq", "epoch"],
+            select(epoch_cuts.c.platform_id, epoch_cuts.c.cut_seq, epoch_cuts.c.epoch).where(
+                epoch_cuts.c.epoch == epoch
+            ),
+        )
+    )
+    for table in (epoch_leaves, epoch_nodes):
+        conn.execute(delete(table).where(table.c.epoch < epoch))

@@ -1,0 +1,279 @@
+"""What the API reads about per-account settlement: the latest posted epoch, an account's leaves
+with their proofs (a lookup of stored tree levels, nothing is rebuilt), and the tracks an
+account's amount came from.
+
+Every function takes a Connection and accepts addresses in any case; addresses come back
+checksummed. Leaves and tree levels are kept for the latest confirmed epoch and newer ones
+(older epochs return None: their roots can no longer be claimed against).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, exists, or_, select, union_all
+
+from oracle.epoch.tables import epochs
+from oracle.settlement.addresses import checksum, stored
+from oracle.settlement.tables import (
+    epoch_credits,
+    epoch_leaves,
+    epoch_nodes,
+    epoch_track_amounts,
+    track_paths,
+)
+from oracle.settlement.tree import NODE_CHUNK, proof_positions
+from oracle.store.schema import tracks
+
+#: Epoch statuses whose root the chain accepted: posted (pending its delay) or confirmed.
+POSTED_STATUSES = ("posted", "confirmed")
+
+
+@dataclass(frozen=True)
+class SettledEpoch:
+    epoch: int
+    root: str
+    data_hash: str
+    data_path: str
+    tx_hash: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class AccountLeaf:
+    epoch: int
+    account: str
+    token: str
+    cumulative_amount: int
+    proof: list[str]
+
+
+@dataclass(frozen=True)
+class AccountSource:
+    """One path credit: `amount` of `token` reached `account` from `track_id` through `path`.
+
+    `path` lists the splits from the track's split (first) to the split whose recipient the
+    account is; it is empty when the track's split is itself the account.
+    """
+
+    track_id: int
+    split: str
+    path: tuple[str, ...]
+    token: str
+    amount: int
+    last_epoch: int
+
+
+def _settled_epoch(row: Any) -> SettledEpoch:
+    m = row._mapping
+    return SettledEpoch(
+        epoch=int(m["epoch"]),
+        root=str(m["root"]),
+        data_hash=str(m["data_hash"]),
+        data_path=str(m["data_path"]),
+        tx_hash=None if m["tx_hash"] is None else str(m["tx_hash"]),
+        status=str(m["status"]),
+    )
+
+
+def latest_settled_epoch(conn: Connection) -> SettledEpoch | None:
+    """The latest epoch whose root the chain accepted (confirmed, or posted and pending)."""
+    row = conn.execute(
+        select(
+            epochs.c.epoch,
+            epochs.c.root,
+            epochs.c.data_hash,
+            epochs.c.data_path,
+            epochs.c.tx_hash,
+            epochs.c.status,
+        )
+        .where(epochs.c.status.in_(POSTED_STATUSES))
+        .order_by(epochs.c.epoch.desc())
+        .limit(1)
+    ).first()
+    return _settled_epoch(row) if row is not None else None
+
+
+def settled_epoch(conn: Connection, epoch: int) -> SettledEpoch | None:
+    row = conn.execute(
+        select(
+            epochs.c.epoch,
+            epochs.c.root,
+            epochs.c.data_hash,
+            epochs.c.data_path,
+            epochs.c.tx_hash,
+            epochs.c.status,
+        ).where(epochs.c.epoch == epoch)
+    ).first()
+    return _settled_epoch(row) if row is not None else None
+
+
+def _epoch_or_latest(conn: Connection, epoch: int | None) -> int | None:
+    if epoch is not None:
+        return epoch
+    latest = latest_settled_epoch(conn)
+    return latest.epoch if latest is not None else None
+
+
+def _leaf_count(conn: Connection, epoch: int) -> int:
+    value = conn.execute(select(epochs.c.leaf_count).where(epochs.c.epoch == epoch)).scalar()
+    return int(value or 0)
+
+
+def proof_at(conn: Connection, epoch: int, position: int, leaf_count: int) -> list[str]:
+    """Sibling hashes from leaf `position` up to the root, read from the stored levels.
+
+    Levels pair neighbours (2i, 2i+1); an odd last node has no sibling and is carried up.
+    """
+    wanted = proof_positions(position, leaf_count)
+    if not wanted:
+        return []
+    chunks = sorted({(level, index // NODE_CHUNK) for level, index in wanted})
+    rows = conn.execute(
+        union_all(
+            *(
+                select(epoch_nodes.c.level, epoch_nodes.c.chunk, epoch_nodes.c.hashes).where(
+                    epoch_nodes.c.epoch == epoch,
+                    epoch_nodes.c.level == level,
+                    epoch_nodes.c.chunk == chunk,
+                )
+                for level, chunk in chunks
+            )
+        )
+    )
+    found = {(int(level), int(chunk)): bytes(data) for level, chunk, data in rows}
+    proof: list[str] = []
+    for level, index in wanted:
+        data = found.get((level, index // NODE_CHUNK))
+        offset = 32 * (index % NODE_CHUNK)
+        if data is None or len(data) < offset + 32:
+            raise LookupError(f"epoch {epoch}'s tree levels are incomplete in this store")
+        proof.append("0x" + data[offset : offset + 32].hex())
+    return proof
+
+
+def account_leaf(
+    conn: Connection, account: str, token: str, epoch: int | None = None
+) -> AccountLeaf | None:
+    """The leaf of (account, token) in `epoch` (default: the latest posted) with its proof."""
+    at = _epoch_or_latest(conn, epoch)
+    if at is None:
+        return None
+    row = conn.execute(
+        select(epoch_leaves.c.position, epoch_leaves.c.amount).where(
+            epoch_leaves.c.epoch == at,
+            epoch_leaves.c.account == stored(account),
+            epoch_leaves.c.token == stored(token),
+        )
+    ).first()
+    if row is None:
+        return None
+    position, amount = int(row[0]), int(row[1])
+    proof = proof_at(conn, at, position, _leaf_count(conn, at))
+    return AccountLeaf(at, checksum(account), checksum(token), amount, proof)
+
+
+def account_leaves(conn: Connection, account: str, epoch: int | None = None) -> list[AccountLeaf]:
+    """Every token's leaf of `account` in `epoch` (default: the latest posted), by token."""
+    at = _epoch_or_latest(conn, epoch)
+    if at is None:
+        return []
+    rows = conn.execute(
+        select(epoch_leaves.c.position, epoch_leaves.c.token, epoch_leaves.c.amount)
+        .where(epoch_leaves.c.epoch == at, epoch_leaves.c.account == stored(account))
+        .order_by(epoch_leaves.c.token)
+    ).all()
+    if not rows:
+        return []
+    count = _leaf_count(conn, at)
+    return [
+        AccountLeaf(
+            at,
+            checksum(account),
+            checksum(str(token)),
+            int(amount),
+            proof_at(conn, at, int(position), count),
+        )
+        for position, token, amount in rows
+    ]
+
+
+def account_sources(
+    conn: Connection, account: str, token: str, epoch: int | None = None
+) -> list[AccountSource]:
+    """The path credits that make up (account, token)'s leaf in `epoch` (default: latest posted).
+
+    A (track, token)'s credits are those of the latest epoch up to `epoch` that moved it, among
+    confirmed epochs and `epoch` itself. Zero credits are left out. Ordered by track, then path.
+    """
+    at = _epoch_or_latest(conn, epoch)
+    if at is None:
+        return []
+    later = epoch_track_amounts.alias("later")
+    later_epoch = epochs.alias("later_epoch")
+    counted = or_(epochs.c.status == "confirmed", epoch_credits.c.epoch == at)
+    superseded = exists().where(
+        later.c.track_id == epoch_credits.c.track_id,
+        later.c.token == epoch_credits.c.token,
+        later.c.epoch > epoch_credits.c.epoch,
+        later.c.epoch <= at,
+        later_epoch.c.epoch == later.c.epoch,
+        or_(later_epoch.c.status == "confirmed", later.c.epoch == at),
+    )
+    rows = conn.execute(
+        select(
+            epoch_credits.c.track_id,
+            epoch_credits.c.via,
+            epoch_credits.c.amount,
+            epoch_credits.c.epoch,
+            tracks.c.split_address,
+        )
+        .join(epochs, epochs.c.epoch == epoch_credits.c.epoch)
+        .outerjoin(tracks, tracks.c.track_id == epoch_credits.c.track_id)
+        .where(
+            epoch_credits.c.account == stored(account),
+            epoch_credits.c.token == stored(token),
+            epoch_credits.c.epoch <= at,
+            counted,
+            ~superseded,
+        )
+        .order_by(epoch_credits.c.track_id, epoch_credits.c.seq)
+    )
+    sources: list[AccountSource] = []
+    for track_id, via, amount, credit_epoch, split in rows:
+        if int(amount) == 0:
+            continue
+        path = tuple(checksum(a) for a in str(via).split(",") if a)
+        sources.append(
+            AccountSource(
+                track_id=int(track_id),
+                split=checksum(str(split)) if split else (path[0] if path else checksum(account)),
+                path=path,
+                token=checksum(token),
+                amount=int(amount),
+                last_epoch=int(credit_epoch),
+            )
+        )
+    return sources
+
+
+FlatPath = tuple[str, tuple[str, ...], int, int]
+
+
+def track_flattening(conn: Connection, track_id: int) -> list[FlatPath]:
+    """A track's fixed flattening: (account, path, share product, depth) per terminal path."""
+    rows = conn.execute(
+        select(track_paths.c.account, track_paths.c.via, track_paths.c.product, track_paths.c.depth)
+        .where(track_paths.c.track_id == track_id)
+        .order_by(track_paths.c.seq)
+    )
+    return [
+        (
+            checksum(str(account)),
+            tuple(checksum(a) for a in str(via).split(",") if a),
+            int(product),
+            int(depth),
+        )
+        for account, via, product, depth in rows
+    ]

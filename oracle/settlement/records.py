@@ -1,0 +1,136 @@
+"""The records of a data file (v2): header, split recipient lists, (track, token) records.
+
+Shared by the incremental engine and the from-scratch reference so both write the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from oracle.epoch.totals import HeldBack, PlatformState, TotalKey
+from oracle.settlement.data_file import AMOUNT_RULE, FLATTENING_RULE, FORMAT, TREE_RULE
+from oracle.settlement.flatten import MAX_SPLIT_DEPTH, SHARE_SCALE
+from oracle.settlement.tree import ACCOUNT_LEAF_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class EpochFacts:
+    epoch: int
+    chain_id: int
+    settlement: str
+    config_version: int
+    cut_seq: int
+    block_number: int
+    root: str
+    leaf_count: int
+    previous_epoch: int
+    previous_data_hash: str
+    platforms: Mapping[int, PlatformState]
+    debits: Sequence[tuple[int, int]]
+    held_back: Sequence[HeldBack]
+    below_settled: Sequence[tuple[TotalKey, int, int]]
+    reports: Sequence[tuple[int, str]]
+    cuts: Sequence[tuple[int, int]]
+
+
+def header_record(facts: EpochFacts) -> dict[str, Any]:
+    return {
+        "kind": "header",
+        "format": FORMAT,
+        "epoch": facts.epoch,
+        "chainId": facts.chain_id,
+        "settlement": facts.settlement.lower(),
+        "configVersion": facts.config_version,
+        "cutSequence": facts.cut_seq,
+        "blockNumber": facts.block_number,
+        "root": facts.root,
+        "leafCount": facts.leaf_count,
+        "previousEpoch": facts.previous_epoch,
+        "previousDataHash": facts.previous_data_hash,
+        "leafEncoding": list(ACCOUNT_LEAF_TYPES),
+        "amountRule": AMOUNT_RULE,
+        "flatteningRule": FLATTENING_RULE,
+        "treeRule": TREE_RULE,
+        "maxSplitDepth": MAX_SPLIT_DEPTH,
+        "shareScale": SHARE_SCALE,
+        "rateCards": [
+            {
+                "platformId": p.platform_id,
+                "token": p.token.lower(),
+                "rates": list(map(str, p.rates)),
+            }
+            for _, p in sorted(facts.platforms.items())
+        ],
+        "debits": [{"platformId": pid, "amount": str(amount)} for pid, amount in facts.debits],
+        "heldBack": [
+            {"platformId": h.platform_id, "debit": str(h.debit), "escrow": str(h.escrow)}
+            for h in facts.held_back
+        ],
+        "belowSettled": [
+            {
+                "trackId": track,
+                "platformId": platform_id,
+                "usageClass": usage_class,
+                "settledUnits": str(settled_units),
+                "storeUnits": str(store_units),
+            }
+            for (track, platform_id, usage_class), settled_units, store_units in facts.below_settled
+        ],
+        "reports": [
+            {"platformId": pid, "reportId": rid} for pid, rid in sorted(set(facts.reports))
+        ],
+        "cuts": [{"platformId": pid, "cutSequence": cut} for pid, cut in facts.cuts],
+    }
+
+
+def split_record(split: str, recipients: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    return {"kind": "split", "split": split, "recipients": [[r, s] for r, s in recipients]}
+
+
+def track_record(
+    *,
+    track_id: int,
+    token: str,
+    amount: int,
+    split: str,
+    settle_to_split: bool,
+    usage_rows: Sequence[tuple[int, int, int, int]],
+    credit_rows: Sequence[tuple[str, str, int]],
+    own_recipients: Sequence[tuple[str, int]],
+) -> tuple[dict[str, Any], set[str]]:
+    """One (track, token) record and the nested splits its credits pass through.
+
+    usage_rows: (platform, class, micro-units, amount); credit_rows: (account, via, amount)
+    with via comma-separated.
+    """
+    per_platform: dict[int, tuple[list[str], list[str]]] = {}
+    for platform_id, usage_class, units, class_amount in usage_rows:
+        slot = per_platform.setdefault(platform_id, (["0"] * 6, ["0"] * 6))
+        slot[0][usage_class] = str(units)
+        slot[1][usage_class] = str(class_amount)
+    nested: set[str] = set()
+    credit_list = []
+    flattened = False
+    for account, via, credit in credit_rows:
+        path = [a for a in via.split(",") if a]
+        if path:
+            flattened = True
+            nested.update(path[1:])
+        credit_list.append({"account": account, "via": path, "amount": str(credit)})
+    record = {
+        "kind": "track",
+        "trackId": track_id,
+        "token": token,
+        "amount": str(amount),
+        "split": split,
+        "settleToSplit": settle_to_split,
+        "recipients": [[r, s] for r, s in own_recipients] if flattened else None,
+        "usage": [
+            {"platformId": pid, "units": units, "amounts": amounts}
+            for pid, (units, amounts) in sorted(per_platform.items())
+        ],
+        "credits": credit_list,
+    }
+    return record, nested

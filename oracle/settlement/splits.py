@@ -1,0 +1,236 @@
+"""Recipient lists the chain proves, and each track's flattening fixed on first settlement.
+
+A list in the catalog is used only when its recipients root equals the split contract's
+``recipientsRoot()`` read at the epoch's pinned block. The chain value is cached in
+oracle_splits.chain_root (splits are immutable, so one read per split for its whole life).
+A split without code at the pinned block is not cached and stays unverified for that epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+from eth_typing import BlockNumber
+from hexbytes import HexBytes
+from sqlalchemy import Connection, and_, insert, select, update
+from web3 import Web3
+
+from oracle.errors import EpochError
+from oracle.settlement.flatten import FlatPath, RecipientList, flatten_split
+from oracle.settlement.tables import split_recipients, splits, track_paths
+from oracle.store.schema import tracks
+
+CHUNK = 2_000
+_RECIPIENTS_ROOT = Web3.keccak(text="recipientsRoot()")[:4]
+
+
+class RootReader(Protocol):
+    def recipients_roots(self, splits: Sequence[str], block: int) -> dict[str, str]:
+        """recipientsRoot() of each split that has code at `block` (lower-case address keys)."""
+        ...
+
+
+class ChainRootReader:
+    """Reads recipientsRoot() by eth_call at a pinned block."""
+
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+
+    def recipients_roots(self, splits: Sequence[str], block: int) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for split in splits:
+            address = Web3.to_checksum_address(split)
+            try:
+                raw = self.w3.eth.call(
+                    {"to": address, "data": HexBytes(_RECIPIENTS_ROOT)},
+                    block_identifier=BlockNumber(block),
+                )
+            except Exception as exc:  # a revert or no contract: not a verifiable split
+                if "revert" in str(exc).lower() or "execution" in str(exc).lower():
+                    continue
+                raise EpochError(f"cannot read recipientsRoot() of {address}: {exc}") from exc
+            if len(raw) == 32:
+                found[split.lower()] = "0x" + bytes(raw).hex()
+        return found
+
+
+def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def verify_splits(
+    conn: Connection, addresses: Iterable[str], reader: RootReader, block: int
+) -> None:
+    """Reads and caches the chain root of every listed split not read before."""
+    wanted = sorted({a.lower() for a in addresses})
+    for chunk in _chunks(wanted):
+        unread = [
+            str(s)
+            for (s,) in conn.execute(
+                select(splits.c.split).where(
+                    splits.c.split.in_(list(chunk)), splits.c.chain_root.is_(None)
+                )
+            )
+        ]
+        if not unread:
+            continue
+        for split, root in reader.recipients_roots(unread, block).items():
+            conn.execute(
+                update(splits)
+                .where(splits.c.split == split)
+                .values(chain_root=root, checked_block=block)
+            )
+
+
+class VerifiedLists:
+    """Verified, expandable recipient lists, loaded a batch of addresses at a time."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cache: dict[str, RecipientList | None] = {}
+
+    def load(self, addresses: Iterable[str]) -> None:
+        wanted = sorted({a for a in addresses if a not in self.cache})
+        for chunk in _chunks(wanted):
+            expandable = {
+                str(s)
+                for (s,) in self.conn.execute(
+                    select(splits.c.split)
+                    .join(tracks, tracks.c.split_address == splits.c.split)
+                    .where(
+                        splits.c.split.in_(list(chunk)),
+                        splits.c.chain_root == splits.c.list_root,
+                        tracks.c.settle_to_split == 0,
+                    )
+                )
+            }
+            lists: dict[str, tuple[list[str], list[int]]] = {}
+            if expandable:
+                rows = self.conn.execute(
+                    select(
+                        split_recipients.c.split,
+                        split_recipients.c.recipient,
+                        split_recipients.c.share,
+                    )
+                    .where(split_recipients.c.split.in_(sorted(expandable)))
+                    .order_by(split_recipients.c.split, split_recipients.c.position)
+                )
+                for split, recipient, share in rows:
+                    entry = lists.setdefault(str(split), ([], []))
+                    entry[0].append(str(recipient))
+                    entry[1].append(int(share))
+            for address in chunk:
+                listed = lists.get(address)
+                self.cache[address] = (
+                    RecipientList(tuple(listed[0]), tuple(listed[1])) if listed else None
+                )
+
+    def __call__(self, address: str) -> RecipientList | None:
+        if address not in self.cache:
+            self.load([address])
+        return self.cache[address]
+
+
+def fix_track_paths(
+    conn: Connection,
+    track_ids: Sequence[int],
+    epoch: int,
+    reader: RootReader,
+    block: int,
+) -> int:
+    """Fixes the flattening of every listed track that has none yet; returns how many it fixed.
+
+    Splits met (the tracks' own and the nested ones) are verified against the chain first.
+    """
+    from oracle.epoch.errors import UnknownTrack
+    from oracle.settlement.flatten import MAX_SPLIT_DEPTH
+
+    fixed = 0
+    for start in range(0, len(track_ids), CHUNK):
+        chunk = list(track_ids[start : start + CHUNK])
+        rows = conn.execute(
+            select(tracks.c.track_id, tracks.c.split_address, tracks.c.settle_to_split)
+            .where(
+                tracks.c.track_id.in_(chunk),
+                ~select(track_paths.c.track_id)
+                .where(track_paths.c.track_id == tracks.c.track_id)
+                .exists(),
+            )
+            .order_by(tracks.c.track_id)
+        ).all()
+        known = {int(t) for t, _, _ in rows}
+        has_paths = {
+            int(t)
+            for (t,) in conn.execute(
+                select(track_paths.c.track_id).distinct().where(track_paths.c.track_id.in_(chunk))
+            )
+        }
+        for track_id in chunk:
+            if track_id not in known and track_id not in has_paths:
+                raise UnknownTrack(track_id)
+        todo = [(int(t), str(s) if s else None, bool(f)) for t, s, f in rows]
+        for track_id, split, _ in todo:
+            if split is None:
+                raise UnknownTrack(track_id)
+        if not todo:
+            continue
+        lists = VerifiedLists(conn)
+        frontier = sorted({split for _, split, _ in todo if split is not None})
+        verify_splits(conn, frontier, reader, block)
+        lists.load(frontier)
+        for _ in range(MAX_SPLIT_DEPTH - 1):
+            recipients = sorted(
+                {
+                    r
+                    for address in frontier
+                    if (listed := lists.cache.get(address)) is not None
+                    for r in listed.recipients
+                    if r not in lists.cache
+                }
+            )
+            if not recipients:
+                break
+            verify_splits(conn, _known_splits(conn, recipients), reader, block)
+            lists.load(recipients)  # plain accounts are cached as None
+            frontier = [r for r in recipients if lists.cache.get(r) is not None]
+        values: list[dict[str, object]] = []
+        for track_id, split, settle_to_split in todo:
+            assert split is not None
+            paths = flatten_split(split, lists, settle_to_split=settle_to_split)
+            values.extend(_path_rows(track_id, paths, epoch))
+        for row_start in range(0, len(values), 10_000):
+            conn.execute(insert(track_paths), values[row_start : row_start + 10_000])
+        fixed += len(todo)
+    return fixed
+
+
+def _known_splits(conn: Connection, addresses: Sequence[str]) -> list[str]:
+    """The addresses the catalog holds a recipient list for."""
+    found: list[str] = []
+    for chunk in _chunks(addresses):
+        found.extend(
+            str(s) for (s,) in conn.execute(select(splits.c.split).where(splits.c.split.in_(chunk)))
+        )
+    return sorted(found)
+
+
+def _path_rows(track_id: int, paths: Sequence[FlatPath], epoch: int) -> list[dict[str, object]]:
+    return [
+        {
+            "track_id": track_id,
+            "seq": seq,
+            "account": path.account,
+            "via": ",".join(path.via),
+            "product": str(path.product),
+            "depth": path.depth,
+            "epoch": epoch,
+        }
+        for seq, path in enumerate(paths)
+    ]
+
+
+def unfix_epoch_paths(conn: Connection, epoch: int) -> None:
+    """Drops the flattenings first fixed by a rebuilt (never confirmed) epoch."""
+    conn.execute(track_paths.delete().where(and_(track_paths.c.epoch == epoch)))

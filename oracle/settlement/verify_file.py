@@ -1,0 +1,355 @@
+"""Recomputes epochs from their published data files alone (and, optionally, the chain).
+
+This is the short script docs/settlement-data-file.md describes, written so that it needs
+nothing from the oracle: no store, no oracle module, only the files (format v2), keccak and,
+with ``--rpc``, read-only calls to the chain. Give it the files of epochs 1..N in order (each
+file names the dataHash of the previous confirmed one). For every file it checks:
+
+- the file's keccak256 chain (previousDataHash) and, with --rpc, the RootPosted root and dataHash;
+- every class amount from the cumulative units and the rate card (the settled-price rule for a
+  rate change), and with --rpc that the rate cards equal the chain's at the pinned block;
+- every track amount = the sum of its token's class amounts;
+- every credit = floor(amount * prod(shares) / 1e6^depth) along its path, the paths of a
+  track covering its split exactly (their shares multiply out to 1), depth <= 4, and with
+  --rpc every recipient list against the split's recipientsRoot() at the pinned block;
+- every leaf = the account's sum of credits over all tracks (latest record of each track), no
+  leaf missing or extra, and the root rebuilt from the leaves.
+
+It keeps every (track, token)'s credits in memory: fine for files of tests and demos; a
+catalog of millions of tracks wants the same algorithm on a database.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from sha3 import keccak_256
+
+SHARE_SCALE = 10**6
+UNIT_RATE_DIVISOR = 10**12
+MAX_DEPTH = 4
+FORMAT = "ai-music-royalties/settlement-epoch/v2"
+
+
+class VerificationError(Exception):
+    pass
+
+
+def keccak(data: bytes) -> bytes:
+    return bytes(keccak_256(data).digest())
+
+
+def file_hash(path: Path) -> str:
+    hasher = keccak_256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            hasher.update(chunk)
+    return "0x" + str(hasher.hexdigest())
+
+
+def leaf_hash(account: str, token: str, amount: int) -> bytes:
+    encoded = (
+        bytes(12) + bytes.fromhex(account[2:]) + bytes(12) + bytes.fromhex(token[2:])
+    ) + amount.to_bytes(32, "big")
+    return keccak(keccak(encoded))
+
+
+def pair(a: bytes, b: bytes) -> bytes:
+    return keccak(a + b if a < b else b + a)
+
+
+def tree_root(leaves: Sequence[bytes]) -> bytes:
+    """Neighbours paired in order, an odd last node carried up (the file's treeRule)."""
+    if not leaves:
+        return bytes(32)
+    level = list(leaves)
+    while len(level) > 1:
+        nxt = [pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def recipients_root(recipients: Sequence[tuple[str, int]]) -> bytes:
+    """TrackSplit's recipientsRoot: (account, share) leaves in list order, paired in order."""
+    level = [
+        keccak(keccak(bytes(12) + bytes.fromhex(a[2:]) + int(s).to_bytes(32, "big")))
+        for a, s in recipients
+    ]
+    while len(level) > 1:
+        nxt = [pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+@dataclass
+class State:
+    """What the files so far say: per key (units, amount), per (track, token) credits."""
+
+    units: dict[tuple[int, int, int], tuple[int, int]] = field(default_factory=dict)
+    credits: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
+    lists: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    epoch: int = 0
+    data_hash: str = "0x" + "00" * 32
+
+
+class Chain:
+    """Read-only calls the checks need (web3 imported only when --rpc is given)."""
+
+    def __init__(self, rpc_url: str) -> None:
+        from web3 import Web3
+
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url))
+        self.Web3 = Web3
+
+    def recipients_root(self, split: str, block: int) -> str:
+        data = self.w3.eth.call(
+            {
+                "to": self.Web3.to_checksum_address(split),
+                "data": self.Web3.keccak(text="recipientsRoot()")[:4],
+            },
+            block_identifier=block,
+        )
+        return "0x" + bytes(data).hex()
+
+    def platform(self, settlement: str, platform_id: int, block: int) -> tuple[str, list[int]]:
+        selector = self.Web3.keccak(text="platform(uint256)")[:4]
+        data = self.w3.eth.call(
+            {
+                "to": self.Web3.to_checksum_address(settlement),
+                "data": selector + platform_id.to_bytes(32, "big"),
+            },
+            block_identifier=block,
+        )
+        words = [int.from_bytes(data[i : i + 32], "big") for i in range(0, len(data), 32)]
+        # PlatformInfo is static: payer, token, rates[6], escrow.
+        return "0x" + words[1].to_bytes(20, "big").hex(), words[2:8]
+
+    def root_posted(self, settlement: str, epoch: int) -> tuple[str, str] | None:
+        topic = self.Web3.keccak(text="RootPosted(uint64,bytes32,bytes32,uint64)")
+        logs = self.w3.eth.get_logs(
+            {
+                "address": self.Web3.to_checksum_address(settlement),
+                "fromBlock": 0,
+                "toBlock": "latest",
+                "topics": ["0x" + topic.hex(), "0x" + epoch.to_bytes(32, "big").hex()],
+            }
+        )
+        if not logs:
+            return None
+        data = bytes(logs[-1]["data"])
+        return "0x" + data[:32].hex(), "0x" + data[32:64].hex()
+
+
+def _records(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    with gzip.open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            yield number, json.loads(line)
+
+
+def _fail(path: Path, line: int, message: str) -> VerificationError:
+    return VerificationError(f"{path}: line {line}: {message}")
+
+
+def _check_credits(
+    path: Path, line: int, record: dict[str, Any], lists: dict[str, list[tuple[str, int]]]
+) -> dict[str, int]:
+    amount = int(record["amount"])
+    found: dict[str, int] = {}
+    credits = record["credits"]
+    if record["recipients"] is None:
+        if len(credits) != 1 or credits[0]["via"] or credits[0]["account"] != record["split"]:
+            raise _fail(path, line, "an unflattened track must credit its split alone")
+        if int(credits[0]["amount"]) != amount:
+            raise _fail(path, line, f"split-as-account credit {credits[0]['amount']} != {amount}")
+        return {record["split"]: amount}
+    covered = Fraction(0)
+    seen: set[tuple[str, ...]] = set()
+    for credit in credits:
+        via = credit["via"]
+        if not via or via[0] != record["split"] or len(via) > MAX_DEPTH:
+            raise _fail(path, line, f"bad path {via} for track {record['trackId']}")
+        chain = [*via, credit["account"]]
+        if tuple(chain) in seen:
+            raise _fail(path, line, f"path {chain} listed twice")
+        seen.add(tuple(chain))
+        product = 1
+        for parent, child in zip(chain, chain[1:], strict=False):
+            listed = lists.get(parent)
+            if listed is None:
+                raise _fail(path, line, f"no recipient list for split {parent}")
+            shares = dict(listed)
+            if child not in shares:
+                raise _fail(path, line, f"{child} is not a recipient of {parent}")
+            product *= shares[child]
+        depth = len(via)
+        expected = amount * product // SHARE_SCALE**depth
+        if int(credit["amount"]) != expected:
+            raise _fail(path, line, f"credit {credit['amount']} on {chain} should be {expected}")
+        covered += Fraction(product, SHARE_SCALE**depth)
+        found[credit["account"]] = found.get(credit["account"], 0) + expected
+    if covered != 1:
+        raise _fail(path, line, f"track {record['trackId']}'s paths cover {covered}, not 1")
+    dust = amount - sum(found.values())
+    if not 0 <= dust < len(credits):
+        raise _fail(path, line, f"dust {dust} outside [0, {len(credits)})")
+    return found
+
+
+def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[str, Any]:
+    """Checks one file against the state of the files before it; updates the state."""
+    records = iter(_records(path))
+    line, header = next(records)
+    if header.get("kind") != "header" or header.get("format") != FORMAT:
+        raise _fail(path, line, f"not a {FORMAT} header")
+    epoch, block = int(header["epoch"]), int(header["blockNumber"])
+    if int(header["previousEpoch"]) != state.epoch or header["previousDataHash"] != state.data_hash:
+        raise _fail(
+            path,
+            line,
+            f"previous epoch {header['previousEpoch']} / {header['previousDataHash']} does not "
+            f"follow the files given (epoch {state.epoch} / {state.data_hash})",
+        )
+    rates = {int(c["platformId"]): [int(r) for r in c["rates"]] for c in header["rateCards"]}
+    token_of = {int(c["platformId"]): str(c["token"]) for c in header["rateCards"]}
+    if chain is not None:
+        for platform_id, card in rates.items():
+            token, chain_rates = chain.platform(header["settlement"], platform_id, block)
+            if (token.lower(), chain_rates) != (token_of[platform_id], card):
+                raise _fail(path, line, f"platform {platform_id}'s rate card differs on chain")
+    debits: dict[int, int] = {}
+    touched: dict[tuple[int, str], dict[str, int]] = {}
+    leaves: list[bytes] = []
+    expected_leaves: list[tuple[str, str, int]] | None = None
+    leaf_index = 0
+    for line, record in records:
+        kind = record.get("kind")
+        if kind == "split":
+            listed = [(str(a), int(s)) for a, s in record["recipients"]]
+            state.lists[record["split"]] = listed
+            if chain is not None:
+                root = chain.recipients_root(record["split"], block)
+                if root != "0x" + recipients_root(listed).hex():
+                    raise _fail(path, line, f"split {record['split']}'s list is not on chain")
+        elif kind == "track":
+            track_id, token = int(record["trackId"]), str(record["token"])
+            total = 0
+            for usage in record["usage"]:
+                platform_id = int(usage["platformId"])
+                if token_of.get(platform_id) != token:
+                    raise _fail(path, line, f"platform {platform_id} does not pay in {token}")
+                for usage_class, (units_text, amount_text) in enumerate(
+                    zip(usage["units"], usage["amounts"], strict=True)
+                ):
+                    units, amount = int(units_text), int(amount_text)
+                    key = (track_id, platform_id, usage_class)
+                    old_units, old_amount = state.units.get(key, (0, 0))
+                    rate = rates[platform_id][usage_class]
+                    if units < old_units:
+                        raise _fail(path, line, f"{key}: cumulative units went down")
+                    expected = (
+                        old_amount
+                        + units * rate // UNIT_RATE_DIVISOR
+                        - old_units * rate // UNIT_RATE_DIVISOR
+                        if units > old_units
+                        else old_amount
+                    )
+                    if amount != expected:
+                        raise _fail(path, line, f"{key}: amount {amount}, rule gives {expected}")
+                    debits[platform_id] = debits.get(platform_id, 0) + amount - old_amount
+                    state.units[key] = (units, amount)
+                    total += amount
+            if total != int(record["amount"]):
+                raise _fail(path, line, f"track amount {record['amount']} != classes sum {total}")
+            if record["recipients"] is not None:
+                listed = [(str(a), int(s)) for a, s in record["recipients"]]
+                state.lists[record["split"]] = listed
+                if chain is not None:
+                    root = chain.recipients_root(record["split"], block)
+                    if root != "0x" + recipients_root(listed).hex():
+                        raise _fail(path, line, f"split {record['split']}'s list is not on chain")
+            touched[(track_id, token)] = _check_credits(path, line, record, state.lists)
+        elif kind == "leaf":
+            if expected_leaves is None:
+                state.credits.update(touched)
+                totals: dict[tuple[str, str], int] = {}
+                for (_track, token), per_account in state.credits.items():
+                    for account, credit in per_account.items():
+                        totals[(account, token)] = totals.get((account, token), 0) + credit
+                expected_leaves = sorted((a, t, v) for (a, t), v in totals.items() if v > 0)
+            account, token, amount = record["account"], record["token"], int(record["amount"])
+            if leaf_index >= len(expected_leaves):
+                raise _fail(path, line, f"extra leaf {account} {token}")
+            if expected_leaves[leaf_index] != (account, token, amount):
+                raise _fail(
+                    path,
+                    line,
+                    f"leaf {leaf_index} is {account} {token} {amount}, "
+                    f"the credits give {expected_leaves[leaf_index]}",
+                )
+            leaves.append(leaf_hash(account, token, amount))
+            leaf_index += 1
+        else:
+            raise _fail(path, line, f"unknown record kind {kind!r}")
+    if expected_leaves is None:
+        raise VerificationError(f"{path}: no leaves")
+    if leaf_index != len(expected_leaves) or leaf_index != int(header["leafCount"]):
+        raise VerificationError(f"{path}: {leaf_index} leaves, expected {len(expected_leaves)}")
+    root = "0x" + tree_root(leaves).hex()
+    if root != header["root"]:
+        raise VerificationError(f"{path}: leaves give root {root}, header says {header['root']}")
+    stated = {int(d["platformId"]): int(d["amount"]) for d in header["debits"]}
+    if {p: d for p, d in debits.items() if d > 0} != stated:
+        raise VerificationError(f"{path}: debits {debits} differ from the header's {stated}")
+    data_hash = file_hash(path)
+    if chain is not None:
+        posted = chain.root_posted(header["settlement"], epoch)
+        if posted != (header["root"], data_hash):
+            raise VerificationError(f"{path}: the chain posted {posted} for epoch {epoch}")
+    state.epoch, state.data_hash = epoch, data_hash
+    return {
+        "epoch": epoch,
+        "root": root,
+        "dataHash": data_hash,
+        "leaves": leaf_index,
+        "tracks": len(touched),
+        "debits": {str(p): str(d) for p, d in sorted(stated.items())},
+    }
+
+
+def verify_files(paths: Sequence[Path], rpc_url: str | None = None) -> list[dict[str, Any]]:
+    """Checks files of consecutive confirmed epochs, the first one being epoch 1's."""
+    chain = Chain(rpc_url) if rpc_url else None
+    state = State()
+    return [verify_file(path, state, chain) for path in paths]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("files", nargs="+", type=Path, help="data files of epochs 1..N in order")
+    parser.add_argument("--rpc", default=None, help="JSON-RPC URL for the on-chain checks")
+    args = parser.parse_args(argv)
+    try:
+        results = verify_files(args.files, args.rpc)
+    except VerificationError as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    for result in results:
+        print(json.dumps(result, sort_keys=True))  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,586 @@
+"""Hostile input against the running API (loopback HTTP, SQLite and PostgreSQL).
+
+Every case must answer 4xx (never 5xx), with a message that names the offending field, and
+count nothing: accepted versions, usage rows, quarantine and the platform's /balance unchanged.
+Then the overflow attack: huge reports on one track end refused, and the next epoch settles
+every other platform.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import address_of, bearer, sign_text
+from eth_account import Account
+from live_api import LiveApi, LivePlatform, live_for
+from siwe import SiweMessage
+
+from chain_client.eip712 import UsageReport, sign_usage_report
+from oracle.epoch.wiring import build_runner
+from oracle.settings import OracleSettings
+
+PERIOD = (1_700_000_000, 1_700_086_400)
+HUGE = "9" * 5000
+ISRC = "USRC17600001"
+
+
+@dataclass
+class Case:
+    name: str
+    send: Callable[[LiveApi, LivePlatform, int], httpx.Response]
+    field: tuple[str, ...]
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def live(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    dev_chain: Any,
+    w3: Any,
+    dev_keys: list[str],
+    deploy_fresh: Callable[..., Any],
+    sender_for: Callable[..., Any],
+) -> Iterator[LiveApi]:
+    with live_for(
+        request,
+        tmp_path_factory,
+        (dev_chain, w3, dev_keys, deploy_fresh, sender_for),
+        max_json_report_bytes=2 * 1024 * 1024,
+        max_upload_bytes=2 * 1024 * 1024,
+    ) as api:
+        yield api
+
+
+def _line(track: object, units: object, **extra: object) -> dict[str, object]:
+    return {"track": track, "usage_class": 0, "units": units, **extra}
+
+
+def _json(
+    lines_for: Callable[[int], list[Any]],
+    rid: str = "hostile",
+    period: tuple[int, int] = PERIOD,
+) -> Any:
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        return api.submit(platform, api.report(platform, rid, lines_for(track), period))
+
+    return send
+
+
+def _raw_json(body_for: Callable[[int], str | bytes]) -> Any:
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        body = body_for(track)
+        return api.http.post(
+            f"/v1/platforms/{platform.platform_id}/reports",
+            content=body.encode() if isinstance(body, str) else body,
+            headers={**bearer(platform.api_key), "Content-Type": "application/json"},
+        )
+
+    return send
+
+
+def _envelope(track: int, **changes: object) -> str:
+    doc: dict[str, object] = {
+        "report_id": "hostile-envelope",
+        "period_start": PERIOD[0],
+        "period_end": PERIOD[1],
+        "lines": [_line(track, 1)],
+    }
+    doc.update(changes)
+    return json.dumps(doc)
+
+
+def _file_signature(
+    api: LiveApi,
+    platform: LivePlatform,
+    content: bytes,
+    rid: str,
+    fmt: int,
+    period: tuple[int, int] = PERIOD,
+) -> str:
+    from Crypto.Hash import keccak
+
+    digest = keccak.new(digest_bits=256, data=content).digest()
+    report = UsageReport(
+        report_id=rid,
+        platform_id=platform.platform_id,
+        period_start=period[0],
+        period_end=period[1],
+        format=fmt,
+        content_hash=digest,
+    )
+    signature = sign_usage_report(
+        platform.key, report, chain_id=api.settings.chain_id, verifying_contract=api.settlement
+    )
+    return "0x" + bytes(signature).hex()
+
+
+def _csv(rows: list[str], meta: dict[str, object] | None = None, rid: str = "hostile-csv") -> Any:
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        head = {"report_id": rid, "period_start": PERIOD[0], "period_end": PERIOD[1]}
+        head.update(meta or {})
+        text = "".join(f"# {k}: {v}\n" for k, v in head.items())
+        text += "track,usage_class,units,attribution\n"
+        text += "".join(row.format(track=track) + "\n" for row in rows)
+        content = text.encode()
+        signature = _file_signature(api, platform, content, rid, 1)
+        return api.http.post(
+            f"/v1/platforms/{platform.platform_id}/reports/csv",
+            files={"file": ("hostile.csv", content)},
+            data={"signature": signature},
+            headers=bearer(platform.api_key),
+        )
+
+    return send
+
+
+def _dsr(count: str, rid: str = "MSG-HOSTILE") -> Any:
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        head = "\t".join(
+            [
+                "HEAD", "1.1", "BasicAudioProfile", "1.1", rid, "2023-11-21T10:00:00Z", "1", "1",
+                "2023-11-14", "2023-11-14", "PADPIDA2014021302X", "Example Platform", "Streaming",
+            ]
+        )  # fmt: skip
+        lines = [head, f"SY01\tS1\t{count}\tSubscription", f"RU01\tS1\t{ISRC}\tStream\t{count}"]
+        lines.append("FOOT\t4\t1\t1")
+        content = ("\n".join(lines) + "\n").encode()
+        day = 1_699_920_000  # 2023-11-14, the HEAD's start and end date
+        signature = _file_signature(api, platform, content, rid, 2, (day, day + 86_400))
+        return api.http.post(
+            f"/v1/platforms/{platform.platform_id}/reports/dsr",
+            files={"file": ("hostile.dsr", content)},
+            data={"signature": signature},
+            headers=bearer(platform.api_key),
+        )
+
+    return send
+
+
+def _multipart(files: dict[str, Any], data: dict[str, str]) -> Any:
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        return api.http.post(
+            f"/v1/platforms/{platform.platform_id}/reports/csv",
+            files=files,
+            data=data,
+            headers=bearer(platform.api_key),
+        )
+
+    return send
+
+
+def _wrong_signer(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+    body = api.report(platform, "hostile-signer", [_line(track, 5)], PERIOD)
+    other = api.report(
+        LivePlatform(platform.platform_id, api.keys[12], platform.api_key),
+        "hostile-signer",
+        [_line(track, 5)],
+        PERIOD,
+    )
+    body["signature"] = other["signature"]
+    return api.submit(platform, body)
+
+
+def _bad_key_huge_body(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+    return api.http.post(
+        f"/v1/platforms/{platform.platform_id}/reports",
+        content=b"[" * (3 * 1024 * 1024),
+        headers={"Authorization": "Bearer rp_not-a-key", "Content-Type": "application/json"},
+    )
+
+
+def _oversized_json(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+    filler = [_line(track, 1)] * 120_000
+    return api.http.post(
+        f"/v1/platforms/{platform.platform_id}/reports",
+        content=_envelope(track, lines=filler).encode(),
+        headers={**bearer(platform.api_key), "Content-Type": "application/json"},
+    )
+
+
+def _chunked_oversized(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b" " * 65536 * 2
+
+    return api.http.post(
+        f"/v1/platforms/{platform.platform_id}/reports",
+        content=chunks(),
+        headers={**bearer(platform.api_key), "Content-Type": "application/json"},
+    )
+
+
+def _siwe(**changes: Any) -> Any:
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        key = api.keys[13]
+        nonce = api.http.post("/v1/auth/nonce").json()["nonce"]
+        now = datetime.now(UTC)
+        fields: dict[str, Any] = {
+            "domain": "localhost:8000",
+            "address": address_of(key),
+            "statement": "Sign in.",
+            "uri": "http://localhost:8000",
+            "version": "1",
+            "chain_id": api.settings.chain_id,
+            "nonce": nonce,
+            "issued_at": now.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "expiration_time": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+        fields.update(changes)
+        text = SiweMessage(**fields).prepare_message()
+        return api.http.post(
+            "/v1/auth/siwe", json={"message": text, "signature": sign_text(key, text)}
+        )
+
+    return send
+
+
+TOMORROW = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+CASES = [
+    # ---- JSON numbers --------------------------------------------------------------------
+    Case("units: 5000-digit string", _json(lambda t: [_line(t, HUGE)]), ("lines[1].units",)),
+    Case(
+        "units: 5000-digit number",
+        _raw_json(
+            lambda t: _envelope(t, lines=[]).replace(
+                '"lines": []', f'"lines": [{{"track": {t}, "usage_class": 0, "units": {HUGE}}}]'
+            )
+        ),
+        ("lines[1].units",),
+    ),  # fmt: skip
+    Case(
+        "units: NaN",
+        _raw_json(lambda t: _envelope(t).replace('"units": 1', '"units": NaN')),
+        ("lines[1].units",),
+    ),  # fmt: skip
+    Case(
+        "units: Infinity",
+        _raw_json(lambda t: _envelope(t).replace('"units": 1', '"units": Infinity')),
+        ("lines[1].units",),
+    ),  # fmt: skip
+    Case("units: negative", _json(lambda t: [_line(t, -5)]), ("lines[1].units",)),
+    Case("units: fraction", _json(lambda t: [_line(t, 1.5)]), ("lines[1].units",)),
+    Case("units: exponent string", _json(lambda t: [_line(t, "1e6")]), ("lines[1].units",)),
+    Case(
+        "units: Arabic-Indic digits",
+        _json(lambda t: [_line(t, "\u0661\u0662")]),
+        ("lines[1].units",),
+    ),  # fmt: skip
+    Case("units: full-width digit", _json(lambda t: [_line(t, "\uff16")]), ("lines[1].units",)),
+    Case("units: underscore separator", _json(lambda t: [_line(t, "1_000")]), ("lines[1].units",)),
+    Case("units: boolean", _json(lambda t: [_line(t, True)]), ("lines[1].units",)),
+    Case(
+        "units: 13 digits (9x10^12)", _json(lambda t: [_line(t, 9 * 10**12)]), ("lines[1].units",)
+    ),  # fmt: skip
+    Case("units: hexadecimal", _json(lambda t: [_line(t, "0x10")]), ("lines[1].units",)),
+    Case("units: list", _json(lambda t: [_line(t, [1])]), ("lines[1].units",)),
+    Case("units: missing", _json(lambda t: [{"track": t, "usage_class": 0}]), ("lines[1].units",)),
+    Case(
+        "two lines of 9x10^11 on one track (per-key cap)",
+        _json(lambda t: [_line(t, 9 * 10**11), _line(t, 9 * 10**11)]),
+        ("units",),
+    ),  # fmt: skip
+    Case(
+        "track: full-width id",
+        _json(lambda t: [_line(chr(0xFF10 + t) if t < 10 else "\uff11", 1)]),
+        ("lines[1].track",),
+    ),  # fmt: skip
+    Case("track: 5000 digits", _json(lambda t: [_line(HUGE, 1)]), ("lines[1].track",)),
+    Case("track: unknown id", _json(lambda t: [_line(999_999, 1)]), ("lines[1].track",)),
+    Case("track: missing", _json(lambda t: [{"usage_class": 0, "units": 1}]), ("lines[1].track",)),
+    Case(
+        "usage_class: 99",
+        _json(lambda t: [{"track": t, "usage_class": 99, "units": 1}]),
+        ("lines[1].usage_class",),
+    ),  # fmt: skip
+    Case(
+        "usage_class: NUL byte",
+        _json(lambda t: [{"track": t, "usage_class": "STREAM\x00", "units": 1}]),
+        ("lines[1].usage_class",),
+    ),  # fmt: skip
+    Case(
+        "attribution: empty",
+        _json(lambda t: [{"track": t, "usage_class": 4, "units": 1, "attribution": []}]),
+        ("lines[1].attribution",),
+    ),  # fmt: skip
+    Case(
+        "attribution: weight 1e6 as text",
+        _json(
+            lambda t: [
+                {"usage_class": 4, "units": 1, "attribution": [{"track": t, "weight": "1e6"}]}
+            ]
+        ),
+        ("lines[1].attribution[1].weight",),
+    ),  # fmt: skip
+    Case(
+        "attribution: weights sum wrong",
+        _json(
+            lambda t: [{"usage_class": 4, "units": 1, "attribution": [{"track": t, "weight": 5}]}]
+        ),
+        ("lines[1].attribution",),
+    ),  # fmt: skip
+    Case("line: unknown field", _json(lambda t: [_line(t, 1, price=3)]), ("lines[1].price",)),
+    Case("line: not an object", _json(lambda t: ["1,0,5"]), ("lines[1]",)),
+    # ---- JSON envelope -------------------------------------------------------------------
+    Case(
+        "period_start: 5000 digits",
+        _raw_json(
+            lambda t: _envelope(t).replace(
+                f'"period_start": {PERIOD[0]}', f'"period_start": {HUGE}'
+            )
+        ),
+        ("period_start",),
+    ),  # fmt: skip
+    Case(
+        "period_start: negative",
+        _raw_json(lambda t: _envelope(t, period_start=-1)),
+        ("period_start",),
+    ),  # fmt: skip
+    Case(
+        "period_end: string", _raw_json(lambda t: _envelope(t, period_end="soon")), ("period_end",)
+    ),
+    Case(
+        "period_end: far future",
+        _json(lambda t: [_line(t, 1)], "future", (1, 4_000_000_000)),
+        ("period_end",),
+    ),  # fmt: skip
+    Case("report_id: empty", _raw_json(lambda t: _envelope(t, report_id="")), ("report_id",)),
+    Case(
+        "report_id: 201 characters",
+        _raw_json(lambda t: _envelope(t, report_id="r" * 201)),
+        ("report_id",),
+    ),  # fmt: skip
+    Case(
+        "report_id: missing",
+        _raw_json(lambda t: json.dumps({"period_start": 1, "period_end": 2, "lines": []})),
+        ("report_id",),
+    ),  # fmt: skip
+    Case("lines: not a list", _raw_json(lambda t: _envelope(t, lines={"a": 1})), ("lines",)),
+    Case("body: a list", _raw_json(lambda t: "[]"), ("body",)),
+    Case("body: malformed JSON", _raw_json(lambda t: '{"report_id": "x",'), ("body",)),
+    Case("body: nested 100k deep", _raw_json(lambda t: "[" * 100_000 + "]" * 100_000), ("body",)),
+    Case("body: not UTF-8", _raw_json(lambda t: b'{"report_id": "\xff\xfe"}'), ("body",)),
+    Case(
+        "signature: malformed",
+        _raw_json(lambda t: _envelope(t, signature="0x1234")),
+        ("signature",),
+    ),  # fmt: skip
+    Case("signature: another key", _wrong_signer, ("signature",)),
+    Case(
+        "unknown top-level field",
+        _raw_json(lambda t: _envelope(t, tip=1, signature="0x" + "11" * 65)),
+        ("tip", "signature"),
+    ),  # fmt: skip
+    Case("body over the size cap", _oversized_json, ("body",)),
+    Case("chunked body over the size cap", _chunked_oversized, ("body",)),
+    Case("bad API key with a huge body", _bad_key_huge_body, ("authorization",)),
+    # ---- CSV -------------------------------------------------------------------------------
+    Case("csv units: 5000 digits", _csv([f"{{track}},0,{HUGE},"]), ("units",)),
+    Case("csv units: full-width digit", _csv(["{track},0,\uff16,"]), ("units",)),
+    Case("csv units: Arabic-Indic digits", _csv(["{track},0,\u0661\u0662,"]), ("units",)),
+    Case("csv units: underscore separator", _csv(["{track},0,1_000,"]), ("units",)),
+    Case("csv units: 13 digits", _csv(["{track},0,9000000000000,"]), ("units",)),
+    Case("csv units: NaN", _csv(["{track},0,NaN,"]), ("units",)),
+    Case("csv track: full-width id", _csv(["\uff11,0,5,"]), ("track",)),
+    Case(
+        "csv two lines of 9x10^11 on one track", _csv(["{track},0,900000000000,"] * 2), ("units",)
+    ),  # fmt: skip
+    Case(
+        "csv period_start: 5000 digits",
+        _csv(["{track},0,5,"], {"period_start": HUGE}),
+        ("period_start",),
+    ),  # fmt: skip
+    Case("csv signature part missing", _multipart({"file": ("a.csv", b"x")}, {}), ("signature",)),
+    Case(
+        "csv signature malformed",
+        _multipart({"file": ("a.csv", b"x")}, {"signature": "0x12"}),
+        ("signature",),
+    ),  # fmt: skip
+    Case("csv file part missing", _multipart({}, {"signature": "0x" + "11" * 65}), ("file",)),
+    Case(
+        "csv over the size cap",
+        _multipart({"file": ("a.csv", b"1" * (3 * 1024 * 1024))}, {"signature": "0x" + "11" * 65}),
+        ("file",),
+    ),  # fmt: skip
+    # ---- DSR -------------------------------------------------------------------------------
+    Case("dsr NumberOfUsages: 5000 digits", _dsr(HUGE), ("NumberOfUsages", "TotalUsages")),
+    Case(
+        "dsr NumberOfUsages: full-width digit",
+        _dsr("\uff16", "MSG-H2"),
+        ("NumberOfUsages", "TotalUsages"),
+    ),  # fmt: skip
+    # ---- SIWE ------------------------------------------------------------------------------
+    Case("siwe: URI of another origin", _siwe(uri="https://evil.example"), ("uri",)),
+    Case("siwe: Issued At tomorrow", _siwe(issued_at=TOMORROW), ("issued_at",)),
+]
+
+
+@pytest.fixture(scope="module")
+def target(live: LiveApi) -> tuple[LivePlatform, int]:
+    platform = live.onboard(live.keys[10], "Hostile")
+    track = live.add_track(live.keys[11], isrc=ISRC)
+    return platform, track
+
+
+def test_hostile_corpus_is_refused_with_4xx_naming_the_field(
+    live: LiveApi, target: tuple[LivePlatform, int]
+) -> None:
+    platform, track = target
+    before = live.counted()
+    balance = live.http.get(
+        f"/v1/platforms/{platform.platform_id}/balance", headers=bearer(platform.api_key)
+    ).json()
+    failures: list[str] = []
+    server_errors = 0
+    for case in CASES:
+        response = case.send(live, platform, track)
+        if response.status_code >= 500:
+            server_errors += 1
+        message = response.json().get("message", "") if response.content else ""
+        if not 400 <= response.status_code < 500:
+            failures.append(f"{case.name}: {response.status_code} {response.text[:300]}")
+        elif not any(f in message for f in case.field):
+            failures.append(f"{case.name}: message does not name {case.field}: {message[:300]}")
+        if live.counted() != before:
+            failures.append(f"{case.name}: something was counted")
+            before = live.counted()
+    after = live.http.get(
+        f"/v1/platforms/{platform.platform_id}/balance", headers=bearer(platform.api_key)
+    ).json()
+    print(f"hostile cases: {len(CASES)}, 5xx: {server_errors}")  # noqa: T201
+    assert server_errors == 0
+    assert not failures, "\n".join(failures)
+    assert after == balance
+
+
+def test_a_rejected_report_can_be_resent_fixed_under_the_same_id(
+    live: LiveApi, target: tuple[LivePlatform, int]
+) -> None:
+    platform, track = target
+    lines = [_line(track, 7)]
+    future = live.report(platform, "resend-1", lines, (PERIOD[0], 4_000_000_000))
+    first = live.submit(platform, future)
+    assert first.status_code == 422, first.text
+    assert "period_end" in first.json()["message"]
+    fixed = live.report(platform, "resend-1", lines, PERIOD)
+    second = live.submit(platform, fixed)
+    assert second.status_code == 200, second.text
+    assert second.json()["report"]["status"] == "accepted"
+    assert second.json()["report"]["period_end"] == PERIOD[1]
+
+
+def test_dedupe_covers_the_period_and_rollbacks_are_a_409(
+    live: LiveApi, target: tuple[LivePlatform, int]
+) -> None:
+    platform, track = target
+    v1 = live.report(platform, "rollback-1", [_line(track, 3)], PERIOD)
+    assert live.submit(platform, v1).json()["report"]["status"] == "accepted"
+    assert live.submit(platform, v1).json()["duplicate"] is True  # an exact retry
+    moved = live.report(platform, "rollback-1", [_line(track, 3)], (PERIOD[0], PERIOD[1] + 60))
+    other_period = live.submit(platform, moved)
+    assert other_period.status_code == 409, other_period.text
+    assert "period" in other_period.json()["message"]
+    v2 = live.report(platform, "rollback-1", [_line(track, 4)], PERIOD)
+    assert live.submit(platform, v2).json()["report"]["status"] == "accepted"
+    before = live.counted()
+    again = live.submit(platform, v1)
+    assert again.status_code == 409, again.text
+    assert "superseded" in again.json()["message"]
+    assert live.counted() == before
+
+
+def test_a_large_report_is_decided_in_the_background(
+    live: LiveApi, target: tuple[LivePlatform, int]
+) -> None:
+    platform, track = target
+    lines = [_line(track, 1)] * 8_000  # about 380 kB: over the 256 KiB async bound set below
+    body = live.report(platform, "large-1", lines, PERIOD)
+    live.settings.async_report_bytes = 256 * 1024
+    try:
+        response = live.submit(platform, body)
+    finally:
+        live.settings.async_report_bytes = 8 * 1024 * 1024
+    assert response.status_code == 202, response.text
+    url = response.json()["status_url"]
+    assert response.headers["Location"] == url
+    import time
+
+    for _ in range(600):
+        status = live.http.get(url, headers=bearer(platform.api_key)).json()
+        if status["versions"][-1]["status"] != "received":
+            break
+        time.sleep(0.1)
+    assert status["versions"][-1]["status"] == "accepted"
+    decided = status["versions"][-1]
+    counted = int(decided["payable_micro_units"]) + int(decided["quarantined_micro_units"])
+    assert counted == 8_000 * 10**6  # payable, or held as a spike: counted exactly once
+
+
+def test_overflow_attack_is_refused_and_the_next_epoch_settles_the_others(
+    live: LiveApi, w3: Any
+) -> None:
+    attacker = live.onboard(live.keys[14], "Attacker")
+    honest = live.onboard(live.keys[15], "Honest")
+    track = live.add_track(live.keys[16])
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    period = (now, now + 1)  # after the track's registration (its consent starts there)
+    # The attack as reported: two reports of 5x10^12 units on one track.
+    for n in (1, 2):
+        huge = live.report(attacker, f"huge-{n}", [_line(track, 5 * 10**12)], period)
+        refused = live.submit(attacker, huge)
+        assert refused.status_code == 422, refused.text
+        assert "units" in refused.json()["message"]
+    # At the caps: 10^12 - 1 units a report (the most one line holds) until the lifetime cap.
+    statuses = []
+    for n in range(6):
+        big = live.report(attacker, f"big-{n}", [_line(track, 10**12 - 1)], period)
+        response = live.submit(attacker, big)
+        statuses.append(response.status_code)
+        if response.status_code != 200:
+            assert response.status_code == 422, response.text
+            assert "per-platform cap" in response.json()["message"]
+    assert statuses == [200, 200, 200, 200, 422, 422]
+    balance = live.http.get(
+        f"/v1/platforms/{attacker.platform_id}/balance", headers=bearer(attacker.api_key)
+    )
+    assert balance.status_code == 200, balance.text
+    # The honest platform funds its escrow and reports; the epoch settles it.
+    settlement = live.gateway.deployment.usage_settlement
+    contract = w3.eth.contract(address=settlement, abi=live.gateway.contract("UsageSettlement").abi)
+    payer = Account.from_key(honest.key)
+    tx = contract.functions.deposit(honest.platform_id, 10**18).build_transaction(
+        {"from": payer.address, "value": 10**18}
+    )
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    good = live.report(honest, "honest-1", [_line(track, 1_000)], period)
+    submitted = live.submit(honest, good).json()["report"]
+    assert submitted["status"] == "accepted"
+    assert submitted["payable_micro_units"] == str(1_000 * 10**6), json.dumps(submitted)
+    oracle = OracleSettings(
+        database_url=live.settings.database_url,
+        data_dir=live.settings.data_dir,
+        rpc_url=live.settings.rpc_url,
+        chain_id=live.settings.chain_id,
+        settlement_address=settlement,
+        node_key=live.keys[1],
+        confirmations=0,
+    )
+    setup = build_runner(oracle)
+    try:
+        outcome = setup.runner.run_once()
+    finally:
+        setup.close()
+    assert outcome.status == "posted", outcome
+    held = {h.platform_id for h in outcome.held_back}
+    assert attacker.platform_id in held  # no escrow for its usage: held back, not paid
+    assert honest.platform_id not in held
+    assert dict(outcome.debits)[honest.platform_id] == 1_000 * 10**15 // 10**6
