@@ -520,6 +520,10 @@ def measure_api(runs: int = RUNS, log: Callable[[str], None] | None = None) -> d
                 "warning",
                 "--workers",
                 str(SERVER_WORKERS),
+                # The supervisor kills a worker that misses a 5 s health ping; on a machine
+                # shared with other loads a busy worker can, and the restart costs the run.
+                "--timeout-worker-healthcheck",
+                "60",
                 *uvicorn_cli_args({}),  # what `up` runs with, access log off as by default
             ],
             env=env,
@@ -593,8 +597,15 @@ def _routes(base: str) -> dict[str, tuple[str, str | None]]:
         "claimable": (f"{base}/v1/contributors/{CONTRIBUTOR}/claimable", SESSION_TOKEN),
     }
     paths = json.loads(_http("GET", f"{base}/openapi.json")[1])["paths"]
+    proof = f"{base}/v1/settlement/proof/{CONTRIBUTOR}?token={TOKEN}"
     if any(p.startswith("/v1/settlement/proof/") for p in paths):
-        routes["proof"] = (f"{base}/v1/settlement/proof/{CONTRIBUTOR}?token={TOKEN}", SESSION_TOKEN)
+        status, body = _http("GET", proof, SESSION_TOKEN)
+        if status == 200:
+            routes["proof"] = (proof, SESSION_TOKEN)
+        else:
+            # The bench's settled totals are seeded, not built by an epoch: there is no account
+            # leaf to prove unless one was settled. Said, not hidden.
+            print(f"   proof: not measured (GET answered {status}: {body[:200]!r})", flush=True)  # noqa: T201
     for name, (url, token) in routes.items():
         status, body = _http("GET", url, token)
         if status != 200:
