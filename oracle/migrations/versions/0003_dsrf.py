@@ -1,7 +1,7 @@
 """DSR intake tables: class overrides, unknown-ISRC usage, revenue per line, report files.
 
-Revision ID: 0004_dsrf
-Revises: 0003_account_settlement
+Revision ID: 0003_dsrf
+Revises: 0002_epochs
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_dsrf"
-down_revision = "0003_account_settlement"
+revision = "0003_dsrf"
+down_revision = "0002_epochs"
 branch_labels = None
 depends_on = None
 
