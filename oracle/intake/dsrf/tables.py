@@ -1,4 +1,4 @@
-"""Tables of DSR intake (migration 0004_dsrf creates exactly these)."""
+"""Tables of DSR intake (migration 0003_dsrf creates exactly these)."""
 
 from __future__ import annotations
 
