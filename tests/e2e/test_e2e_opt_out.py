@@ -36,6 +36,9 @@ pytestmark = pytest.mark.slow
 
 STREAM_RATE, AI_RATE = 4_000_000_000_017, 2_000_000_000_003  # wei per unit x 1e6
 STREAMS, GENERATIONS = 500, 40
+# Seconds between asking for the opt-out and its effective time: the transaction must be mined
+# before then (RetroactiveRevocation otherwise), which on a loaded machine takes a few seconds.
+OPT_OUT_DELAY = 15
 ESCROW = 10**17
 SHARE_MAIN, SHARE_OTHER = 600_000, 400_000
 
@@ -171,6 +174,10 @@ def _report_settle_and_check(
     assert foreign.status_code == 403
 
 
+def _opt_out_at(system: LiveSystem) -> int:
+    return chain_now(system.w3) + OPT_OUT_DELAY
+
+
 def test_label_opts_out_through_the_api(system: LiveSystem, client: httpx.Client) -> None:
     case = Case(platform=9, contributor=15, other=16, report_id="rh-label")
     platform = _platform(client, system, case)
@@ -178,7 +185,7 @@ def test_label_opts_out_through_the_api(system: LiveSystem, client: httpx.Client
     opt_out = ok(
         client.post(
             f"/v1/tracks/{track['track_id']}/consent",
-            json={"usage_class": 4, "granted": False, "effective_at": chain_now(system.w3) + 2},
+            json={"usage_class": 4, "granted": False, "effective_at": _opt_out_at(system)},
             headers=admin(),
         )
     )
@@ -196,7 +203,7 @@ def test_artist_opts_out_from_their_own_wallet(system: LiveSystem, client: httpx
     opt_out = ok(
         client.post(
             f"/v1/tracks/{track_id}/consent",
-            json={"usage_class": 4, "granted": False, "effective_at": chain_now(system.w3) + 2},
+            json={"usage_class": 4, "granted": False, "effective_at": _opt_out_at(system)},
             headers=bearer(session),
         )
     )
