@@ -225,6 +225,7 @@ class ReadCacheMiddleware:
         self._data_version: SqliteDataVersion | None = None
         self._data_version_for: Engine | None = None
         self._head: ChainHead | None = None
+        self._filling: dict[tuple[str, bytes], tuple[tuple[int, ...], asyncio.Future[None]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -255,8 +256,30 @@ class ReadCacheMiddleware:
             await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
             await send({"type": "http.response.body", "body": entry.body})
             return
+        running = self._filling.get(key)
+        if running is not None and running[0] == version:
+            # Another request is building this very body: wait for it rather than build it
+            # again (a burst of cold reads would otherwise run the route once per request).
+            await asyncio.shield(running[1])
+            entry = self._entries.get(key)
+            if (
+                entry is not None
+                and entry.version == version
+                and await self._authorised(scope, route, match["address"])
+            ):
+                self.stats.hits += 1
+                await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
+                await send({"type": "http.response.body", "body": entry.body})
+                return
         self.stats.misses += 1
-        await self._fill(scope, receive, send, key, version)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._filling[key] = (version, done)
+        try:
+            await self._fill(scope, receive, send, key, version)
+        finally:
+            if self._filling.get(key, (None, None))[1] is done:
+                del self._filling[key]
+            done.set_result(None)
 
     @staticmethod
     async def _authorised(scope: Scope, route: CachedRoute, address: str) -> bool:

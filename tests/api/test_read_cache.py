@@ -190,3 +190,25 @@ def test_the_chain_head_is_read_after_the_caller_asked(dev_chain: Any, w3: Any) 
         assert await head.latest() == w3.eth.block_number == first + 1
 
     asyncio.run(scenario())
+
+
+def test_a_burst_of_cold_reads_builds_the_body_once(tmp_path: Path, engine: Engine) -> None:
+    import httpx
+
+    settings = make_settings(tmp_path)
+    app = create_app(settings, engine=engine, chain=ChainGateway(settings), run_migrations=False)
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            headers = {"Authorization": f"Bearer {WALLET_TOKEN}"}
+            url = f"/v1/contributors/{WALLET}/dashboard"
+            return list(
+                await asyncio.gather(*(client.get(url, headers=headers) for _ in range(20)))
+            )
+
+    responses = asyncio.run(burst())
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.content for r in responses}) == 1
+    stats: ReadCacheStats = app.state.read_cache
+    assert (stats.misses, stats.hits) == (1, 19)
