@@ -34,6 +34,8 @@ def run(kind: str, payload: dict[str, object]) -> None:
     logging.basicConfig(
         level=logging.INFO, format=f"%(asctime)s [{kind}] %(name)s %(levelname)s %(message)s"
     )
+    # httpx logs every peer poll at INFO; the nodes and the observer poll each other every second.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if kind == "api":
         import uvicorn
 
