@@ -163,10 +163,8 @@ class NodeCore:
             if payload is None:
                 problems.append(f"{client.peer.name} does not hold it")
                 continue
-            result = self.receive_report(RawReport.from_json(payload))
-            if result.status == "rejected":
-                return result  # verified and refused: another copy has the same bytes
-            return result
+            # Accepted or refused, the verdict is final: another peer's copy has the same bytes.
+            return self.receive_report(RawReport.from_json(payload))
         raise ReplicationError(f"report {raw_hash}: no peer provided it ({'; '.join(problems)})")
 
     def fetch_statement(self, digest: str, preferred: str | None = None) -> None:
