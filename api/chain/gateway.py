@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -155,3 +156,13 @@ class ChainGateway:
     @property
     def chain_id(self) -> int:
         return self.settings.chain_id
+
+    def settlement_clock(self) -> int:
+        """Now, for checking a report's period: the later of the wall clock and the chain head.
+
+        Consent starts and rate cards are chain timestamps. On a public chain the head is within
+        a block of the wall clock; a development chain moved forward (governance delays are
+        travelled, not waited) must still accept a period dated by its own clock.
+        """
+        head = int(self.w3.eth.get_block("latest")["timestamp"])
+        return max(int(time.time()), head)

@@ -24,16 +24,19 @@ class IntakeJobs:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
 
-    def submit(self, settings: OracleSettings, engine: Engine, version_id: int) -> Future[None]:
-        return self._pool.submit(_decide, settings, engine, version_id)
+    def submit(
+        self, settings: OracleSettings, engine: Engine, version_id: int, now: int
+    ) -> Future[None]:
+        """Decide in the background; the period is checked against `now`, the time of receipt."""
+        return self._pool.submit(_decide, settings, engine, version_id, now)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
 
 
-def _decide(settings: OracleSettings, engine: Engine, version_id: int) -> None:
+def _decide(settings: OracleSettings, engine: Engine, version_id: int, now: int) -> None:
     try:
-        decide(settings, engine, version_id)
+        decide(settings, engine, version_id, now=now)
     except ReportRejectedError as exc:
         log.info("report version %s rejected: %s", version_id, exc)
     except Exception:  # the row keeps 'received'; `royalties oracle recover` finishes it

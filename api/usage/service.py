@@ -115,6 +115,7 @@ class UsageService:
         accepted or rejected.
         """
         settings = oracle_settings(self.chain)
+        now = self.chain.settlement_clock()
         queued = False
         try:
             if principal is None:
@@ -135,7 +136,7 @@ class UsageService:
                     file_name=file_name,
                 )
                 if not duplicate:
-                    self.jobs.submit(settings, self.engine, version.id)
+                    self.jobs.submit(settings, self.engine, version.id, now)
                     queued = True
                 result = result_of(self.engine, version, duplicate)
             else:
@@ -147,6 +148,7 @@ class UsageService:
                     report_format=report_format,
                     signature=signature,
                     file_name=file_name,
+                    now=now,
                 )
         finally:
             path.unlink(missing_ok=True)

@@ -407,3 +407,39 @@ def test_a_split_past_the_depth_limit_is_an_account_claimed_into_it_then_release
     ).json()
     assert paid_c["tx_hashes"] == [paid_c["tx_hash"]]
     assert w3.eth.get_balance(c) - before_c == c_credit
+
+
+def test_a_period_dated_by_a_chain_clock_ahead_of_the_wall_clock_is_accepted(world: World) -> None:
+    """Governance on a development chain travels its clock forward (the delay is not waited), and
+    consent starts are chain timestamps: a report dated by the chain's own clock is not 'in the
+    future'. A period past both clocks still is."""
+    platform_key = world.keys[6]
+    platform_id, api_key = _onboard(world, platform_key)
+    head = int(world.w3.eth.get_block("latest")["timestamp"])
+    three_days = 3 * 24 * 3600
+    world.w3.provider.make_request("evm_setNextBlockTimestamp", [head + three_days])  # type: ignore[arg-type]
+    world.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    track = _track(world, [(address_of(world.keys[7]), SCALE)])
+    _report(
+        world,
+        platform_key,
+        platform_id,
+        api_key,
+        [{"track": track["track_id"], "usage_class": 0, "units": 5}],
+    )
+
+    far = int(world.w3.eth.get_block("latest")["timestamp"]) + three_days
+    report = signed_json_report(
+        platform_key,
+        report_id="week-48",
+        platform_id=platform_id,
+        chain_id=world.settings.chain_id,
+        settlement=world.gateway.deployment.usage_settlement,
+        lines=[{"track": track["track_id"], "usage_class": 0, "units": 5}],
+        period=(far, far + 1),
+    )
+    refused = world.client.post(
+        f"/v1/platforms/{platform_id}/reports", json=report, headers=bearer(api_key)
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["details"]["issues"][0]["field"] == "period_end"

@@ -29,16 +29,19 @@ def browser_paths() -> tuple[Path, Path]:
     return CHROMIUM, CHROMEDRIVER
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_system(
     browser_paths: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveSystem]:
-    with _systems.start(tmp_path_factory.mktemp("browser-system")) as live:
-        yield live
+) -> LiveSystem:
+    return _systems.current(tmp_path_factory, "browser-system")
 
 
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     _systems.after_test(Path(nextitem.path).resolve() if nextitem is not None else None)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _systems.stop()
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from live_system import LiveSystem, StopWhenLeaving
 _systems = StopWhenLeaving(Path(__file__).resolve().parent)
 
 
-@pytest.fixture(scope="session")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSystem]:
-    with _systems.start(tmp_path_factory.mktemp("e2e")) as live:
-        yield live
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> LiveSystem:
+    return _systems.current(tmp_path_factory, "e2e")
 
 
 @pytest.fixture
@@ -27,3 +26,7 @@ def client(system: LiveSystem) -> Iterator[httpx.Client]:
 
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     _systems.after_test(Path(nextitem.path).resolve() if nextitem is not None else None)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _systems.stop()

@@ -265,21 +265,35 @@ def describe(system: LiveSystem) -> dict[str, Any]:
 
 
 class StopWhenLeaving:
-    """Stops a session-scoped system as soon as the run leaves the folder that uses it (the
-    rest of the suite should not share 2 cores with an idle chain, worker and indexer)."""
+    """One system at a time for a folder's tests, stopped as soon as the run leaves the folder
+    (the rest of the suite should not share 2 cores with an idle chain, worker and indexer).
+
+    Under `pytest -n 2 --dist loadfile` a worker may run one of the folder's files, then files
+    elsewhere, then another of the folder's files: `current` then starts a new system, so no test
+    is handed one that was stopped. Tests in one file run together and share one system.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.stacks: list[ExitStack] = []
+        self.stack: ExitStack | None = None
+        self.live: LiveSystem | None = None
 
-    @contextmanager
-    def start(self, work_dir: Path) -> Iterator[LiveSystem]:
-        with ExitStack() as stack:
-            live = stack.enter_context(running_system(work_dir))
-            self.stacks.append(stack)
-            yield live
+    def current(self, tmp_path_factory: Any, name: str) -> LiveSystem:
+        if self.live is None:
+            stack = ExitStack()
+            try:
+                self.live = stack.enter_context(running_system(tmp_path_factory.mktemp(name)))
+            except BaseException:
+                stack.close()
+                raise
+            self.stack = stack
+        return self.live
+
+    def stop(self) -> None:
+        stack, self.stack, self.live = self.stack, None, None
+        if stack is not None:
+            stack.close()
 
     def after_test(self, next_path: Path | None) -> None:
         if next_path is None or self.folder not in next_path.parents:
-            while self.stacks:
-                self.stacks.pop().close()
+            self.stop()
