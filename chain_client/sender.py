@@ -9,6 +9,7 @@ taken by another transaction) is signed again.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,12 @@ from eth_typing import ChecksumAddress, HexStr
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.exceptions import (
+    BlockNotFound,
+    ContractLogicError,
+    TransactionNotFound,
+    Web3RPCError,
+)
 from web3.types import TxParams, TxReceipt
 
 from chain_client.errors import (
@@ -51,6 +57,8 @@ _TRANSIENT_MESSAGES = (
     "503",
     "502",
 )
+# Hashes, addresses and calldata in a message: a hash holding the digits "503" is not a 503.
+_HEX_WORDS = re.compile(r"0x[0-9a-f]*")
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,10 @@ def is_transient(exc: BaseException) -> bool:
         exc, requests.ConnectionError | requests.Timeout | ConnectionError | TimeoutError
     ):
         return True
-    if isinstance(exc, Web3RPCError) and not isinstance(exc, ContractLogicError):
-        message = str(exc).lower()
+    if isinstance(exc, ContractLogicError | TransactionNotFound | BlockNotFound):
+        return False  # answers, not failures: retrying asks the same question again
+    if isinstance(exc, Web3RPCError):
+        message = _HEX_WORDS.sub("", str(exc).lower())
         return any(marker in message for marker in _TRANSIENT_MESSAGES)
     return False
 

@@ -263,3 +263,32 @@ def test_broadcast_outage_reports_the_hash_to_await(
     recovered = TransactionSender(w3, account, decoder=revert_decoder)
     assert recovered.rebroadcast(signed.raw) == signed.tx_hash
     assert recovered.wait_for_receipt(signed.tx_hash)["status"] == 1
+
+
+def test_a_hash_holding_status_digits_is_not_a_transient_error(
+    w3: Web3, accounts: list[LocalAccount], revert_decoder: RevertDecoder
+) -> None:
+    """A restart re-sends a persisted transaction the node never saw: "Transaction with hash
+    0x..503.. not found" is an answer, not an HTTP 503 to retry until the sender gives up."""
+    account = accounts[FIRST_FREE_ACCOUNT + 6]
+    receiver = accounts[FIRST_FREE_ACCOUNT + 7].address
+    nonce = w3.eth.get_transaction_count(account.address, "pending")
+    base = {
+        "to": receiver,
+        "nonce": nonce,
+        "gas": 21_000,
+        "maxFeePerGas": 100 * ONE_GWEI,
+        "maxPriorityFeePerGas": ONE_GWEI,
+        "chainId": w3.eth.chain_id,
+        "type": 2,
+    }
+    value = 1
+    while True:  # about one signed transaction in 20 has one of these in its hash
+        signed = account.sign_transaction({**base, "value": value})
+        if any(code in bytes(signed.hash).hex() for code in ("429", "502", "503")):
+            break
+        value += 1
+    restarted = TransactionSender(w3, account, decoder=revert_decoder, max_attempts=2)
+    tx_hash = restarted.rebroadcast(bytes(signed.raw_transaction))
+    assert restarted.wait_for_receipt(tx_hash)["status"] == 1
+    assert w3.eth.get_transaction(tx_hash)["value"] == value
