@@ -106,7 +106,8 @@ class NodeCore:
         }
         self.health = Health()
         self.refused: set[str] = set()
-        """Raw hashes this node's intake rejected (final: anti-entropy does not fetch them)."""
+        """Raw hashes this node's intake rejected: anti-entropy does not fetch them again until
+        the catalog changes."""
         self._snapshot: tuple[int, list[str], int] | None = None
         node.catch_up_hook = self.sync_epochs
 
@@ -152,7 +153,10 @@ class NodeCore:
             self.statements.add(signed)
             if not self.statements.is_latest(signed):
                 return False  # an older catalog entry (fetched late): the newer one stays
-            return apply_statement(self.engine, signed)
+            applied = apply_statement(self.engine, signed)
+            if applied and signed.kind != "quarantine":
+                self.refused.clear()  # another catalog: earlier verdicts may differ now
+            return applied
 
     def _peers_first(self, preferred: str | None) -> list[PeerClient]:
         clients = list(self.clients.values())
@@ -206,13 +210,12 @@ class NodeCore:
                         self.fetch_statement(digest, preferred)
                     except (ReplicationError, StatementError) as exc:
                         raise SignRefused(f"release statement {digest} refused: {exc}") from exc
+                if missing.reports:
+                    # A report the relay has not brought yet may name a platform or track whose
+                    # statement has not come either: take the peers' statements first.
+                    self.pull_statements()
                 for raw_hash in missing.reports:
                     result = self.fetch_report(raw_hash, preferred)
-                    if result.status == "deferred":
-                        # This catalog lags the peer's (the relay has not reached this node
-                        # yet): take the operator's statements the peers hold, then try again.
-                        self.pull_statements()
-                        result = self.fetch_report(raw_hash, preferred)
                     if result.status in ("rejected", "deferred"):
                         raise SignRefused(
                             f"report {raw_hash} refused by this node's intake: {result.detail}"
