@@ -80,11 +80,15 @@ class SettlementView:
         except ContractLogicError as exc:
             raise UnknownPlatform(platform_id) from exc
         _payer, token, rates, escrow = info
+        cards = self.contract.functions.rateCards(platform_id).call(
+            block_identifier=self._at(block)
+        )
         return PlatformState(
             platform_id,
             Web3.to_checksum_address(token),
             tuple(int(r) for r in rates),
             int(escrow) - self._matured_withdrawal(platform_id, block),
+            tuple((int(frm), tuple(int(r) for r in card)) for frm, card in cards),
         )
 
     def _matured_withdrawal(self, platform_id: int, block: int | None) -> int:
