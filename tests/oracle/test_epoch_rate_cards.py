@@ -1,0 +1,94 @@
+"""Rate cards on anvil: every report is priced by the card in force at its period start, to the
+base unit, even when a governance rate change is applied before the epoch that settles it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_epoch_world import CHAIN_RATES, STABLE, EpochWorld, build_world
+
+from chain_client.contracts.usage_settlement import RateCard
+from oracle.settlement.data_file import read_records
+from oracle.settlement.verify_file import verify_files
+
+world_fixture = pytest.fixture(name="world")(build_world)
+
+NEW_STABLE = [5_555_555_557, 400_000_000_003, 1_234_567_891, 0, 2_500_000_001, 777_777_777]
+BEFORE = [{"track": 1, "usage_class": 0, "units": 777}, {"track": 3, "usage_class": 1, "units": 2}]
+STRADDLING = [{"track": 1, "usage_class": 0, "units": 5}]
+AFTER = [{"track": 1, "usage_class": 0, "units": 401}, {"track": 3, "usage_class": 1, "units": 9}]
+
+
+def _micro(*reports: list[dict[str, int]]) -> dict[tuple[int, int], int]:
+    units: dict[tuple[int, int], int] = {}
+    for lines in reports:
+        for line in lines:
+            key = (line["track"], line["usage_class"])
+            units[key] = units.get(key, 0) + line["units"] * 10**6
+    return units
+
+
+def _priced(units: dict[tuple[int, int], int], rates: list[int]) -> dict[int, int]:
+    """Track amounts: floor(cumulative micro-units x rate / 1e12) per class, by hand."""
+    amounts: dict[int, int] = {}
+    for (track, usage_class), micro in units.items():
+        amounts[track] = amounts.get(track, 0) + micro * rates[usage_class] // 10**12
+    return amounts
+
+
+def test_each_report_is_priced_by_the_card_in_force_at_its_period_start(
+    world: EpochWorld,
+) -> None:
+    world.deposit(STABLE, 10**12)
+    store = world.new_store("cards")
+    owner = world.settlement()
+    owner.set_signers([world.node(store, 0).address], 1)
+    runner = world.runner(world.node(store, 0), [])
+    world.submit(STABLE, BEFORE)  # a 2023 period, reported before the change is even queued
+
+    effective = world.chain_time() + owner.governance_delay() + 600
+    owner.govern(owner.queue_rates(STABLE, NEW_STABLE, effective), until=effective)
+    assert owner.rate_cards(STABLE) == [
+        RateCard(0, tuple(CHAIN_RATES[STABLE])),
+        RateCard(effective, tuple(NEW_STABLE)),
+    ]
+    # Begins before the change: priced whole by the first card. Begins after: by the new one.
+    world.submit(STABLE, STRADDLING, period=(effective - 1_800, effective + 1_800))
+    world.submit(STABLE, AFTER, period=(effective + 3_600, effective + 7_200))
+    escrow_before = world.escrow(STABLE)
+
+    outcome = runner.run_once()  # one epoch, after the change, settles all three reports
+
+    assert outcome.status == "posted"
+    old = _priced(_micro(BEFORE, STRADDLING), CHAIN_RATES[STABLE])
+    new = _priced(_micro(AFTER), NEW_STABLE)
+    tracks = {t: old.get(t, 0) + new.get(t, 0) for t in sorted(set(old) | set(new))}
+    # floor(782e6 x 3_333_333_333 / 1e12) + floor(401e6 x 5_555_555_557 / 1e12)
+    assert tracks[1] == 2_606_666 + 2_227_777
+    assert outcome.debits == ((STABLE, sum(tracks.values())),)
+    assert world.escrow(STABLE) == escrow_before - sum(tracks.values())
+
+    records = list(read_records(Path(outcome.data_path)))
+    assert [(c["rateFrom"], c["rates"]) for c in records[0]["rateCards"]] == [
+        (0, [str(r) for r in CHAIN_RATES[STABLE]]),
+        (effective, [str(r) for r in NEW_STABLE]),
+    ]
+    track_one = next(r for r in records if r["kind"] == "track" and r["trackId"] == 1)
+    assert [(u["rateFrom"], u["units"][0], u["amounts"][0]) for u in track_one["usage"]] == [
+        (0, str(782 * 10**6), str(2_606_666)),
+        (effective, str(401 * 10**6), str(2_227_777)),
+    ]
+    assert verify_files([Path(outcome.data_path)], world.rpc_url)[0]["root"] == outcome.root
+
+    expected: dict[str, int] = {}
+    for track, amount in tracks.items():
+        _split, recipients, shares = world.tracks[track]
+        for recipient, share in zip(recipients, shares, strict=True):
+            expected[recipient.lower()] = expected.get(recipient.lower(), 0) + (
+                amount * share // 10**6
+            )
+    before = {r: world.balance(r, STABLE) for r in expected}
+    paid = world.claim_all(store, Path(outcome.data_path))
+    assert {a: v for (a, _t), v in paid.items()} == expected
+    assert {r: world.balance(r, STABLE) - before[r] for r in expected} == expected
