@@ -54,7 +54,14 @@ from sqlalchemy.orm import aliased
 from chain_client.constants import NUM_CLASSES
 from oracle.epoch.amounts import advance_amount
 from oracle.epoch.errors import EpochError, InvalidUsageClass, UnknownPlatform
-from oracle.epoch.tables import epoch_totals, epochs, settled_totals
+from oracle.epoch.tables import (
+    carried_debits,
+    epoch_debits,
+    epoch_totals,
+    epoch_unpaid,
+    epochs,
+    settled_totals,
+)
 from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import DataFileWriter, leaf_line
 from oracle.settlement.flatten import path_credit
@@ -782,15 +789,20 @@ def compute(
         base, previous_hash = last_confirmed(conn)
         cuts = settled_cut_of(conn)
         moved = platforms_moved(conn, cuts, request.cut_seq)
+        carried = carried_of(conn)
     platforms, debit_of, below_found, changed_totals = _advance_totals(
         engine, request, moved, cuts, platform_at
     )
-    for pid in sorted(cuts):
+    for pid in sorted(set(cuts) | set(carried)):
         if pid not in platforms:
             platforms[pid] = platform_at(pid)
+    # A debit the chain held back is owed on top of the growth (its leaves are already posted).
+    for pid, amount in carried.items():
+        debit_of[pid] = debit_of.get(pid, 0) + amount
     step("totals")
     held, debits = _hold_back(engine, request, platforms, debit_of, cuts)
     held_ids = {h.platform_id for h in held}
+    carried_now = tuple((p, a) for p, a in sorted(carried.items()) if p not in held_ids)
     token_of = {pid: p.token.lower() for pid, p in platforms.items()}
     touched = _track_amounts(engine, request, token_of)
     step("track_amounts")
@@ -800,7 +812,7 @@ def compute(
     step("credits")
     root, leaf_count, changed_leaves = _leaves(engine, request, base)
     step("leaves")
-    if changed_leaves == 0:
+    if changed_leaves == 0 and not carried_now:
         with engine.begin() as conn:
             clear_epoch(conn, request.epoch)
         return EngineResult(
@@ -841,6 +853,7 @@ def compute(
         cuts=tuple(
             sorted((pid, request.stated_cut_seq) for pid in platforms if pid not in held_ids)
         ),
+        carried=carried_now,
     )
     path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
     step("reports")
@@ -1128,3 +1141,37 @@ def confirm(conn: Connection, epoch: int) -> None:
     )
     for table in (epoch_leaves, epoch_nodes):
         conn.execute(delete(table).where(table.c.epoch < epoch))
+    _carry_unpaid(conn, epoch)
+
+
+def carried_of(conn: Connection) -> dict[int, int]:
+    """Per platform: what confirmed epochs' leaves hold but the chain has not debited yet."""
+    rows = conn.execute(select(carried_debits.c.platform_id, carried_debits.c.amount))
+    return {int(p): int(a) for p, a in rows if int(a) > 0}
+
+
+def _carry_unpaid(conn: Connection, epoch: int) -> None:
+    """After confirming `epoch`: a platform whose debit the chain held back carries that whole
+    debit (which already included what it carried before) into its next one; a platform whose
+    debit was taken carries nothing any more. Others keep their carry."""
+    debited = {
+        int(p)
+        for (p,) in conn.execute(
+            select(epoch_debits.c.platform_id).where(epoch_debits.c.epoch == epoch)
+        )
+    }
+    unpaid = {
+        int(p): str(a)
+        for p, a in conn.execute(
+            select(epoch_unpaid.c.platform_id, epoch_unpaid.c.amount).where(
+                epoch_unpaid.c.epoch == epoch
+            )
+        )
+    }
+    if debited:
+        conn.execute(delete(carried_debits).where(carried_debits.c.platform_id.in_(debited)))
+    if unpaid:
+        conn.execute(
+            insert(carried_debits),
+            [{"platform_id": p, "amount": a, "epoch": epoch} for p, a in sorted(unpaid.items())],
+        )

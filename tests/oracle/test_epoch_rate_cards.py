@@ -1,16 +1,19 @@
-"""Rate cards on anvil: every report is priced by the card in force at its period start, to the
-base unit, even when a governance rate change is applied before the epoch that settles it."""
+"""On anvil: every report is priced by the rate card in force at its period start, to the base
+unit, even when a governance rate change is applied before the epoch that settles it; a debit
+the chain holds back at the post (DebitHeldBack) is recorded and carried into the next epoch."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from test_epoch_world import CHAIN_RATES, STABLE, EpochWorld, build_world
+from test_epoch_world import CHAIN_RATES, ETH, PAYERS, STABLE, EpochWorld, build_world
 
 from chain_client.contracts.usage_settlement import RateCard
 from oracle.settlement.data_file import read_records
+from oracle.settlement.engine import carried_of
 from oracle.settlement.verify_file import verify_files
+from oracle.store import epoch_repository as repo
 
 world_fixture = pytest.fixture(name="world")(build_world)
 
@@ -92,3 +95,88 @@ def test_each_report_is_priced_by_the_card_in_force_at_its_period_start(
     paid = world.claim_all(store, Path(outcome.data_path))
     assert {a: v for (a, _t), v in paid.items()} == expected
     assert {r: world.balance(r, STABLE) - before[r] for r in expected} == expected
+
+
+ETH_LINES = [{"track": 2, "usage_class": 0, "units": 13}]
+MORE = [{"track": 1, "usage_class": 0, "units": 33}, {"track": 2, "usage_class": 1, "units": 3}]
+
+
+def _owed_per_recipient(world: EpochWorld, platform_id: int) -> dict[str, int]:
+    owed: dict[str, int] = {}
+    for (track, _pid), amount in world.expected_leaf_amounts([platform_id]).items():
+        _split, recipients, shares = world.tracks[track]
+        for recipient, share in zip(recipients, shares, strict=True):
+            owed[recipient.lower()] = owed.get(recipient.lower(), 0) + amount * share // 10**6
+    return owed
+
+
+def test_a_debit_the_chain_held_back_is_carried_into_the_next_epoch(world: EpochWorld) -> None:
+    world.deposit(STABLE, 10**12)
+    world.deposit(ETH, 10**18)
+    store = world.new_store("carry")
+    node = world.node(store, 0)
+    owner = world.settlement()
+    owner.set_signers([node.address], 1)
+    world.submit(STABLE, BEFORE)
+    world.submit(ETH, ETH_LINES)
+    owed_first = sum(world.expected_leaf_amounts([STABLE]).values())
+    eth_owed = sum(world.expected_leaf_amounts([ETH]).values())
+    payer = world.accounts[PAYERS[STABLE - 1]]
+    payer_settlement = world.settlement(payer)
+    payer_settlement.request_withdrawal(STABLE, 10**12)  # the whole escrow, not matured yet
+    available_at = payer_settlement.pending_withdrawal(STABLE).available_at
+
+    def withdraw_before_the_post(point: str) -> None:
+        # Between the oracle's read of the escrow and the post, the request matures and the
+        # payer withdraws everything: the only window the matured-request rule leaves open.
+        if point == "after_build":
+            provider = world.w3.provider
+            provider.make_request("evm_setNextBlockTimestamp", [available_at])  # type: ignore[arg-type]
+            provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+            payer_settlement.withdraw(STABLE, payer.address)
+
+    first = world.runner(node, [], crash=withdraw_before_the_post).run_once()
+
+    assert first.status == "posted"
+    assert first.unpaid == ((STABLE, owed_first),)  # read from the post's DebitHeldBack
+    assert first.debits == ((ETH, eth_owed),)  # the other platform settled all the same
+    assert world.escrow(STABLE) == 0
+    assert owner.total_debited(world.token) == 0  # nothing of STABLE's was taken
+    with store.engine.connect() as conn:
+        assert repo.unpaid_of(conn, 1) == [(STABLE, owed_first)]
+        assert carried_of(conn) == {STABLE: owed_first}
+
+    world.submit(STABLE, MORE)
+    owed_total = sum(world.expected_leaf_amounts([STABLE]).values())
+    world.deposit(STABLE, owed_total + 5)  # the top-up
+    runner = world.runner(node, [])
+    second = runner.run_once()
+
+    assert second.status == "posted"
+    assert second.debits == ((STABLE, owed_total),)  # the carry + this epoch's growth, once
+    assert second.unpaid == ()
+    records = list(read_records(Path(second.data_path)))
+    assert records[0]["carried"] == [{"platformId": STABLE, "amount": str(owed_first)}]
+    with store.engine.connect() as conn:
+        assert carried_of(conn) == {}
+    assert world.escrow(STABLE) == 5
+    assert owner.total_debited(world.token) == owed_total
+    checked = verify_files([Path(first.data_path), Path(second.data_path)], world.rpc_url)
+    assert [c["debits"] for c in checked] == [
+        {str(STABLE): str(owed_first), str(ETH): str(eth_owed)},
+        {str(STABLE): str(owed_total)},
+    ]
+
+    expected = _owed_per_recipient(world, STABLE)
+    leaves = {
+        r["account"]: int(r["amount"])
+        for r in records
+        if r["kind"] == "leaf" and r["token"] == world.token.lower()
+    }
+    assert leaves == expected
+    assert 0 <= owed_total - sum(leaves.values()) < 6  # leaves never exceed what was debited
+    before = {r: world.balance(r, STABLE) for r in expected}
+    world.claim_all(store, Path(second.data_path))
+    assert {r: world.balance(r, STABLE) - before[r] for r in expected} == expected
+    assert owner.total_claimed(world.token) == sum(expected.values())
+    assert runner.run_once().status == "skipped"  # nothing is owed twice
