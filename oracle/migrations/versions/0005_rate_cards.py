@@ -1,4 +1,5 @@
-"""Rate cards in the totals' key; debits the chain held back, and what is carried forward.
+"""Rate cards in the totals' key; debits the chain held back, and what is carried forward;
+tracks' licence tier history (usage is judged by the tier in force in its period).
 
 A (track, platform, class) total is kept per rate card (`rate_from`: the card's effectiveFrom,
 0 for a platform's first card), so usage is priced by the card in force in its period
@@ -52,6 +53,17 @@ def _rekey(*, with_rate_from: bool) -> None:
 def upgrade() -> None:
     _rekey(with_rate_from=True)
     op.create_table(
+        "oracle_track_tiers",
+        sa.Column(
+            "track_id",
+            sa.BigInteger,
+            sa.ForeignKey("oracle_tracks.track_id"),
+            primary_key=True,
+        ),
+        sa.Column("effective_from", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("tier", sa.SmallInteger, nullable=False),
+    )
+    op.create_table(
         "oracle_epoch_unpaid",
         _key("epoch"),
         _key("platform_id"),
@@ -67,6 +79,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("oracle_track_tiers")
     op.drop_table("oracle_carried_debits")
     op.drop_table("oracle_epoch_unpaid")
     _rekey(with_rate_from=False)
