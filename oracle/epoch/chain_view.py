@@ -90,6 +90,7 @@ class SettlementView:
             tuple(int(r) for r in rates),
             int(escrow) - self._matured_withdrawal(platform_id, block),
             tuple((int(frm), tuple(int(r) for r in card)) for frm, card in cards),
+            int(self.w3.eth.get_block(self._at(block))["timestamp"]),
         )
 
     def _matured_withdrawal(self, platform_id: int, block: int | None) -> int:

@@ -44,6 +44,8 @@ class PlatformState:
     escrow: int
     cards: tuple[tuple[int, tuple[int, ...]], ...] = ()
     """Every rate card (effectiveFrom, rates), ascending; () = one card, `rates`, from 0."""
+    block_time: int = 0
+    """Timestamp of the pinned block (0: unknown, no period check)."""
 
     @property
     def rate_cards(self) -> tuple[tuple[int, tuple[int, ...]], ...]:

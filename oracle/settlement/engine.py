@@ -385,8 +385,9 @@ def _advance_totals(
     moved: Sequence[int],
     cuts: Mapping[int, int],
     platform_at: PlatformReader,
-) -> tuple[dict[int, PlatformState], dict[int, int], list[tuple[CardKey, int, int]], int]:
-    """Step 1: oracle_epoch_totals rows of every platform; (platforms, debits, below, rows).
+) -> tuple[dict[int, PlatformState], dict[int, int], list[tuple[CardKey, int, int]], int, set[int]]:
+    """Step 1: oracle_epoch_totals rows of every platform; (platforms, debits, below, rows,
+    platforms deferred because a report's period starts after the pinned block).
 
     A total is kept per (track, platform, class, rate card); each card's units are priced by
     that card's rates (see rate_from_column for which card prices a report's usage)."""
@@ -394,6 +395,7 @@ def _advance_totals(
     debit_of: dict[int, int] = {}
     below: list[tuple[CardKey, int, int]] = []
     written = 0
+    deferred: set[int] = set()
     epoch = request.epoch
     with engine.connect() as reader, engine.begin() as conn:
         out = _Inserter(
@@ -415,6 +417,15 @@ def _advance_totals(
                 known: PlatformState | None = platform_at(platform_id)
             except UnknownPlatform:
                 known = None  # raised below if the platform has usage to settle
+            if known is not None and _starts_after(
+                reader, platform_id, cuts.get(platform_id, 0), request.cut_seq, known.block_time
+            ):
+                # A report whose period starts after the pinned block could still be priced
+                # by a card applied later: the platform waits (held back whole) until the
+                # chain's time passes it, so a report's card never changes once settled.
+                platforms[platform_id] = known
+                deferred.add(platform_id)
+                continue
             rows = reader.execution_options(**STREAM).execute(
                 delta_query(
                     platform_id,
@@ -471,7 +482,22 @@ def _advance_totals(
             out.flush()
             if state is not None:
                 debit_of[platform_id] = debit
-    return platforms, debit_of, below, written
+    return platforms, debit_of, below, written, deferred
+
+
+def _starts_after(reader: Connection, platform_id: int, since: int, cut: int, time: int) -> bool:
+    """Whether a version of the platform entering in (since, cut] has a period starting after
+    `time` (the pinned block's timestamp; 0 = not checked)."""
+    if not time:
+        return False
+    latest = reader.execute(
+        select(func.max(reports.c.period_start)).where(
+            reports.c.platform_id == platform_id,
+            reports.c.intake_seq > since,
+            reports.c.intake_seq <= cut,
+        )
+    ).scalar()
+    return latest is not None and int(latest) > time
 
 
 def _hold_back(
@@ -480,11 +506,15 @@ def _hold_back(
     platforms: Mapping[int, PlatformState],
     debit_of: Mapping[int, int],
     known: Iterable[int],
+    deferred: Iterable[int] = (),
 ) -> tuple[tuple[HeldBack, ...], tuple[tuple[int, int], ...]]:
+    """Platforms held back whole: a debit above the escrow, or deferred (see _advance_totals;
+    listed with the debit it carries, usually 0)."""
+    waiting = set(deferred)
     held = tuple(
-        HeldBack(pid, debit, platforms[pid].escrow)
-        for pid, debit in sorted(debit_of.items())
-        if debit > platforms[pid].escrow
+        HeldBack(pid, debit_of.get(pid, 0), platforms[pid].escrow)
+        for pid in sorted(set(debit_of) | waiting)
+        if pid in waiting or debit_of[pid] > platforms[pid].escrow
     )
     held_ids = {h.platform_id for h in held}
     debits = tuple(
@@ -790,7 +820,7 @@ def compute(
         cuts = settled_cut_of(conn)
         moved = platforms_moved(conn, cuts, request.cut_seq)
         carried = carried_of(conn)
-    platforms, debit_of, below_found, changed_totals = _advance_totals(
+    platforms, debit_of, below_found, changed_totals, deferred = _advance_totals(
         engine, request, moved, cuts, platform_at
     )
     for pid in sorted(set(cuts) | set(carried)):
@@ -800,7 +830,7 @@ def compute(
     for pid, amount in carried.items():
         debit_of[pid] = debit_of.get(pid, 0) + amount
     step("totals")
-    held, debits = _hold_back(engine, request, platforms, debit_of, cuts)
+    held, debits = _hold_back(engine, request, platforms, debit_of, cuts, deferred)
     held_ids = {h.platform_id for h in held}
     carried_now = tuple((p, a) for p, a in sorted(carried.items()) if p not in held_ids)
     token_of = {pid: p.token.lower() for pid, p in platforms.items()}

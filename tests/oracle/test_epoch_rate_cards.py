@@ -61,6 +61,15 @@ def test_each_report_is_priced_by_the_card_in_force_at_its_period_start(
     world.submit(STABLE, AFTER, period=(effective + 3_600, effective + 7_200))
     escrow_before = world.escrow(STABLE)
 
+    # AFTER's period starts after the chain's time: a card applied before then could still
+    # cover it, so the platform waits whole until the chain passes its start.
+    waiting = runner.run_once()
+    assert waiting.status == "skipped"
+    assert [h.platform_id for h in waiting.held_back] == [STABLE]
+    provider = world.w3.provider
+    provider.make_request("evm_setNextBlockTimestamp", [effective + 7_200])  # type: ignore[arg-type]
+    provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
     outcome = runner.run_once()  # one epoch, after the change, settles all three reports
 
     assert outcome.status == "posted"
