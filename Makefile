@@ -27,9 +27,10 @@ $(NODE_STAMP): package.json package-lock.json
 
 # Workers for pytest-xdist: the machine (and CI) has 2 cores; much of the suite waits on anvil,
 # subprocesses and solcjs. `--dist loadfile` keeps each file's tests (and module fixtures) on one
-# worker. The forge suite is one pytest item (tests/test_forge_suite.py) and starts first.
+# worker. The forge suite is one pytest item (tests/test_forge_suite.py) and starts first: files
+# run in the order tests/conftest.py gives (longest first), not xdist's order by test count.
 PYTEST_WORKERS ?= 2
-PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: deps
 	$(PY) -m pytest -q $(PYTEST_XDIST)

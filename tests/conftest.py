@@ -91,10 +91,32 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 _WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()
 
 
+# The longest files first, so that under pytest-xdist (`--dist loadfile --no-loadscope-reorder`)
+# neither worker is left alone with a long file at the end: the forge suite (one item of minutes)
+# starts at once on one worker while the other takes the Python tests.
+_FIRST = (
+    "tests/test_forge_suite.py",
+    "tests/launcher/test_up_and_demo.py",
+    "tests/oracle/test_nodes_faults.py",
+    "tests/oracle/test_epoch_crash.py",
+    "tests/e2e/",
+    "tests/browser/",
+    "tests/launcher/",
+    "tests/oracle/test_epoch_worker.py",
+)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    path = Path(item.path).resolve().relative_to(Path(__file__).resolve().parent.parent)
+    text = path.as_posix()
+    for rank, prefix in enumerate(_FIRST):
+        if text.startswith(prefix):
+            return rank
+    return len(_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The forge suite first: it is the longest single item, so under pytest-xdist one worker
-    starts it at once while the other takes the Python tests."""
-    items.sort(key=lambda item: 0 if item.get_closest_marker("forge") else 1)
+    items.sort(key=_start_rank)  # stable: a file's tests keep their order
 
 
 @pytest.fixture(scope="session")

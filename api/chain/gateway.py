@@ -8,9 +8,11 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import requests
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.exceptions import Web3Exception
 from web3.types import TxReceipt
 
 from api.errors import ServiceMisconfigured
@@ -162,7 +164,12 @@ class ChainGateway:
 
         Consent starts and rate cards are chain timestamps. On a public chain the head is within
         a block of the wall clock; a development chain moved forward (governance delays are
-        travelled, not waited) must still accept a period dated by its own clock.
+        travelled, not waited) must still accept a period dated by its own clock. With the chain
+        unreachable the wall clock alone decides (the stricter check).
         """
-        head = int(self.w3.eth.get_block("latest")["timestamp"])
-        return max(int(time.time()), head)
+        wall = int(time.time())
+        try:
+            head = int(self.w3.eth.get_block("latest")["timestamp"])
+        except (requests.RequestException, Web3Exception, OSError):
+            return wall
+        return max(wall, head)

@@ -115,11 +115,11 @@ class UsageService:
         accepted or rejected.
         """
         settings = oracle_settings(self.chain)
-        now = self.chain.settlement_clock()
         queued = False
         try:
             if principal is None:
                 self._require_valid_signature(platform_id, path, report_format, signature, settings)
+            now = self.chain.settlement_clock()
             background = (
                 self.jobs is not None
                 and path.stat().st_size > self.chain.settings.async_report_bytes

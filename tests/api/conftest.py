@@ -1,12 +1,13 @@
 """Fixtures of the API tests: migrated databases (SQLite, and PostgreSQL when configured),
-one rolled-back transaction per test, and an app bound to that transaction."""
+one rolled-back transaction per test, an app bound to that transaction, and a running API
+(uvicorn on loopback) per module and database kind."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from api_helpers import ADMIN_TOKEN
@@ -20,6 +21,9 @@ from api.chain.gateway import ChainGateway
 from api.db.engine import make_engine
 from api.db.session import get_session
 from api.settings import ApiSettings
+
+if TYPE_CHECKING:
+    from live_api import LiveApi
 
 POSTGRES_URL_ENV = "ROYALTIES_TEST_POSTGRES_URL"
 
@@ -128,3 +132,29 @@ def chain_client(
     app = bind_app(chain_settings, db_engine, db_session, gateway)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def live(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    dev_chain: Any,
+    w3: Any,
+    dev_keys: list[str],
+    deploy_fresh: Callable[..., Any],
+    sender_for: Callable[..., Any],
+) -> Iterator[LiveApi]:
+    """The API running for a module; the module's `LIVE_API_SETTINGS` dict overrides settings."""
+    from live_api import live_for  # it imports this conftest
+
+    overrides: dict[str, object] = getattr(request.module, "LIVE_API_SETTINGS", {})
+    with live_for(
+        request,
+        tmp_path_factory,
+        (dev_chain, w3, dev_keys, deploy_fresh, sender_for),
+        **overrides,
+    ) as api:
+        yield api

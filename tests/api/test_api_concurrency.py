@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import bearer
-from live_api import LiveApi, LivePlatform, live_for
+from live_api import LiveApi, LivePlatform
 from sqlalchemy import Connection, create_engine, select, text
 
 from oracle.epoch.wiring import build_runner
@@ -29,27 +28,6 @@ from oracle.store.usage_repository import payable_totals
 from oracle.store.write_lock import run_write
 
 PARALLEL = 20
-
-
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def live(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    dev_chain: Any,
-    w3: Any,
-    dev_keys: list[str],
-    deploy_fresh: Callable[..., Any],
-    sender_for: Callable[..., Any],
-) -> Iterator[LiveApi]:
-    with live_for(
-        request,
-        tmp_path_factory,
-        (dev_chain, w3, dev_keys, deploy_fresh, sender_for),
-    ) as api:
-        yield api
 
 
 @pytest.fixture(scope="module")

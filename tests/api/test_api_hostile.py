@@ -18,7 +18,7 @@ import httpx
 import pytest
 from api_helpers import address_of, bearer, sign_text
 from eth_account import Account
-from live_api import LiveApi, LivePlatform, live_for
+from live_api import LiveApi, LivePlatform
 from siwe import SiweMessage
 
 from chain_client.eip712 import UsageReport, sign_usage_report
@@ -37,27 +37,10 @@ class Case:
     field: tuple[str, ...]
 
 
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def live(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    dev_chain: Any,
-    w3: Any,
-    dev_keys: list[str],
-    deploy_fresh: Callable[..., Any],
-    sender_for: Callable[..., Any],
-) -> Iterator[LiveApi]:
-    with live_for(
-        request,
-        tmp_path_factory,
-        (dev_chain, w3, dev_keys, deploy_fresh, sender_for),
-        max_json_report_bytes=2 * 1024 * 1024,
-        max_upload_bytes=2 * 1024 * 1024,
-    ) as api:
-        yield api
+LIVE_API_SETTINGS: dict[str, object] = {
+    "max_json_report_bytes": 2 * 1024 * 1024,
+    "max_upload_bytes": 2 * 1024 * 1024,
+}
 
 
 def _line(track: object, units: object, **extra: object) -> dict[str, object]:
