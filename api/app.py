@@ -21,6 +21,7 @@ from api.db.engine import make_engine
 from api.db.migrate import upgrade_engine
 from api.editions.router import router as editions_router
 from api.error_handlers import install_error_handlers
+from api.governance.router import router as governance_router
 from api.health import router as health_router
 from api.oracle_nodes.router import router as oracle_nodes_router
 from api.platforms.router import router as platforms_router
@@ -119,6 +120,7 @@ def create_app(
         reports_router,
         dashboard_router,
         oracle_nodes_router,
+        governance_router,
     ):
         app.include_router(router)
     return app

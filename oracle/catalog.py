@@ -20,7 +20,7 @@ from oracle.errors import CatalogError, UnknownPlatformError
 from oracle.intake.refs import normalize_isrc
 from oracle.settlement.flatten import check_list
 from oracle.settlement.tables import split_recipients, splits
-from oracle.store.schema import platforms, track_consents, tracks
+from oracle.store.schema import platforms, track_consents, track_tiers, tracks
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
@@ -52,6 +52,22 @@ class Track:
     controller: str | None = None
     consents: Mapping[int, Consent] = field(default_factory=dict)
     settle_to_split: bool = False
+    tiers: tuple[tuple[int, int], ...] = ()
+    """Tier history (effectiveFrom, tier), ascending from 0; () = `tier` at all times."""
+
+    def tiers_during(self, start: int, end: int) -> set[int]:
+        """Every tier in force at some time of [start, end) (TrackRegistry.tierAt's rule)."""
+        if not self.tiers:
+            return {self.tier}
+        found: set[int] = set()
+        current = self.tiers[0][1]
+        for effective_from, tier in self.tiers:
+            if effective_from <= start:
+                current = tier
+            elif effective_from < end:
+                found.add(tier)
+        found.add(current)
+        return found
 
 
 def _address(value: str, what: str) -> str:
@@ -135,11 +151,15 @@ def upsert_track(
     settle_to_split: bool | None = None,
     recipients: Sequence[str] | None = None,
     shares: Sequence[int] | None = None,
+    tier_history: Sequence[tuple[int, int]] | None = None,
 ) -> Track:
     """Creates or replaces a track; `consents` (if given) replaces the listed classes' consent.
 
     `settle_to_split` mirrors the registry's immutable flag (None keeps the stored value, False
     for a new track). `recipients`/`shares`, when given, record the split's recipient list.
+    `tier_history` (effectiveFrom, tier) from 0, ascending, replaces the stored history (None
+    keeps it): usage is judged by the tiers in force in its period, so a scheduled tier change
+    is never retroactive.
     """
     if track_id <= 0:
         raise CatalogError(f"track_id must be positive, got {track_id}")
@@ -169,6 +189,8 @@ def upsert_track(
         conn.execute(update(tracks).where(tracks.c.track_id == track_id).values(**values))
     for usage_class, consent in (consents or {}).items():
         set_consent(conn, track_id, usage_class, consent)
+    if tier_history is not None:
+        set_tier_history(conn, track_id, tier_history)
     if recipients is not None or shares is not None:
         if not split_address:
             raise CatalogError(f"track {track_id}: recipients given without a split_address")
@@ -196,6 +218,24 @@ def set_consent(conn: Connection, track_id: int, usage_class: int, consent: Cons
         conn.execute(update(track_consents).where(key).values(**values))
 
 
+def set_tier_history(conn: Connection, track_id: int, history: Sequence[tuple[int, int]]) -> None:
+    """Replaces a track's tier history: (effectiveFrom, tier), the first from 0, ascending."""
+    froms = [int(f) for f, _t in history]
+    if history and (froms[0] != 0 or froms != sorted(set(froms))):
+        raise CatalogError(
+            f"track {track_id}: tier history must start at 0 and ascend, got {froms}"
+        )
+    for _f, tier in history:
+        if not MIN_TIER <= tier <= MAX_TIER:
+            raise CatalogError(f"tier must be {MIN_TIER}-{MAX_TIER}, got {tier}")
+    conn.execute(track_tiers.delete().where(track_tiers.c.track_id == track_id))
+    if history:
+        conn.execute(
+            insert(track_tiers),
+            [{"track_id": track_id, "effective_from": f, "tier": t} for f, t in history],
+        )
+
+
 def get_tracks(conn: Connection, track_ids: Iterable[int]) -> dict[int, Track]:
     """Tracks by id (unknown ids are absent), read in chunks."""
     ids = sorted(set(track_ids))
@@ -208,6 +248,13 @@ def get_tracks(conn: Connection, track_ids: Iterable[int]) -> dict[int, Track]:
             consents.setdefault(int(m["track_id"]), {})[int(m["usage_class"])] = Consent(
                 int(m["granted_at"]), int(m["revoked_at"])
             )
+        tiers: dict[int, list[tuple[int, int]]] = {}
+        for t, f, tier in conn.execute(
+            select(track_tiers.c.track_id, track_tiers.c.effective_from, track_tiers.c.tier)
+            .where(track_tiers.c.track_id.in_(chunk))
+            .order_by(track_tiers.c.track_id, track_tiers.c.effective_from)
+        ):
+            tiers.setdefault(int(t), []).append((int(f), int(tier)))
         for row in conn.execute(select(tracks).where(tracks.c.track_id.in_(chunk))):
             m = row._mapping
             track_id = int(m["track_id"])
@@ -219,6 +266,7 @@ def get_tracks(conn: Connection, track_ids: Iterable[int]) -> dict[int, Track]:
                 controller=m["controller"],
                 consents=consents.get(track_id, {}),
                 settle_to_split=bool(m["settle_to_split"]),
+                tiers=tuple(tiers.get(track_id, ())),
             )
     return found
 

@@ -1,7 +1,9 @@
 """Which aggregated usage is payable and which is quarantined, and why.
 
 Per (track, class) of one report, first matching rule wins:
-1. tier: the track's licence tier does not allow the class;
+1. tier: a licence tier in force during the period does not allow the class (the track's tier
+   history: a tier change counts from its effective time, never retroactively; a period
+   straddling a change must be allowed by both tiers, or it is held whole);
 2. opted_out: the class's consent was revoked at or before the period's end
    (usage in [revoked_at, ...) is after the opt-out; a period straddling it is held whole);
 3. consent: an AI class (opt-in) without consent granted at or before the period's start;
@@ -31,8 +33,9 @@ def consent_verdict(
     track: Track, usage_class: int, period_start: int, period_end: int
 ) -> tuple[QuarantineReason, str] | None:
     """Why usage of `track` in `usage_class` over [period_start, period_end) is not payable."""
-    if not tier_allows(track.tier, usage_class):
-        return QuarantineReason.TIER, f"tier {track.tier} does not allow class {usage_class}"
+    for tier in sorted(track.tiers_during(period_start, period_end)):
+        if not tier_allows(tier, usage_class):
+            return QuarantineReason.TIER, f"tier {tier} does not allow class {usage_class}"
     consent = track.consents.get(usage_class, Consent())
     opt_in = usage_class in AI_CLASS_VALUES
     if consent.revoked_at and consent.granted_at <= consent.revoked_at:

@@ -53,6 +53,8 @@ class ContributorRepository:
         self.session = session
 
     def settled_rows(self, track_ids: Sequence[int]) -> list[SettledRow]:
+        """Settled totals per (track, platform, class), summed over the platform's rate cards
+        (the oracle keeps one total per card that priced the usage)."""
         if not track_ids:
             return []
         rows = self.session.connection().execute(
@@ -70,10 +72,16 @@ class ContributorRepository:
                 settled_totals.c.usage_class,
             )
         )
-        return [SettledRow(int(t), int(p), int(c), int(u), int(a)) for t, p, c, u, a in rows]
+        merged: dict[tuple[int, int, int], list[int]] = {}
+        for t, p, c, u, a in rows:
+            slot = merged.setdefault((int(t), int(p), int(c)), [0, 0])
+            slot[0] += int(u)
+            slot[1] += int(a)
+        return [SettledRow(t, p, c, u, a) for (t, p, c), (u, a) in merged.items()]
 
     def epoch_movements(self, track_ids: Sequence[int]) -> list[EpochMovement]:
-        """Cumulative totals after each confirmed epoch that moved them, oldest first."""
+        """Cumulative totals after each confirmed epoch that moved them, oldest first; per
+        (track, platform, class) the sum over its rate cards of each card's total then."""
         if not track_ids:
             return []
         rows = self.session.connection().execute(
@@ -84,6 +92,7 @@ class ContributorRepository:
                 epoch_totals.c.track_id,
                 epoch_totals.c.platform_id,
                 epoch_totals.c.usage_class,
+                epoch_totals.c.rate_from,
                 epoch_totals.c.micro_units,
                 epoch_totals.c.amount,
             )
@@ -91,10 +100,16 @@ class ContributorRepository:
             .where(epochs.c.status == "confirmed", epoch_totals.c.track_id.in_(list(track_ids)))
             .order_by(epoch_totals.c.epoch)
         )
-        return [
-            EpochMovement(int(e), str(r), tx, int(t), int(p), int(c), int(u), int(a))
-            for e, r, tx, t, p, c, u, a in rows
-        ]
+        cards: dict[tuple[int, int, int], dict[int, tuple[int, int]]] = {}
+        moves: dict[tuple[int, int, int, int], EpochMovement] = {}
+        for e, r, tx, t, p, c, card, u, a in rows:
+            key = (int(t), int(p), int(c))
+            per_card = cards.setdefault(key, {})
+            per_card[int(card)] = (int(u), int(a))
+            units = sum(v[0] for v in per_card.values())
+            amount = sum(v[1] for v in per_card.values())
+            moves[(int(e), *key)] = EpochMovement(int(e), str(r), tx, *key, units, amount)
+        return list(moves.values())
 
     def data_version(self) -> tuple[int, int, int]:
         """(last confirmed epoch, last indexed event id, last track id) in one statement."""

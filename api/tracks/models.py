@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -23,6 +24,8 @@ class Track(SQLModel, table=True):
     metadata_hash: str = Field(max_length=66)
     tier: int
     ai_consent_mask: int
+    # Registered with settleToSplit (immutable): the split itself is the settlement account.
+    settle_to_split: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     registered_tx: str = Field(max_length=66)
     idempotency_key: str | None = Field(default=None, unique=True, max_length=100)
     created_at: datetime

@@ -76,6 +76,13 @@ class TrackCreate(TrackMetadata):
         default=0, ge=0, le=0x30, description="Bits 4 (AI_GENERATION) and 5 (AI_REMIX) only."
     )
     contributors: list[ContributorShare] = Field(min_length=1, max_length=MAX_RECIPIENTS)
+    settle_to_split: bool = Field(
+        default=False,
+        description="TrackRegistry settleToSplit (immutable): settlement pays the track's split "
+        "itself (one leaf for the split, released from it on chain) instead of flattening to the "
+        "contributors. For a split that is meant to be held as one account (a label, a remix "
+        "original's split).",
+    )
 
     @model_validator(mode="after")
     def _check_split(self) -> TrackCreate:
@@ -105,6 +112,7 @@ class TrackOut(BaseModel):
     metadata_hash: str = Field(description="keccak256 of the canonical metadata; stored on chain.")
     tier: int
     ai_consent_mask: int
+    settle_to_split: bool = False
     registered_tx: str
     created_at: datetime
     contributors: list[ContributorShare]

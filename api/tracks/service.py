@@ -70,7 +70,11 @@ class TrackService:
         if idempotency_key is not None:
             existing = self.repo.by_idempotency_key(idempotency_key)
             if existing is not None:
-                if existing.metadata_hash != meta_hash or existing.controller != body.controller:
+                if (
+                    existing.metadata_hash != meta_hash
+                    or existing.controller != body.controller
+                    or existing.settle_to_split != body.settle_to_split
+                ):
                     raise Conflict(
                         "Idempotency-Key: already used for a different track",
                         {"track_id": existing.track_id},
@@ -92,7 +96,7 @@ class TrackService:
                 body.ai_consent_mask,
                 meta_bytes,
                 registration_salt(body.controller, meta_bytes, track_count),
-                False,  # settleToSplit: flattened to the contributors
+                body.settle_to_split,  # False: flattened to the contributors
             )
         )
         event = registry.events.TrackRegistered().process_receipt(receipt, errors=DISCARD)[0][
@@ -111,6 +115,7 @@ class TrackService:
             metadata_hash=meta_hash,
             tier=body.tier,
             ai_consent_mask=body.ai_consent_mask,
+            settle_to_split=body.settle_to_split,
             registered_tx=receipt["transactionHash"].to_0x_hex(),
             idempotency_key=idempotency_key,
             created_at=utc_now(),

@@ -15,6 +15,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError
+from web3.logs import DISCARD
 from web3.types import BlockIdentifier
 
 from chain_client.compiler import compile_contracts
@@ -80,23 +81,33 @@ class SettlementView:
         except ContractLogicError as exc:
             raise UnknownPlatform(platform_id) from exc
         _payer, token, rates, escrow = info
+        cards = self.contract.functions.rateCards(platform_id).call(
+            block_identifier=self._at(block)
+        )
         return PlatformState(
             platform_id,
             Web3.to_checksum_address(token),
             tuple(int(r) for r in rates),
             int(escrow) - self._matured_withdrawal(platform_id, block),
+            tuple((int(frm), tuple(int(r) for r in card)) for frm, card in cards),
+            int(self.w3.eth.get_block(self._at(block))["timestamp"]),
         )
 
     def _matured_withdrawal(self, platform_id: int, block: int | None) -> int:
-        """A withdrawal request already executable at `block` counts as withdrawn: a post would
-        hold that platform's debit back (DebitHeldBack) if the payer withdrew before it."""
+        """A withdrawal request executable at `block` (matured, not expired) counts as withdrawn:
+        a post would hold that platform's debit back (DebitHeldBack) if the payer withdrew
+        before it. An expired request can no longer be executed and counts as nothing."""
+        at = self._at(block)
         amount, available_at = self.contract.functions.pendingWithdrawal(platform_id).call(
-            block_identifier=self._at(block)
+            block_identifier=at
         )
         if not amount:
             return 0
-        timestamp = int(self.w3.eth.get_block(self._at(block))["timestamp"])
-        return int(amount) if int(available_at) <= timestamp else 0
+        timestamp = int(self.w3.eth.get_block(at)["timestamp"])
+        if int(available_at) > timestamp:
+            return 0
+        window = int(self.contract.functions.WITHDRAWAL_WINDOW().call(block_identifier=at))
+        return int(amount) if timestamp < int(available_at) + window else 0
 
     def post_function(
         self, report_tuple: tuple[Any, ...], signatures: list[bytes]
@@ -124,6 +135,17 @@ class SettlementView:
             from_block=BlockNumber(from_block), argument_filters={"epoch": epoch}
         )
         return sorted((int(log["args"]["platformId"]), int(log["args"]["amount"])) for log in logs)
+
+    def debits_held_back(self, tx_hash: str) -> list[tuple[int, int, int]]:
+        """(platform id, amount, escrow) of every DebitHeldBack in the post's receipt: debits the
+        chain did not take because the platform's escrow was short at the post."""
+        receipt = self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        logs = self.contract.events.DebitHeldBack().process_receipt(receipt, errors=DISCARD)
+        return sorted(
+            (int(log["args"]["platformId"]), int(log["args"]["amount"]), int(log["args"]["escrow"]))
+            for log in logs
+            if Web3.to_checksum_address(log["address"]) == self.address
+        )
 
     def revoked(self, epoch: int, from_block: int) -> bool:
         logs = self.contract.events.RootRevoked.get_logs(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from chain_client.eip712 import SettlementReport
 from oracle.epoch.signing import settlement_report
-from oracle.epoch.totals import HeldBack, TotalKey
+from oracle.epoch.totals import CardKey, HeldBack
 from oracle.settlement.engine import EngineResult, PendingReport
 
 
@@ -59,7 +59,7 @@ class EpochComputation:
         return self.result.held_back
 
     @property
-    def below_settled(self) -> tuple[tuple[TotalKey, int, int], ...]:
+    def below_settled(self) -> tuple[tuple[CardKey, int, int], ...]:
         return self.result.below_settled
 
     @property

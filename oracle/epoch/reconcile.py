@@ -1,7 +1,14 @@
 """Reconciliation with the chain: an epoch is confirmed only when its RootPosted and
 PlatformDebited events match what was computed and its root is valid (not pending, not revoked);
 then its totals and reports count as settled. A revoked epoch settles nothing: its usage rolls
-into the next epoch."""
+into the next epoch.
+
+A debit the chain held back (DebitHeldBack in the post's receipt: the platform's escrow was
+short at the post, e.g. a matured withdrawal executed after the oracle read the escrow) is
+recorded as unpaid (oracle_epoch_unpaid), never counted as debited, and once the epoch is
+confirmed carried into that platform's next debit (oracle_carried_debits): the epoch's leaves
+already include that platform's amounts, so the next debit makes what was debited cover them.
+"""
 
 from __future__ import annotations
 
@@ -36,10 +43,15 @@ def reconcile_epoch(engine: Engine, view: SettlementView, epoch: int) -> Reconci
             f"this store computed {record.root} / {record.data_hash}"
         )
     chain_debits = view.platform_debits(epoch, posted.block_number)
-    if chain_debits != debits:
+    unpaid = view.debits_held_back(posted.tx_hash) if len(chain_debits) < len(debits) else []
+    if sorted(chain_debits + [(p, a) for p, a, _e in unpaid]) != debits:
         raise ReconciliationMismatch(
-            f"epoch {epoch} debited {chain_debits} on chain, this store computed {debits}"
+            f"epoch {epoch} debited {chain_debits} and held back {unpaid} on chain, "
+            f"this store computed {debits}"
         )
+    if unpaid and record.status != "confirmed":
+        with engine.begin() as conn:
+            repo.save_unpaid(conn, epoch, unpaid)
     if record.status == "confirmed":
         return Reconciled("confirmed", posted)
     if view.revoked(epoch, posted.block_number):

@@ -33,7 +33,7 @@ from oracle.store import epoch_repository as repo
 from oracle.store.counters import latest_intake_seq
 
 # A post that reverts with one of these can never succeed as built: rebuild the epoch.
-_REBUILD_ERRORS = ("InsufficientEscrow", "ConfigVersionMismatch", "UnknownSigner")
+_REBUILD_ERRORS = ("ConfigVersionMismatch", "UnknownSigner")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,10 @@ class EpochOutcome:
     root: str | None = None
     tx_hash: str | None = None
     debits: tuple[tuple[int, int], ...] = ()
+    """What the chain debited (a debit it held back is under `unpaid`, not here)."""
     held_back: tuple[HeldBack, ...] = ()
+    unpaid: tuple[tuple[int, int], ...] = ()
+    """(platform, amount) the chain held back at the post (DebitHeldBack): carried forward."""
     leaf_count: int = 0
     data_path: str = ""
     refusals: tuple[str, ...] = field(default=())
@@ -237,7 +240,8 @@ class EpochRunner:
                 refusals = (*refusals, f"{peer.name} could not reconcile: {exc}")
         record = self._record(epoch)
         with self.engine.connect() as conn:
-            debits = tuple(repo.debits_of(conn, epoch))
+            unpaid = tuple(repo.unpaid_of(conn, epoch))
+            debits = tuple(d for d in repo.debits_of(conn, epoch) if d not in unpaid)
             held_back = tuple(repo.held_back_of(conn, epoch))
 
         return EpochOutcome(
@@ -247,6 +251,7 @@ class EpochRunner:
             tx_hash=posted.tx_hash,
             debits=debits,
             held_back=held_back,
+            unpaid=unpaid,
             leaf_count=record.leaf_count,
             data_path=record.data_path,
             refusals=refusals,

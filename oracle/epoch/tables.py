@@ -61,6 +61,8 @@ epoch_totals = Table(
     Column("track_id", BigInteger, primary_key=True, autoincrement=False),
     Column("platform_id", BigInteger, primary_key=True, autoincrement=False),
     Column("usage_class", SmallInteger, primary_key=True, autoincrement=False),
+    # The effectiveFrom of the platform's rate card that prices these units (0: its first card).
+    Column("rate_from", BigInteger, primary_key=True, autoincrement=False, server_default="0"),
     Column("micro_units", BigInteger, nullable=False),
     Column("amount", String(80), nullable=False),
     # Payable micro-units in the store at the cut when they differ from micro_units (a
@@ -71,10 +73,11 @@ epoch_totals = Table(
 settled_totals = Table(
     "oracle_settled_totals",
     metadata,
-    # The latest confirmed cumulative total per (track, platform, class).
+    # The latest confirmed cumulative total per (track, platform, class, rate card).
     Column("track_id", BigInteger, primary_key=True, autoincrement=False),
     Column("platform_id", BigInteger, primary_key=True, autoincrement=False),
     Column("usage_class", SmallInteger, primary_key=True, autoincrement=False),
+    Column("rate_from", BigInteger, primary_key=True, autoincrement=False, server_default="0"),
     Column("micro_units", BigInteger, nullable=False),
     Column("amount", String(80), nullable=False),
     Column("epoch", BigInteger, nullable=False),
@@ -106,6 +109,27 @@ epoch_held_back = Table(
     Column("escrow", String(80), nullable=False),
 )
 
+epoch_unpaid = Table(
+    "oracle_epoch_unpaid",
+    metadata,
+    # Debits of a posted epoch that the chain held back (DebitHeldBack: the escrow was short at
+    # the post). Not paid: the amount is carried into the platform's next debit.
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("platform_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("amount", String(80), nullable=False),
+    Column("escrow", String(80), nullable=False),
+)
+
+carried_debits = Table(
+    "oracle_carried_debits",
+    metadata,
+    # Per platform: what confirmed epochs put into leaves but the chain did not debit yet
+    # (a held-back debit); added to the platform's next debit until a post takes it.
+    Column("platform_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("amount", String(80), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+)
+
 epoch_reports = Table(
     "oracle_epoch_reports",
     metadata,
@@ -115,4 +139,11 @@ epoch_reports = Table(
     Index("ix_oracle_epoch_reports_version", "report_version_id"),
 )
 
-EPOCH_CHILD_TABLES = (epoch_signatures, epoch_totals, epoch_debits, epoch_held_back, epoch_reports)
+EPOCH_CHILD_TABLES = (
+    epoch_signatures,
+    epoch_totals,
+    epoch_debits,
+    epoch_held_back,
+    epoch_unpaid,
+    epoch_reports,
+)

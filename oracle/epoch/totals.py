@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from chain_client.constants import NUM_CLASSES
 from oracle.epoch.amounts import advance_amount
-from oracle.epoch.errors import InvalidUsageClass, UnknownPlatform
+from oracle.epoch.errors import EpochError, InvalidUsageClass, UnknownPlatform
 
 TotalKey = tuple[int, int, int]
 """(track id, platform id, usage class)."""
+CardKey = tuple[int, int, int, int]
+"""(track id, platform id, usage class, effectiveFrom of the rate card pricing the units)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,31 @@ class PlatformState:
     platform_id: int
     token: str
     rates: tuple[int, ...]
+    """The card in force at the pinned block."""
     escrow: int
+    cards: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    """Every rate card (effectiveFrom, rates), ascending; () = one card, `rates`, from 0."""
+    block_time: int = 0
+    """Timestamp of the pinned block (0: unknown, no period check)."""
+
+    @property
+    def rate_cards(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        return self.cards or ((0, self.rates),)
+
+    def rate_from_at(self, timestamp: int) -> int:
+        """The effectiveFrom of the card in force at `timestamp` (the chain's ratesAt rule)."""
+        chosen = 0
+        for effective_from, _rates in self.rate_cards:
+            if effective_from <= timestamp:
+                chosen = effective_from
+        return chosen
+
+    def rates_from(self, rate_from: int) -> tuple[int, ...]:
+        """The rates of the card effective from `rate_from`."""
+        for effective_from, rates in self.rate_cards:
+            if effective_from == rate_from:
+                return rates
+        raise EpochError(f"platform {self.platform_id} has no rate card from {rate_from}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +74,21 @@ class HeldBack:
     escrow: int
 
 
+K = TypeVar("K", TotalKey, CardKey)
+
+
 @dataclass(frozen=True, slots=True)
-class TotalsAdvance:
-    totals: dict[TotalKey, Settled]
+class TotalsAdvance(Generic[K]):
+    totals: dict[K, Settled]
     """Every cumulative total after this epoch (settled ones included)."""
-    changed: dict[TotalKey, Settled]
+    changed: dict[K, Settled]
     """Only the totals this epoch moves."""
     debits: tuple[tuple[int, int], ...]
     """(platform id, amount) for every platform debited, ascending by id, amounts > 0."""
     held_back: tuple[HeldBack, ...]
     included_platforms: frozenset[int]
     """Platforms whose usage up to the cut is in this epoch (not held back)."""
-    below_settled: tuple[tuple[TotalKey, int, int], ...] = ()
+    below_settled: tuple[tuple[K, int, int], ...] = ()
     """(key, settled micro-units, store micro-units) where a correction went below settled."""
 
 
@@ -66,32 +96,34 @@ _ZERO = Settled(0, 0)
 
 
 def advance_totals(
-    settled: Mapping[TotalKey, Settled],
-    current_units: Mapping[TotalKey, int],
+    settled: Mapping[K, Settled],
+    current_units: Mapping[K, int],
     platforms: Mapping[int, PlatformState],
-) -> TotalsAdvance:
-    """Moves `settled` to `current_units` (cumulative micro-units in the store at the cut)."""
+) -> TotalsAdvance[K]:
+    """Moves `settled` to `current_units` (cumulative micro-units in the store at the cut).
+
+    Keys are (track, platform, class), priced by the platform's card in force at the pinned
+    block, or (track, platform, class, rateFrom), priced by the card effective from rateFrom."""
     below_settled = tuple(
         (key, total.micro_units, current_units.get(key, 0))
         for key, total in sorted(settled.items())
         if current_units.get(key, 0) < total.micro_units
     )
 
-    changes: dict[int, dict[TotalKey, Settled]] = {}
+    changes: dict[int, dict[K, Settled]] = {}
     debit_of: dict[int, int] = {}
     for key, units in current_units.items():
         previous = settled.get(key, _ZERO)
         if units <= previous.micro_units:
             continue
-        track_id, platform_id, usage_class = key
+        platform_id, usage_class = key[1], key[2]
         if not 0 <= usage_class < NUM_CLASSES:
             raise InvalidUsageClass(usage_class)
         platform = platforms.get(platform_id)
         if platform is None:
             raise UnknownPlatform(platform_id)
-        amount = advance_amount(
-            previous.micro_units, previous.amount, units, platform.rates[usage_class]
-        )
+        rates = platform.rates_from(key[3]) if len(key) > 3 else platform.rates
+        amount = advance_amount(previous.micro_units, previous.amount, units, rates[usage_class])
         changes.setdefault(platform_id, {})[key] = Settled(units, amount)
         debit_of[platform_id] = debit_of.get(platform_id, 0) + amount - previous.amount
 
@@ -101,7 +133,7 @@ def advance_totals(
         if debit > platforms[pid].escrow
     )
     held_ids = {h.platform_id for h in held_back}
-    changed: dict[TotalKey, Settled] = {}
+    changed: dict[K, Settled] = {}
     for platform_id, platform_changes in changes.items():
         if platform_id not in held_ids:
             changed.update(platform_changes)

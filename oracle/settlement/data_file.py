@@ -22,12 +22,14 @@ from typing import IO, Any
 
 from sha3 import keccak_256
 
-FORMAT = "ai-music-royalties/settlement-epoch/v2"
+FORMAT = "ai-music-royalties/settlement-epoch/v3"
 COMPRESS_LEVEL = 6
 AMOUNT_RULE = (
-    "amount(track, platform, class) = floor(cumulativeMicroUnits * rate / 1e12); "
-    "a rate change keeps settled amounts and prices only the growth at the new rate; "
-    "track amount per token = sum over that token's platforms and classes"
+    "amount(track, platform, class, card) = floor(cumulativeMicroUnits * rate / 1e12), where a "
+    "report's usage counts toward the platform's rate card in force at its period start "
+    "(ratesAt(platformId, periodStart), rateFrom = that card's effectiveFrom); "
+    "track amount per token = sum over that token's platforms, cards and classes; "
+    "a platform's debit = its amounts' growth + what it carried (a debit the chain held back)"
 )
 FLATTENING_RULE = (
     "credit(track, path s_1..s_d) = floor(trackAmount * prod(s_i) / 1e6^d), one floor per "

@@ -35,9 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Engine,
     and_,
+    case,
     delete,
     exists,
     func,
@@ -51,9 +53,16 @@ from sqlalchemy.orm import aliased
 
 from chain_client.constants import NUM_CLASSES
 from oracle.epoch.amounts import advance_amount
-from oracle.epoch.errors import EpochError, InvalidUsageClass
-from oracle.epoch.tables import epoch_totals, epochs, settled_totals
-from oracle.epoch.totals import HeldBack, PlatformState, TotalKey
+from oracle.epoch.errors import EpochError, InvalidUsageClass, UnknownPlatform
+from oracle.epoch.tables import (
+    carried_debits,
+    epoch_debits,
+    epoch_totals,
+    epoch_unpaid,
+    epochs,
+    settled_totals,
+)
+from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import DataFileWriter, leaf_line
 from oracle.settlement.flatten import path_credit
 from oracle.settlement.records import EpochFacts, track_record
@@ -103,7 +112,7 @@ class EngineResult:
     touched_tracks: int
     debits: tuple[tuple[int, int], ...]
     held_back: tuple[HeldBack, ...]
-    below_settled: tuple[tuple[TotalKey, int, int], ...]
+    below_settled: tuple[tuple[CardKey, int, int], ...]
     platforms: Mapping[int, PlatformState]
     included_reports: tuple[PendingReport, ...]
     timings: Mapping[str, float] = field(default_factory=dict)
@@ -174,9 +183,41 @@ def _effective_at(version: Any, cut: Any) -> Any:
     )
 
 
-def delta_query(platform_id: int, since: int, cut: int) -> Any:
-    """Payable micro-units per (track, class) that platform's store totals moved by between
-    cut `since` and `cut`, joined with the settled totals (sorted by track, class)."""
+def rate_from_column(cards: Sequence[tuple[int, Sequence[int]]]) -> Callable[[Any], Any]:
+    """For a report version id column: the effectiveFrom of the rate card pricing its usage.
+
+    Pricing rule: a report version's usage is priced by the platform's rate card in force at
+    the start of its period (the last card with effectiveFrom <= period_start, the chain's
+    `ratesAt(platformId, period_start)`); a period that straddles a change is priced whole by
+    the card in force when it began, so a card never prices usage from before its
+    effectiveFrom. A platform with one card needs no lookup."""
+    if len(cards) <= 1:
+        first = literal(cards[0][0] if cards else 0, BigInteger)
+        return lambda _version_id: first
+
+    def column(version_id: Any) -> Any:
+        version = aliased(reports)
+        start = func.coalesce(version.c.period_start, 0)
+        chosen = case(
+            *[(start >= frm, literal(frm, BigInteger)) for frm, _r in reversed(cards[1:])],
+            else_=literal(cards[0][0], BigInteger),
+        )
+        return select(chosen).where(version.c.id == version_id).scalar_subquery()
+
+    return column
+
+
+def delta_query(
+    platform_id: int,
+    since: int,
+    cut: int,
+    rate_from: Callable[[Any], Any] | None = None,
+) -> Any:
+    """Payable micro-units per (track, class, rate card) that platform's store totals moved by
+    between cut `since` and `cut`, joined with the settled totals (sorted by track, class,
+    card)."""
+    if rate_from is None:
+        rate_from = rate_from_column(())
     # `x + 0` / coalesce(x, '') keep the planner on the intake_seq and decision_seq ranges
     # (what changed) instead of scanning a platform's or a status's whole history.
     entering_r = aliased(reports)
@@ -200,22 +241,32 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
     )
     staying_r = aliased(reports)
     parts = [
-        select(usage.c.track_id, usage.c.usage_class, usage.c.micro_units.label("units")).where(
-            usage.c.report_version_id.in_(entering)
-        ),
         select(
-            quarantine.c.track_id, quarantine.c.usage_class, quarantine.c.micro_units.label("units")
+            usage.c.track_id,
+            usage.c.usage_class,
+            rate_from(usage.c.report_version_id).label("rate_from"),
+            usage.c.micro_units.label("units"),
+        ).where(usage.c.report_version_id.in_(entering)),
+        select(
+            quarantine.c.track_id,
+            quarantine.c.usage_class,
+            rate_from(quarantine.c.report_version_id).label("rate_from"),
+            quarantine.c.micro_units.label("units"),
         ).where(
             quarantine.c.report_version_id.in_(entering),
             _RELEASED_ROW,
             quarantine.c.decision_seq <= cut,
         ),
-        select(usage.c.track_id, usage.c.usage_class, (-usage.c.micro_units).label("units")).where(
-            usage.c.report_version_id.in_(leaving)
-        ),
+        select(
+            usage.c.track_id,
+            usage.c.usage_class,
+            rate_from(usage.c.report_version_id).label("rate_from"),
+            (-usage.c.micro_units).label("units"),
+        ).where(usage.c.report_version_id.in_(leaving)),
         select(
             quarantine.c.track_id,
             quarantine.c.usage_class,
+            rate_from(quarantine.c.report_version_id).label("rate_from"),
             (-quarantine.c.micro_units).label("units"),
         ).where(
             quarantine.c.report_version_id.in_(leaving),
@@ -223,7 +274,10 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
             quarantine.c.decision_seq <= since,
         ),
         select(
-            quarantine.c.track_id, quarantine.c.usage_class, quarantine.c.micro_units.label("units")
+            quarantine.c.track_id,
+            quarantine.c.usage_class,
+            rate_from(quarantine.c.report_version_id).label("rate_from"),
+            quarantine.c.micro_units.label("units"),
         )
         .join(staying_r, staying_r.c.id == quarantine.c.report_version_id)
         .where(
@@ -240,15 +294,17 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
         select(
             moved.c.track_id,
             moved.c.usage_class,
+            moved.c.rate_from,
             func.sum(moved.c.units).label("delta"),
         )
-        .group_by(moved.c.track_id, moved.c.usage_class)
+        .group_by(moved.c.track_id, moved.c.usage_class, moved.c.rate_from)
         .subquery("summed")
     )
     return (
         select(
             summed.c.track_id,
             summed.c.usage_class,
+            summed.c.rate_from,
             summed.c.delta,
             settled_totals.c.micro_units,
             settled_totals.c.amount,
@@ -261,10 +317,11 @@ def delta_query(platform_id: int, since: int, cut: int) -> Any:
                     settled_totals.c.track_id == summed.c.track_id,
                     settled_totals.c.platform_id == platform_id,
                     settled_totals.c.usage_class == summed.c.usage_class,
+                    settled_totals.c.rate_from == summed.c.rate_from,
                 ),
             )
         )
-        .order_by(summed.c.track_id, summed.c.usage_class)
+        .order_by(summed.c.track_id, summed.c.usage_class, summed.c.rate_from)
     )
 
 
@@ -328,12 +385,17 @@ def _advance_totals(
     moved: Sequence[int],
     cuts: Mapping[int, int],
     platform_at: PlatformReader,
-) -> tuple[dict[int, PlatformState], dict[int, int], list[tuple[TotalKey, int, int]], int]:
-    """Step 1: oracle_epoch_totals rows of every platform; (platforms, debits, below, rows)."""
+) -> tuple[dict[int, PlatformState], dict[int, int], list[tuple[CardKey, int, int]], int, set[int]]:
+    """Step 1: oracle_epoch_totals rows of every platform; (platforms, debits, below, rows,
+    platforms deferred because a report's period starts after the pinned block).
+
+    A total is kept per (track, platform, class, rate card); each card's units are priced by
+    that card's rates (see rate_from_column for which card prices a report's usage)."""
     platforms: dict[int, PlatformState] = {}
     debit_of: dict[int, int] = {}
-    below: list[tuple[TotalKey, int, int]] = []
+    below: list[tuple[CardKey, int, int]] = []
     written = 0
+    deferred: set[int] = set()
     epoch = request.epoch
     with engine.connect() as reader, engine.begin() as conn:
         out = _Inserter(
@@ -344,22 +406,43 @@ def _advance_totals(
                 "track_id",
                 "platform_id",
                 "usage_class",
+                "rate_from",
                 "micro_units",
                 "amount",
                 "store_units",
             ),
         )
         for platform_id in moved:
+            try:
+                known: PlatformState | None = platform_at(platform_id)
+            except UnknownPlatform:
+                known = None  # raised below if the platform has usage to settle
+            if known is not None and _starts_after(
+                reader, platform_id, cuts.get(platform_id, 0), request.cut_seq, known.block_time
+            ):
+                # A report whose period starts after the pinned block could still be priced
+                # by a card applied later: the platform waits (held back whole) until the
+                # chain's time passes it, so a report's card never changes once settled.
+                platforms[platform_id] = known
+                deferred.add(platform_id)
+                continue
             rows = reader.execution_options(**STREAM).execute(
-                delta_query(platform_id, cuts.get(platform_id, 0), request.cut_seq)
+                delta_query(
+                    platform_id,
+                    cuts.get(platform_id, 0),
+                    request.cut_seq,
+                    rate_from_column(known.rate_cards if known is not None else ()),
+                )
             )
             state: PlatformState | None = None
             debit = 0
-            for track_id, usage_class, delta, s_units, s_amount, s_store in rows:
+            for track_id, usage_class, rate_from, delta, s_units, s_amount, s_store in rows:
                 if not delta:
                     continue
                 if state is None:
-                    state = platforms[platform_id] = platform_at(platform_id)
+                    if known is None:
+                        raise UnknownPlatform(platform_id)
+                    state = platforms[platform_id] = known
                 if not 0 <= usage_class < NUM_CLASSES:
                     raise InvalidUsageClass(int(usage_class))
                 settled_units = int(s_units or 0)
@@ -374,13 +457,13 @@ def _advance_totals(
                 if store_new <= settled_units:
                     micro, amount = settled_units, amount_old
                     if store_new < settled_units:
-                        below.append(
-                            ((int(track_id), platform_id, int(usage_class)), micro, store_new)
-                        )
+                        key = (int(track_id), platform_id, int(usage_class), int(rate_from))
+                        below.append((key, micro, store_new))
                 else:
                     micro = store_new
+                    rates = state.rates_from(int(rate_from))
                     amount = advance_amount(
-                        settled_units, amount_old, store_new, state.rates[usage_class]
+                        settled_units, amount_old, store_new, rates[usage_class]
                     )
                 debit += amount - amount_old
                 out.add(
@@ -389,6 +472,7 @@ def _advance_totals(
                         int(track_id),
                         platform_id,
                         int(usage_class),
+                        int(rate_from),
                         micro,
                         str(amount),
                         None if store_new == micro else store_new,
@@ -398,7 +482,22 @@ def _advance_totals(
             out.flush()
             if state is not None:
                 debit_of[platform_id] = debit
-    return platforms, debit_of, below, written
+    return platforms, debit_of, below, written, deferred
+
+
+def _starts_after(reader: Connection, platform_id: int, since: int, cut: int, time: int) -> bool:
+    """Whether a version of the platform entering in (since, cut] has a period starting after
+    `time` (the pinned block's timestamp; 0 = not checked)."""
+    if not time:
+        return False
+    latest = reader.execute(
+        select(func.max(reports.c.period_start)).where(
+            reports.c.platform_id == platform_id,
+            reports.c.intake_seq > since,
+            reports.c.intake_seq <= cut,
+        )
+    ).scalar()
+    return latest is not None and int(latest) > time
 
 
 def _hold_back(
@@ -407,11 +506,15 @@ def _hold_back(
     platforms: Mapping[int, PlatformState],
     debit_of: Mapping[int, int],
     known: Iterable[int],
+    deferred: Iterable[int] = (),
 ) -> tuple[tuple[HeldBack, ...], tuple[tuple[int, int], ...]]:
+    """Platforms held back whole: a debit above the escrow, or deferred (see _advance_totals;
+    listed with the debit it carries, usually 0)."""
+    waiting = set(deferred)
     held = tuple(
-        HeldBack(pid, debit, platforms[pid].escrow)
-        for pid, debit in sorted(debit_of.items())
-        if debit > platforms[pid].escrow
+        HeldBack(pid, debit_of.get(pid, 0), platforms[pid].escrow)
+        for pid in sorted(set(debit_of) | waiting)
+        if pid in waiting or debit_of[pid] > platforms[pid].escrow
     )
     held_ids = {h.platform_id for h in held}
     debits = tuple(
@@ -458,6 +561,7 @@ def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int,
                         settled_totals.c.track_id == epoch_totals.c.track_id,
                         settled_totals.c.platform_id == epoch_totals.c.platform_id,
                         settled_totals.c.usage_class == epoch_totals.c.usage_class,
+                        settled_totals.c.rate_from == epoch_totals.c.rate_from,
                     ),
                 )
             )
@@ -663,8 +767,8 @@ def _leaves(engine: Engine, request: EpochRequest, base: int) -> tuple[bytes, in
 
 
 def _below_settled(
-    conn: Connection, epoch: int, found: Sequence[tuple[TotalKey, int, int]], held: set[int]
-) -> tuple[tuple[TotalKey, int, int], ...]:
+    conn: Connection, epoch: int, found: Sequence[tuple[CardKey, int, int]], held: set[int]
+) -> tuple[tuple[CardKey, int, int], ...]:
     """Every key whose store units are below its settled units after this epoch: the ones this
     epoch found, and the settled ones still below that this epoch did not move."""
     rows = conn.execute(
@@ -672,6 +776,7 @@ def _below_settled(
             settled_totals.c.track_id,
             settled_totals.c.platform_id,
             settled_totals.c.usage_class,
+            settled_totals.c.rate_from,
             settled_totals.c.micro_units,
             settled_totals.c.store_units,
         ).where(
@@ -681,13 +786,14 @@ def _below_settled(
                 epoch_totals.c.track_id == settled_totals.c.track_id,
                 epoch_totals.c.platform_id == settled_totals.c.platform_id,
                 epoch_totals.c.usage_class == settled_totals.c.usage_class,
+                epoch_totals.c.rate_from == settled_totals.c.rate_from,
             ),
         )
     )
     merged = [item for item in found if item[0][1] not in held]
-    for t, p, c, micro, store in rows:
+    for t, p, c, r, micro, store in rows:
         if int(store) < int(micro):
-            merged.append(((int(t), int(p), int(c)), int(micro), int(store)))
+            merged.append(((int(t), int(p), int(c), int(r)), int(micro), int(store)))
     return tuple(sorted(merged))
 
 
@@ -713,15 +819,20 @@ def compute(
         base, previous_hash = last_confirmed(conn)
         cuts = settled_cut_of(conn)
         moved = platforms_moved(conn, cuts, request.cut_seq)
-    platforms, debit_of, below_found, changed_totals = _advance_totals(
+        carried = carried_of(conn)
+    platforms, debit_of, below_found, changed_totals, deferred = _advance_totals(
         engine, request, moved, cuts, platform_at
     )
-    for pid in sorted(cuts):
+    for pid in sorted(set(cuts) | set(carried)):
         if pid not in platforms:
             platforms[pid] = platform_at(pid)
+    # A debit the chain held back is owed on top of the growth (its leaves are already posted).
+    for pid, amount in carried.items():
+        debit_of[pid] = debit_of.get(pid, 0) + amount
     step("totals")
-    held, debits = _hold_back(engine, request, platforms, debit_of, cuts)
+    held, debits = _hold_back(engine, request, platforms, debit_of, cuts, deferred)
     held_ids = {h.platform_id for h in held}
+    carried_now = tuple((p, a) for p, a in sorted(carried.items()) if p not in held_ids)
     token_of = {pid: p.token.lower() for pid, p in platforms.items()}
     touched = _track_amounts(engine, request, token_of)
     step("track_amounts")
@@ -731,7 +842,7 @@ def compute(
     step("credits")
     root, leaf_count, changed_leaves = _leaves(engine, request, base)
     step("leaves")
-    if changed_leaves == 0:
+    if changed_leaves == 0 and not carried_now:
         with engine.begin() as conn:
             clear_epoch(conn, request.epoch)
         return EngineResult(
@@ -772,6 +883,7 @@ def compute(
         cuts=tuple(
             sorted((pid, request.stated_cut_seq) for pid in platforms if pid not in held_ids)
         ),
+        carried=carried_now,
     )
     path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
     step("reports")
@@ -807,6 +919,7 @@ def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
     current = select(
         epoch_totals.c.track_id,
         epoch_totals.c.platform_id,
+        epoch_totals.c.rate_from,
         epoch_totals.c.usage_class,
         epoch_totals.c.micro_units,
         epoch_totals.c.amount,
@@ -814,6 +927,7 @@ def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
     unchanged = select(
         settled_totals.c.track_id,
         settled_totals.c.platform_id,
+        settled_totals.c.rate_from,
         settled_totals.c.usage_class,
         settled_totals.c.micro_units,
         settled_totals.c.amount,
@@ -824,6 +938,7 @@ def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
             epoch_totals.c.track_id == settled_totals.c.track_id,
             epoch_totals.c.platform_id == settled_totals.c.platform_id,
             epoch_totals.c.usage_class == settled_totals.c.usage_class,
+            epoch_totals.c.rate_from == settled_totals.c.rate_from,
         ),
     )
     totals = union_all(current, unchanged).subquery("all_totals")
@@ -845,7 +960,9 @@ def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
             .order_by(epoch_track_amounts.c.track_id, epoch_track_amounts.c.token)
         ),
         "totals": run(
-            select(totals).order_by(totals.c.track_id, totals.c.platform_id, totals.c.usage_class)
+            select(totals).order_by(
+                totals.c.track_id, totals.c.platform_id, totals.c.rate_from, totals.c.usage_class
+            )
         ),
         "credits": run(
             select(
@@ -893,7 +1010,9 @@ def track_records(
     credit_rows = _Cursor(streams["credits"])
     recipients = _Cursor(streams["recipients"])
     for track_id, group in _grouped(streams["amounts"], lambda r: int(r[0])):
-        usage_rows = [(int(p), int(c), int(u), int(a)) for _t, p, c, u, a in totals.take(track_id)]
+        usage_rows = [
+            (int(p), int(r), int(c), int(u), int(a)) for _t, p, r, c, u, a in totals.take(track_id)
+        ]
         credit_list = [
             (str(tok), str(acc), str(via), int(amt))
             for _t, tok, acc, via, amt in credit_rows.take(track_id)
@@ -966,7 +1085,10 @@ def write_file(
 def confirm(conn: Connection, epoch: int) -> None:
     """Makes a confirmed epoch's computed rows the settled state; prunes older tree levels."""
     moved_keys = select(
-        epoch_totals.c.track_id, epoch_totals.c.platform_id, epoch_totals.c.usage_class
+        epoch_totals.c.track_id,
+        epoch_totals.c.platform_id,
+        epoch_totals.c.usage_class,
+        epoch_totals.c.rate_from,
     ).where(epoch_totals.c.epoch == epoch)
     conn.execute(
         delete(settled_totals).where(
@@ -974,6 +1096,7 @@ def confirm(conn: Connection, epoch: int) -> None:
                 settled_totals.c.track_id,
                 settled_totals.c.platform_id,
                 settled_totals.c.usage_class,
+                settled_totals.c.rate_from,
             ).in_(moved_keys)
         )
     )
@@ -983,6 +1106,7 @@ def confirm(conn: Connection, epoch: int) -> None:
                 "track_id",
                 "platform_id",
                 "usage_class",
+                "rate_from",
                 "micro_units",
                 "amount",
                 "epoch",
@@ -992,6 +1116,7 @@ def confirm(conn: Connection, epoch: int) -> None:
                 epoch_totals.c.track_id,
                 epoch_totals.c.platform_id,
                 epoch_totals.c.usage_class,
+                epoch_totals.c.rate_from,
                 epoch_totals.c.micro_units,
                 epoch_totals.c.amount,
                 epoch_totals.c.epoch,
@@ -1046,3 +1171,37 @@ def confirm(conn: Connection, epoch: int) -> None:
     )
     for table in (epoch_leaves, epoch_nodes):
         conn.execute(delete(table).where(table.c.epoch < epoch))
+    _carry_unpaid(conn, epoch)
+
+
+def carried_of(conn: Connection) -> dict[int, int]:
+    """Per platform: what confirmed epochs' leaves hold but the chain has not debited yet."""
+    rows = conn.execute(select(carried_debits.c.platform_id, carried_debits.c.amount))
+    return {int(p): int(a) for p, a in rows if int(a) > 0}
+
+
+def _carry_unpaid(conn: Connection, epoch: int) -> None:
+    """After confirming `epoch`: a platform whose debit the chain held back carries that whole
+    debit (which already included what it carried before) into its next one; a platform whose
+    debit was taken carries nothing any more. Others keep their carry."""
+    debited = {
+        int(p)
+        for (p,) in conn.execute(
+            select(epoch_debits.c.platform_id).where(epoch_debits.c.epoch == epoch)
+        )
+    }
+    unpaid = {
+        int(p): str(a)
+        for p, a in conn.execute(
+            select(epoch_unpaid.c.platform_id, epoch_unpaid.c.amount).where(
+                epoch_unpaid.c.epoch == epoch
+            )
+        )
+    }
+    if debited:
+        conn.execute(delete(carried_debits).where(carried_debits.c.platform_id.in_(debited)))
+    if unpaid:
+        conn.execute(
+            insert(carried_debits),
+            [{"platform_id": p, "amount": a, "epoch": epoch} for p, a in sorted(unpaid.items())],
+        )

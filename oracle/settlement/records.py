@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from oracle.epoch.totals import HeldBack, PlatformState, TotalKey
+from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import AMOUNT_RULE, FLATTENING_RULE, FORMAT, TREE_RULE
 from oracle.settlement.flatten import MAX_SPLIT_DEPTH, SHARE_SCALE
 from oracle.settlement.tree import ACCOUNT_LEAF_TYPES
@@ -30,9 +30,11 @@ class EpochFacts:
     platforms: Mapping[int, PlatformState]
     debits: Sequence[tuple[int, int]]
     held_back: Sequence[HeldBack]
-    below_settled: Sequence[tuple[TotalKey, int, int]]
+    below_settled: Sequence[tuple[CardKey, int, int]]
     reports: Sequence[tuple[int, str]]
     cuts: Sequence[tuple[int, int]]
+    carried: Sequence[tuple[int, int]] = ()
+    """(platform id, amount) each debit includes from earlier epochs (held back on chain)."""
 
 
 def header_record(facts: EpochFacts) -> dict[str, Any]:
@@ -59,11 +61,14 @@ def header_record(facts: EpochFacts) -> dict[str, Any]:
             {
                 "platformId": p.platform_id,
                 "token": p.token.lower(),
-                "rates": list(map(str, p.rates)),
+                "rateFrom": rate_from,
+                "rates": list(map(str, rates)),
             }
             for _, p in sorted(facts.platforms.items())
+            for rate_from, rates in p.rate_cards
         ],
         "debits": [{"platformId": pid, "amount": str(amount)} for pid, amount in facts.debits],
+        "carried": [{"platformId": pid, "amount": str(amount)} for pid, amount in facts.carried],
         "heldBack": [
             {"platformId": h.platform_id, "debit": str(h.debit), "escrow": str(h.escrow)}
             for h in facts.held_back
@@ -73,10 +78,15 @@ def header_record(facts: EpochFacts) -> dict[str, Any]:
                 "trackId": track,
                 "platformId": platform_id,
                 "usageClass": usage_class,
+                "rateFrom": rate_from,
                 "settledUnits": str(settled_units),
                 "storeUnits": str(store_units),
             }
-            for (track, platform_id, usage_class), settled_units, store_units in facts.below_settled
+            for (
+                (track, platform_id, usage_class, rate_from),
+                settled_units,
+                store_units,
+            ) in facts.below_settled
         ],
         "reports": [
             {"platformId": pid, "reportId": rid} for pid, rid in sorted(set(facts.reports))
@@ -96,18 +106,18 @@ def track_record(
     amount: int,
     split: str,
     settle_to_split: bool,
-    usage_rows: Sequence[tuple[int, int, int, int]],
+    usage_rows: Sequence[tuple[int, int, int, int, int]],
     credit_rows: Sequence[tuple[str, str, int]],
     own_recipients: Sequence[tuple[str, int]],
 ) -> tuple[dict[str, Any], set[str]]:
     """One (track, token) record and the nested splits its credits pass through.
 
-    usage_rows: (platform, class, micro-units, amount); credit_rows: (account, via, amount)
-    with via comma-separated.
+    usage_rows: (platform, rate card's effectiveFrom, class, micro-units, amount); credit_rows:
+    (account, via, amount) with via comma-separated.
     """
-    per_platform: dict[int, tuple[list[str], list[str]]] = {}
-    for platform_id, usage_class, units, class_amount in usage_rows:
-        slot = per_platform.setdefault(platform_id, (["0"] * 6, ["0"] * 6))
+    per_platform: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
+    for platform_id, rate_from, usage_class, units, class_amount in usage_rows:
+        slot = per_platform.setdefault((platform_id, rate_from), (["0"] * 6, ["0"] * 6))
         slot[0][usage_class] = str(units)
         slot[1][usage_class] = str(class_amount)
     nested: set[str] = set()
@@ -128,8 +138,8 @@ def track_record(
         "settleToSplit": settle_to_split,
         "recipients": [[r, s] for r, s in own_recipients] if flattened else None,
         "usage": [
-            {"platformId": pid, "units": units, "amounts": amounts}
-            for pid, (units, amounts) in sorted(per_platform.items())
+            {"platformId": pid, "rateFrom": rate_from, "units": units, "amounts": amounts}
+            for (pid, rate_from), (units, amounts) in sorted(per_platform.items())
         ],
         "credits": credit_list,
     }

@@ -16,21 +16,22 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from oracle.epoch.totals import PlatformState, Settled, TotalKey, advance_totals
+from oracle.epoch.totals import CardKey, PlatformState, Settled, advance_totals
 from oracle.settlement.data_file import DataFileWriter, leaf_line
 from oracle.settlement.engine import EpochRequest
 from oracle.settlement.flatten import FlatPath, flatten_split, path_credit
 from oracle.settlement.records import EpochFacts, header_record, split_record, track_record
 from oracle.settlement.splits import VerifiedLists
 from oracle.settlement.tree import account_leaf_hash, root_of
-from oracle.store.schema import reports, tracks
-from oracle.store.usage_repository import effective_report_version_ids, payable_totals
+from oracle.store.records import QuarantineStatus
+from oracle.store.schema import quarantine, reports, tracks, usage
+from oracle.store.usage_repository import effective_report_version_ids
 
 
 @dataclass
 class ReferenceState:
-    settled: dict[TotalKey, Settled] = field(default_factory=dict)
-    store_units: dict[TotalKey, int] = field(default_factory=dict)
+    settled: dict[CardKey, Settled] = field(default_factory=dict)
+    store_units: dict[CardKey, int] = field(default_factory=dict)
     track_amounts: dict[tuple[int, str], int] = field(default_factory=dict)
     credits: dict[tuple[int, str], list[tuple[str, str, int]]] = field(default_factory=dict)
     leaves: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
@@ -56,7 +57,9 @@ def recompute_epoch(
     work_dir: Path,
 ) -> ReferenceEpoch | None:
     """Epoch `request` from scratch on top of `state` (which it advances, as if confirmed)."""
-    current = {k: u for k, u in payable_totals(conn, request.cut_seq).items() if u > 0}
+    current = {
+        k: u for k, u in payable_card_totals(conn, request.cut_seq, platform_at).items() if u > 0
+    }
     read = {k[1] for k in current} | {k[1] for k in state.settled}
     platforms = {pid: platform_at[pid] for pid in sorted(read)}
     advance = advance_totals(state.settled, current, platforms)
@@ -82,7 +85,7 @@ def recompute_epoch(
     totals = dict(advance.totals)
     touched_tracks = {k[0] for k in moved}
     new_amounts: dict[tuple[int, str], int] = {}
-    for (track, pid, _cls), total in totals.items():
+    for (track, pid, _cls, _card), total in totals.items():
         if track in touched_tracks:
             new_amounts.setdefault((track, token_of[pid]), 0)
             new_amounts[(track, token_of[pid])] += total.amount
@@ -172,8 +175,8 @@ def recompute_epoch(
         for track, token in touched:
             split, settle = info[track]
             key_rows = sorted(
-                (pid, cls, total.micro_units, total.amount)
-                for (t, pid, cls), total in totals.items()
+                (pid, card, cls, total.micro_units, total.amount)
+                for (t, pid, cls, card), total in totals.items()
                 if t == track and token_of[pid] == token
             )
             own = lists(split)
@@ -210,6 +213,43 @@ def recompute_epoch(
     state.settled_reports |= {i for i, _p, _r in pending}
     state.epoch, state.data_hash = request.epoch, data_hash
     return ReferenceEpoch(root, data_hash, path.read_bytes())
+
+
+def payable_card_totals(
+    conn: Connection, cut_seq: int, platform_at: Mapping[int, PlatformState]
+) -> dict[CardKey, int]:
+    """Payable cumulative micro-units per (track, platform, class, rate card) at `cut_seq`: the
+    versions in force at the cut, each priced by the card in force at its period start."""
+    in_force = effective_report_version_ids(conn, cut_seq)
+    totals: dict[CardKey, int] = {}
+    released = QuarantineStatus.RELEASED.value
+    queries = (
+        select(
+            usage.c.track_id, usage.c.usage_class, usage.c.report_version_id, usage.c.micro_units
+        ),
+        select(
+            quarantine.c.track_id,
+            quarantine.c.usage_class,
+            quarantine.c.report_version_id,
+            quarantine.c.micro_units,
+        ).where(quarantine.c.status == released, quarantine.c.decision_seq <= cut_seq),
+    )
+    periods = {
+        int(i): (int(p), int(s or 0))
+        for i, p, s in conn.execute(
+            select(reports.c.id, reports.c.platform_id, reports.c.period_start)
+        )
+    }
+    wanted = set(in_force)
+    for query in queries:
+        for track_id, usage_class, version, micro in conn.execute(query):
+            if int(version) not in wanted:
+                continue
+            pid, start = periods[int(version)]
+            card = platform_at[pid].rate_from_at(start) if pid in platform_at else 0
+            key = (int(track_id), pid, int(usage_class), card)
+            totals[key] = totals.get(key, 0) + int(micro)
+    return totals
 
 
 def recompute_history(

@@ -22,11 +22,13 @@ def add_report(
     *,
     quarantined: Sequence[tuple[int, int, int]] = (),
     salt: str = "",
+    period: tuple[int, int] | None = None,
 ) -> tuple[int, int]:
     """Accepts a version of `report_id` (superseding the current one); returns (id, intake_seq).
 
     usage_rows: (track, class) -> payable micro-units; quarantined: (track, class, micro-units)
-    held for review.
+    held for review; period: (start, end) in unix seconds (None: no period, priced by the
+    platform's first rate card).
     """
     content = keccak(text=f"{platform_id}/{report_id}/{salt}/{sorted(usage_rows.items())}")
     version_id = insert_received(
@@ -40,8 +42,8 @@ def add_report(
         raw_path="",
         file_name=f"{report_id}.json",
         signature="0x",
-        period_start=None,
-        period_end=None,
+        period_start=period[0] if period else None,
+        period_end=period[1] if period else None,
     )
     seq = record_acceptance(
         conn,

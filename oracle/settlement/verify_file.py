@@ -6,8 +6,10 @@ with ``--rpc``, read-only calls to the chain. Give it the files of epochs 1..N i
 file names the dataHash of the previous confirmed one). For every file it checks:
 
 - the file's keccak256 chain (previousDataHash) and, with --rpc, the RootPosted root and dataHash;
-- every class amount from the cumulative units and the rate card (the settled-price rule for a
-  rate change), and with --rpc that the rate cards equal the chain's at the pinned block;
+- every class amount = floor(units * rate / 1e12) of its (platform, rate card) cumulative units,
+  and with --rpc that every rate card equals the chain's ratesAt(platformId, rateFrom) at the
+  pinned block;
+- every platform's debit = the growth of its amounts + what it carried (header `carried`);
 - every track amount = the sum of its token's class amounts;
 - every credit = floor(amount * prod(shares) / 1e6^depth) along its path, the paths of a
   track covering its split exactly (their shares multiply out to 1), depth <= 4, and with
@@ -35,7 +37,7 @@ from sha3 import keccak_256
 SHARE_SCALE = 10**6
 UNIT_RATE_DIVISOR = 10**12
 MAX_DEPTH = 4
-FORMAT = "ai-music-royalties/settlement-epoch/v2"
+FORMAT = "ai-music-royalties/settlement-epoch/v3"
 
 
 class VerificationError(Exception):
@@ -96,7 +98,7 @@ def recipients_root(recipients: Sequence[tuple[str, int]]) -> bytes:
 class State:
     """What the files so far say: per key (units, amount), per (track, token) credits."""
 
-    units: dict[tuple[int, int, int], tuple[int, int]] = field(default_factory=dict)
+    units: dict[tuple[int, int, int, int], tuple[int, int]] = field(default_factory=dict)
     credits: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
     lists: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     epoch: int = 0
@@ -122,18 +124,27 @@ class Chain:
         )
         return "0x" + bytes(data).hex()
 
-    def platform(self, settlement: str, platform_id: int, block: int) -> tuple[str, list[int]]:
-        selector = self.Web3.keccak(text="platform(uint256)")[:4]
+    def platform(
+        self, settlement: str, platform_id: int, block: int, rate_from: int
+    ) -> tuple[str, list[int]]:
+        """(token, the rate card in force at `rate_from`) at `block`."""
+        words = self._words(settlement, "platform(uint256)", [platform_id], block)
+        # PlatformInfo is static: payer, token, rates[6], escrow.
+        token = "0x" + words[1].to_bytes(20, "big").hex()
+        return token, self._words(
+            settlement, "ratesAt(uint256,uint256)", [platform_id, rate_from], block
+        )
+
+    def _words(self, to: str, signature: str, args: list[int], block: int) -> list[int]:
+        selector = self.Web3.keccak(text=signature)[:4]
         data = self.w3.eth.call(
             {
-                "to": self.Web3.to_checksum_address(settlement),
-                "data": selector + platform_id.to_bytes(32, "big"),
+                "to": self.Web3.to_checksum_address(to),
+                "data": selector + b"".join(a.to_bytes(32, "big") for a in args),
             },
             block_identifier=block,
         )
-        words = [int.from_bytes(data[i : i + 32], "big") for i in range(0, len(data), 32)]
-        # PlatformInfo is static: payer, token, rates[6], escrow.
-        return "0x" + words[1].to_bytes(20, "big").hex(), words[2:8]
+        return [int.from_bytes(data[i : i + 32], "big") for i in range(0, len(data), 32)]
 
     def root_posted(self, settlement: str, epoch: int) -> tuple[str, str] | None:
         topic = self.Web3.keccak(text="RootPosted(uint64,bytes32,bytes32,uint64)")
@@ -220,14 +231,21 @@ def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[st
             f"previous epoch {header['previousEpoch']} / {header['previousDataHash']} does not "
             f"follow the files given (epoch {state.epoch} / {state.data_hash})",
         )
-    rates = {int(c["platformId"]): [int(r) for r in c["rates"]] for c in header["rateCards"]}
+    rates = {
+        (int(c["platformId"]), int(c["rateFrom"])): [int(r) for r in c["rates"]]
+        for c in header["rateCards"]
+    }
     token_of = {int(c["platformId"]): str(c["token"]) for c in header["rateCards"]}
     if chain is not None:
-        for platform_id, card in rates.items():
-            token, chain_rates = chain.platform(header["settlement"], platform_id, block)
+        for (platform_id, rate_from), card in rates.items():
+            token, chain_rates = chain.platform(header["settlement"], platform_id, block, rate_from)
             if (token.lower(), chain_rates) != (token_of[platform_id], card):
-                raise _fail(path, line, f"platform {platform_id}'s rate card differs on chain")
+                raise _fail(
+                    path, line, f"platform {platform_id}'s card from {rate_from} differs on chain"
+                )
     debits: dict[int, int] = {}
+    for carried in header.get("carried", []):
+        debits[int(carried["platformId"])] = int(carried["amount"])
     touched: dict[tuple[int, str], dict[str, int]] = {}
     leaves: list[bytes] = []
     expected_leaves: list[tuple[str, str, int]] | None = None
@@ -245,16 +263,18 @@ def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[st
             track_id, token = int(record["trackId"]), str(record["token"])
             total = 0
             for usage in record["usage"]:
-                platform_id = int(usage["platformId"])
+                platform_id, rate_from = int(usage["platformId"]), int(usage["rateFrom"])
                 if token_of.get(platform_id) != token:
                     raise _fail(path, line, f"platform {platform_id} does not pay in {token}")
+                if (platform_id, rate_from) not in rates:
+                    raise _fail(path, line, f"platform {platform_id} has no card from {rate_from}")
                 for usage_class, (units_text, amount_text) in enumerate(
                     zip(usage["units"], usage["amounts"], strict=True)
                 ):
                     units, amount = int(units_text), int(amount_text)
-                    key = (track_id, platform_id, usage_class)
+                    key = (track_id, platform_id, usage_class, rate_from)
                     old_units, old_amount = state.units.get(key, (0, 0))
-                    rate = rates[platform_id][usage_class]
+                    rate = rates[(platform_id, rate_from)][usage_class]
                     if units < old_units:
                         raise _fail(path, line, f"{key}: cumulative units went down")
                     expected = (

@@ -25,6 +25,7 @@ from oracle.epoch.tables import (
     epoch_held_back,
     epoch_reports,
     epoch_signatures,
+    epoch_unpaid,
     epochs,
     settled_totals,
 )
@@ -34,7 +35,7 @@ from oracle.store.schema import quarantine, reports, tracks
 from oracle.store.usage_repository import effective_report_version_ids, payable_totals
 
 #: Rows save_epoch owns (the computed rows belong to oracle.settlement.engine).
-EPOCH_ROW_TABLES = (epoch_signatures, epoch_debits, epoch_held_back, epoch_reports)
+EPOCH_ROW_TABLES = (epoch_signatures, epoch_debits, epoch_held_back, epoch_unpaid, epoch_reports)
 UNFINISHED = ("built", "signed", "tx_signed", "sent", "posted")
 #: Epoch numbers the chain has used up: posted and then confirmed or revoked.
 CLOSED = ("confirmed", "revoked")
@@ -105,7 +106,13 @@ def settled(conn: Connection) -> dict[TotalKey, Settled]:
             settled_totals.c.amount,
         )
     )
-    return {(int(t), int(p), int(c)): Settled(int(u), int(a)) for t, p, c, u, a in rows}
+    # One total per rate card: summed per (track, platform, class).
+    out: dict[TotalKey, Settled] = {}
+    for t, p, c, u, a in rows:
+        key = (int(t), int(p), int(c))
+        had = out.get(key, Settled(0, 0))
+        out[key] = Settled(had.micro_units + int(u), had.amount + int(a))
+    return out
 
 
 def last_confirmed_epoch(conn: Connection) -> int:
@@ -221,6 +228,28 @@ def debits_of(conn: Connection, epoch: int) -> list[tuple[int, int]]:
         select(epoch_debits.c.platform_id, epoch_debits.c.amount)
         .where(epoch_debits.c.epoch == epoch)
         .order_by(epoch_debits.c.platform_id)
+    )
+    return [(int(p), int(a)) for p, a in rows]
+
+
+def save_unpaid(conn: Connection, epoch: int, unpaid: Sequence[tuple[int, int, int]]) -> None:
+    """Records the (platform, amount, escrow) debits the chain held back from a posted epoch."""
+    conn.execute(delete(epoch_unpaid).where(epoch_unpaid.c.epoch == epoch))
+    conn.execute(
+        insert(epoch_unpaid),
+        [
+            {"epoch": epoch, "platform_id": p, "amount": str(a), "escrow": str(e)}
+            for p, a, e in unpaid
+        ],
+    )
+
+
+def unpaid_of(conn: Connection, epoch: int) -> list[tuple[int, int]]:
+    """(platform, amount) of the epoch's debits the chain held back (not paid; carried on)."""
+    rows = conn.execute(
+        select(epoch_unpaid.c.platform_id, epoch_unpaid.c.amount)
+        .where(epoch_unpaid.c.epoch == epoch)
+        .order_by(epoch_unpaid.c.platform_id)
     )
     return [(int(p), int(a)) for p, a in rows]
 

@@ -52,6 +52,16 @@ tracks = Table(
     Column("settle_to_split", SmallInteger, nullable=False, server_default="0"),
 )
 
+track_tiers = Table(
+    "oracle_track_tiers",
+    metadata,
+    # The track's licence tier history (TrackRegistry.tierHistory; migration 0005_rate_cards):
+    # `tier` is in force from `effective_from` (0 = registration) until the next row.
+    Column("track_id", BigInteger, ForeignKey("oracle_tracks.track_id"), primary_key=True),
+    Column("effective_from", BigInteger, primary_key=True, autoincrement=False),
+    Column("tier", SmallInteger, nullable=False),
+)
+
 track_consents = Table(
     "oracle_track_consents",
     metadata,

@@ -19,6 +19,11 @@ class LauncherSettingsError(ValueError):
     """The launcher configuration is inconsistent."""
 
 
+#: Outside development a posted root waits this long unless ROOT_DELAY says otherwise: the
+#: guardian's window to revoke a bad root before it can be claimed.
+PRODUCTION_ROOT_DELAY = 86_400
+
+
 class LauncherSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
@@ -53,7 +58,10 @@ class LauncherSettings(BaseSettings):
         default=3, ge=1, le=32, description="Development: number of oracle signer keys (n)."
     )
     root_delay: int = Field(
-        default=0, ge=0, description="Seconds a posted root waits (guardian may revoke)."
+        default=0,
+        ge=0,
+        description="Seconds a posted root waits (guardian may revoke); 0 only in development "
+        f"(production default {PRODUCTION_ROOT_DELAY}).",
     )
     confirmations: int | None = Field(
         default=None, ge=0, description="Blocks to wait per transaction (0 local, 2 otherwise)."
@@ -83,6 +91,15 @@ class LauncherSettings(BaseSettings):
             raise LauncherSettingsError(
                 "ADMIN_TOKEN: required outside development (a long random value)"
             )
+        if self.environment == "production":
+            if "root_delay" not in self.model_fields_set:
+                self.root_delay = PRODUCTION_ROOT_DELAY
+            elif self.root_delay == 0:
+                raise LauncherSettingsError(
+                    "ROOT_DELAY=0: refused outside development, where a posted root must wait "
+                    "for the guardian's revoke window (and changes of it are timelocked); set "
+                    f"ROOT_DELAY above 0 (default {PRODUCTION_ROOT_DELAY})"
+                )
         if self.environment == "development" and self.oracle_threshold > self.oracle_signers:
             raise LauncherSettingsError(
                 f"ORACLE_THRESHOLD={self.oracle_threshold} exceeds "

@@ -104,6 +104,7 @@ ROUTES = (
     ),
     Route("GET", "/v1/platforms/1/reports", frozenset({"operator", "platform_1"})),
     Route("GET", "/v1/platforms/1/reports/r1", frozenset({"operator", "platform_1"})),
+    Route("GET", "/v1/governance/changes", PUBLIC),
     Route("GET", "/v1/editions", PUBLIC),
     Route("GET", "/v1/editions/1", PUBLIC),
     Route(

@@ -141,3 +141,46 @@ def test_tier_change_is_sent_when_the_operator_controls_the_track(
     registry = gateway.contract("TrackRegistry")
     assert registry.functions.track(track["track_id"]).call()[2] == 3
     assert chain_client.get(f"/v1/tracks/{track['track_id']}").json()["tier"] == 3
+
+
+def test_the_catalog_keeps_the_tier_history_so_a_change_is_never_retroactive(
+    chain_client: TestClient, gateway: ChainGateway, db_session: Session
+) -> None:
+    operator = gateway.operator_address
+    track = chain_client.post(
+        "/v1/tracks", json=track_body(operator, [(ARTIST, 1_000_000)]), headers=admin_headers()
+    ).json()
+    chain_client.post(
+        f"/v1/tracks/{track['track_id']}/tier", json={"tier": 2}, headers=admin_headers()
+    )
+    registry = gateway.contract("TrackRegistry")
+    _initial, changes = registry.functions.tierHistory(track["track_id"]).call()
+    catalog = get_tracks(db_session.connection(), [track["track_id"]])[track["track_id"]]
+    assert catalog.tiers == ((0, 5), (int(changes[0][0]), 2))
+    changed_at = int(changes[0][0])
+    assert catalog.tiers_during(changed_at - 100, changed_at) == {5}  # earlier usage: tier 5
+
+
+def test_a_track_registered_to_settle_to_its_split(
+    chain_client: TestClient, gateway: ChainGateway, db_session: Session
+) -> None:
+    body = track_body(ARTIST, [(ARTIST, 600_000), (PRODUCER, 400_000)], settle_to_split=True)
+    response = chain_client.post("/v1/tracks", json=body, headers=admin_headers())
+    assert response.status_code == 201, response.text
+    track = response.json()
+    assert track["settle_to_split"] is True
+    assert chain_client.get(f"/v1/tracks/{track['track_id']}").json()["settle_to_split"] is True
+    registry = gateway.contract("TrackRegistry")
+    assert registry.functions.track(track["track_id"]).call()[5] is True
+    catalog = get_tracks(db_session.connection(), [track["track_id"]])[track["track_id"]]
+    assert catalog.settle_to_split is True
+    plain = chain_client.post(
+        "/v1/tracks", json=track_body(ARTIST, [(ARTIST, 1_000_000)]), headers=admin_headers()
+    ).json()
+    assert plain["settle_to_split"] is False
+    assert registry.functions.track(plain["track_id"]).call()[5] is False
+    headers = {**admin_headers(), "Idempotency-Key": "settle-key"}
+    first = chain_client.post("/v1/tracks", json=body | {"title": "Kept"}, headers=headers)
+    flipped = body | {"title": "Kept", "settle_to_split": False}
+    assert first.status_code == 201
+    assert chain_client.post("/v1/tracks", json=flipped, headers=headers).status_code == 409

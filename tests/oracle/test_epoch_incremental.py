@@ -19,10 +19,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from chain_client.merkle import recipients_root
 from oracle.catalog import upsert_platform, upsert_track
+from oracle.epoch.tables import settled_totals
 from oracle.epoch.totals import PlatformState
 from oracle.settlement import engine as settlement_engine
 from oracle.settlement.engine import EpochRequest
@@ -102,13 +103,23 @@ def store(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+DAY = 86_400
+# Platform 1's rate card changes from day 5: usage of periods starting then is priced by the new
+# card, corrections of earlier days still by the first one.
+CARD_FROM = 5 * DAY
+CARDS_1 = ((0, RATES[1]), (CARD_FROM, (5_000_000_001, *RATES[1][1:])))
+
+
 def _states(epoch: int) -> dict[int, PlatformState]:
-    rates_1 = RATES[1] if epoch < 4 else (5_000_000_001, *RATES[1][1:])  # a rate change
     escrow_2 = 10 if epoch == 3 else 10**40  # platform 2 cannot pay epoch 3
     return {
-        1: PlatformState(1, USD, rates_1, 10**40),
+        1: PlatformState(1, USD, RATES[1], 10**40, CARDS_1),
         2: PlatformState(2, ETH, RATES[2], escrow_2),
     }
+
+
+def _period(day: int) -> tuple[int, int]:
+    return day * DAY, (day + 1) * DAY
 
 
 def _history_step(engine: Engine, rng: random.Random, day: int) -> None:
@@ -120,11 +131,18 @@ def _history_step(engine: Engine, rng: random.Random, day: int) -> None:
                 for _ in range(rng.randint(1, 6))
             }
             held = [(rng.randint(1, 12), 2, rng.randint(1, 9) * 1_000_000)] if day % 2 else []
-            add_report(conn, platform_id, f"p{platform_id}-day{day}", rows, quarantined=held)
+            add_report(
+                conn,
+                platform_id,
+                f"p{platform_id}-day{day}",
+                rows,
+                quarantined=held,
+                period=_period(day),
+            )
         if day >= 2:  # a correction of an earlier day, up or down
             earlier = rng.randint(1, day - 1)
             rows = {(rng.randint(1, 12), 0): rng.randint(0, 30) * 1_000_000 + 1}
-            add_report(conn, 1, f"p1-day{earlier}", rows, salt=f"fix{day}")
+            add_report(conn, 1, f"p1-day{earlier}", rows, salt=f"fix{day}", period=_period(earlier))
         for entry in list_quarantine(conn)[:1]:
             release(conn, entry.id)
 
@@ -165,6 +183,14 @@ def test_incremental_epochs_equal_the_history_recomputed_from_scratch(
         results.append(result)
     assert epoch >= 4
     assert any(r.held_back for r in results)  # the history exercised a held-back platform
+    with store.connect() as conn:
+        cards_used = {
+            int(r)
+            for (r,) in conn.execute(
+                select(settled_totals.c.rate_from).where(settled_totals.c.platform_id == 1)
+            )
+        }
+    assert cards_used == {0, CARD_FROM}  # both of platform 1's cards priced usage
 
     with store.connect() as conn:
         reference = recompute_history(conn, requests, tmp_path / "reference")

@@ -1,0 +1,1 @@
+"""Governance: UsageSettlement's timelocked changes (queued, applied, cancelled), read-only."""
