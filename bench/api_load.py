@@ -1,9 +1,11 @@
 """API read capacity, side by side with a bare baseline route on the same server stack.
 
-`measure_api()` starts anvil, deploys the contracts, seeds an SQLite database (2,000 other tracks,
-settled oracle totals over several epochs, indexed pulls and releases), starts the API the way
-`up` serves it (api.server options, 2 uvicorn workers) on 127.0.0.1, registers the contributor's
-tracks through the API itself (real splits on chain, some holding ETH), then measures each read:
+`measure_api()` starts anvil, deploys the contracts, seeds an SQLite database (2,000 other
+tracks), starts the API the way `up` serves it (api.server options, 2 uvicorn workers) on
+127.0.0.1, registers the contributor's tracks through the API itself (real splits on chain, some
+holding ETH), settles a signed usage report on them in one real epoch (bench/api_settle.py: the
+account leaves, data file and tree levels the proof read serves), seeds ten more epochs of
+settled totals over every track, then measures each read:
 
 - baseline: a route added for the bench that returns a constant small JSON body (the ceiling of
   this server stack: routing, middleware, HTTP, on this machine);
@@ -60,6 +62,10 @@ OTHER_TRACKS = 2_000
 OTHER_TRACK_IDS_FROM = 1_000_001  # far above the registry's ids (it counts from 1)
 EPOCHS = 10
 PLATFORMS = 3
+# Seeded history comes after the bench's one real epoch (epoch 1, platform 1 on chain), under
+# other epoch and platform numbers, so the two never share a row.
+SEEDED_EPOCHS_FROM = 2
+SEEDED_PLATFORMS_FROM = 101
 ADMIN_TOKEN = "bench-admin-token-0123456789"
 SESSION_TOKEN = "rs_bench-session-token"
 CONTRIBUTOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -99,7 +105,7 @@ def _address(n: int) -> str:
 
 
 def seed(database_url: str) -> None:
-    """Everything but the contributor's own tracks (registered through the API later)."""
+    """Before the API starts: the catalog's other tracks and the contributor's wallet session."""
     from sqlalchemy import insert
     from sqlmodel import Session
 
@@ -108,33 +114,11 @@ def seed(database_url: str) -> None:
     from api.auth.tokens import hash_token
     from api.db.engine import make_engine
     from api.tracks.models import Track, TrackContributor
-    from oracle.catalog import upsert_platform
-    from oracle.epoch.tables import epochs
 
     engine = make_engine(database_url)
     migrate_all(engine)
     now = datetime.now(UTC)
     with Session(engine) as session:
-        connection = session.connection()
-        for platform_id in range(1, PLATFORMS + 1):
-            upsert_platform(connection, platform_id, _address(9_000 + platform_id), TOKEN, [1] * 6)
-        for epoch in range(1, EPOCHS + 1):
-            connection.execute(
-                insert(epochs).values(
-                    epoch=epoch,
-                    status="confirmed",
-                    config_version=1,
-                    cut_seq=epoch,
-                    block_number=epoch * 10,
-                    root="0x" + f"{epoch:064x}",
-                    data_hash="0x" + f"{epoch:064x}",
-                    data_path="",
-                    leaf_count=1,
-                    tx_hash="0x" + f"{epoch:064x}",
-                    created_at=0,
-                    updated_at=0,
-                )
-            )
         others = range(OTHER_TRACKS)
         session.execute(
             insert(Track),
@@ -172,12 +156,6 @@ def seed(database_url: str) -> None:
                 )
             ],
         )
-        _usage_rows(
-            connection,
-            [(OTHER_TRACK_IDS_FROM + n, _address(100_000 + n)) for n in range(OTHER_TRACKS)],
-            session,
-            [_address(300_000 + n) for n in range(OTHER_TRACKS)],
-        )
         session.add(
             WalletSession(
                 token_hash=hash_token(SESSION_TOKEN),
@@ -188,6 +166,55 @@ def seed(database_url: str) -> None:
         )
         session.commit()
     engine.dispose()
+
+
+def seed_history(database_url: str, tracks: list[tuple[int, str]]) -> None:
+    """After the real epoch: EPOCHS past epochs of settled totals on every track (the others'
+    and the contributor's), so the reads work over a history, not one epoch."""
+    from sqlalchemy import insert
+    from sqlmodel import Session
+
+    from api.db.engine import make_engine
+    from oracle.catalog import upsert_platform
+    from oracle.epoch.tables import epochs
+
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        connection = session.connection()
+        for platform_id in _seeded_platforms():
+            upsert_platform(connection, platform_id, _address(9_000 + platform_id), TOKEN, [1] * 6)
+        for epoch in _seeded_epochs():
+            connection.execute(
+                insert(epochs).values(
+                    epoch=epoch,
+                    status="confirmed",
+                    config_version=1,
+                    cut_seq=epoch,
+                    block_number=epoch * 10,
+                    root="0x" + f"{epoch:064x}",
+                    data_hash="0x" + f"{epoch:064x}",
+                    data_path="",
+                    leaf_count=1,
+                    tx_hash="0x" + f"{epoch:064x}",
+                    created_at=0,
+                    updated_at=0,
+                )
+            )
+        others = [(OTHER_TRACK_IDS_FROM + n, _address(100_000 + n)) for n in range(OTHER_TRACKS)]
+        _usage_rows(
+            connection, others, session, [_address(300_000 + n) for n in range(OTHER_TRACKS)]
+        )
+        _usage_rows(connection, tracks, session, [CONTRIBUTOR] * len(tracks))
+        session.commit()
+    engine.dispose()
+
+
+def _seeded_platforms() -> range:
+    return range(SEEDED_PLATFORMS_FROM, SEEDED_PLATFORMS_FROM + PLATFORMS)
+
+
+def _seeded_epochs() -> range:
+    return range(SEEDED_EPOCHS_FROM, SEEDED_EPOCHS_FROM + EPOCHS)
 
 
 def _usage_rows(
@@ -203,9 +230,9 @@ def _usage_rows(
     rows_totals: list[dict[str, Any]] = []
     rows_settled: list[dict[str, Any]] = []
     for (track_id, split), releaser in zip(tracks, releasers, strict=True):
-        for platform_id in range(1, PLATFORMS + 1):
+        for platform_id in _seeded_platforms():
             for usage_class in (0, 4):
-                for epoch in range(1, EPOCHS + 1):
+                for epoch in _seeded_epochs():
                     rows_totals.append(
                         {
                             "epoch": epoch,
@@ -223,7 +250,7 @@ def _usage_rows(
                         "usage_class": usage_class,
                         "micro_units": EPOCHS * 10**9,
                         "amount": str(EPOCHS * 10**12),
-                        "epoch": EPOCHS,
+                        "epoch": _seeded_epochs()[-1],
                     }
                 )
         # One block per track: the contributor's tracks (ids from 1) below the others'.
@@ -248,18 +275,6 @@ def _usage_rows(
     for start in range(0, len(rows_totals), 5_000):
         connection.execute(insert(epoch_totals), rows_totals[start : start + 5_000])
     connection.execute(insert(settled_totals), rows_settled)
-
-
-def seed_contributor_usage(database_url: str, tracks: list[tuple[int, str]]) -> None:
-    from sqlmodel import Session
-
-    from api.db.engine import make_engine
-
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        _usage_rows(session.connection(), tracks, session, [CONTRIBUTOR] * len(tracks))
-        session.commit()
-    engine.dispose()
 
 
 # ---- server and chain -------------------------------------------------------------------------
@@ -467,6 +482,7 @@ def measure_api(runs: int = RUNS, log: Callable[[str], None] | None = None) -> d
     from eth_account import Account
     from web3 import Web3
 
+    from bench.api_settle import settle_contributor_usage
     from chain_client.compiler import compile_contracts
     from chain_client.deploy import deploy_all
     from chain_client.devchain import DevChain
@@ -481,8 +497,9 @@ def measure_api(runs: int = RUNS, log: Callable[[str], None] | None = None) -> d
             w3,
             deployer,
             guardian=Account.from_key(keys[4]).address,
-            oracle_signers=[Account.from_key(k).address for k in keys[1:4]],
-            threshold=2,
+            oracle_signers=[Account.from_key(keys[1]).address],
+            threshold=1,
+            root_delay=0,
             minter=deployer.address,
             artifacts=compile_contracts(),
         )
@@ -533,7 +550,25 @@ def measure_api(runs: int = RUNS, log: Callable[[str], None] | None = None) -> d
             _wait_ready(f"{base}/healthz", server)
             say("   registering the contributor's tracks through the API ...")
             tracks = _register_tracks(base, w3, deployer.address)
-            seed_contributor_usage(database_url, tracks)
+            say("   settling the contributor's usage in a real epoch ...")
+            epoch = settle_contributor_usage(
+                base,
+                w3,
+                keys[6],
+                keys[1],
+                {
+                    "database_url": database_url,
+                    "data_dir": str(Path(tmp) / "data"),
+                    "rpc_url": chain.rpc_url,
+                    "chain_id": int(w3.eth.chain_id),
+                    "settlement_address": deployment.usage_settlement,
+                },
+                tracks,
+                _http,
+                ADMIN_TOKEN,
+            )
+            say(f"   epoch {epoch} posted; seeding {EPOCHS} past epochs of totals ...")
+            seed_history(database_url, tracks)
             routes = _routes(base)
             say("   routes: " + ", ".join(routes))
             per_route: dict[str, list[float]] = {name: [] for name in routes}
@@ -603,9 +638,7 @@ def _routes(base: str) -> dict[str, tuple[str, str | None]]:
         if status == 200:
             routes["proof"] = (proof, SESSION_TOKEN)
         else:
-            # The bench's settled totals are seeded, not built by an epoch: there is no account
-            # leaf to prove unless one was settled. Said, not hidden.
-            print(f"   proof: not measured (GET answered {status}: {body[:200]!r})", flush=True)  # noqa: T201
+            raise RuntimeError(f"proof: GET {proof} answered {status}: {body[:500]!r}")
     for name, (url, token) in routes.items():
         status, body = _http("GET", url, token)
         if status != 200:

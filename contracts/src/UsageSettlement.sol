@@ -442,10 +442,11 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         nonReentrant
         returns (uint256 paid)
     {
-        uint256 already = _claimed[account][token];
+        uint256 claimedSlot = _claimedSlot(account, token);
+        uint256 already = _load(claimedSlot);
         if (cumulativeAmount <= already) revert NothingToClaim(account, token, cumulativeAmount, already);
         _verifyLeaf(_currentRoot, account, token, cumulativeAmount, proof);
-        paid = _pay(account, token, cumulativeAmount, already);
+        paid = _pay(claimedSlot, account, token, cumulativeAmount, already);
     }
 
     /// @inheritdoc IUsageSettlement
@@ -456,10 +457,11 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
             address account = c.account;
             address token = c.token;
             uint256 cumulativeAmount = c.cumulativeAmount;
-            uint256 already = _claimed[account][token];
+            uint256 claimedSlot = _claimedSlot(account, token);
+            uint256 already = _load(claimedSlot);
             if (cumulativeAmount <= already) continue; // nothing left: skipped, pays 0
             _verifyLeaf(root, account, token, cumulativeAmount, c.proof);
-            totalPaid += _pay(account, token, cumulativeAmount, already);
+            totalPaid += _pay(claimedSlot, account, token, cumulativeAmount, already);
         }
     }
 
@@ -720,14 +722,20 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
     function _processProof(bytes32[] calldata proof, bytes32 leaf) private pure returns (bytes32 computed) {
         assembly ("memory-safe") {
             computed := leaf
-            let offset := proof.offset
-            for { let end := add(offset, shl(5, proof.length)) } lt(offset, end) { offset := add(offset, 0x20) } {
-                let sibling := calldataload(offset)
-                // the smaller word first: computed at 0x00 unless it is the larger one
-                let swap := gt(computed, sibling)
-                mstore(shl(5, swap), computed)
-                mstore(shl(5, iszero(swap)), sibling)
-                computed := keccak256(0x00, 0x40)
+            if proof.length {
+                let offset := proof.offset
+                let end := add(offset, shl(5, proof.length))
+                for {} 1 {} {
+                    let sibling := calldataload(offset)
+                    // the smaller word first: computed goes to 0x20 if it is the larger one, else to 0x00, and the
+                    // sibling to the other word (0x20 xor 0x20 = 0x00, 0x00 xor 0x20 = 0x20)
+                    let at := shl(5, gt(computed, sibling))
+                    mstore(at, computed)
+                    mstore(xor(at, 0x20), sibling)
+                    computed := keccak256(0x00, 0x40)
+                    offset := add(offset, 0x20)
+                    if iszero(lt(offset, end)) { break }
+                }
             }
         }
     }
@@ -737,9 +745,31 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         return _processProof(proof, leaf);
     }
 
+    /// @dev The storage slot of `_claimed[account][token]`, computed once per claim (Solidity would hash both mapping
+    /// keys again for the write). Memory-safe: writes only the scratch space (0x00-0x3f).
+    function _claimedSlot(address account, address token) private pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, _claimed.slot)
+            mstore(0x20, keccak256(0x00, 0x40))
+            mstore(0x00, token)
+            slot := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @dev The word at storage slot `slot` (a slot from `_claimedSlot`).
+    function _load(uint256 slot) private view returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := sload(slot)
+        }
+    }
+
     /// @dev Pays `account` cumulativeAmount - already (> 0, checked by the caller) of `token` within the token's
     /// debited-but-unclaimed total, records the new claimed amount first (checks-effects-interactions) and transfers.
-    function _pay(address account, address token, uint256 cumulativeAmount, uint256 already)
+    /// `claimedSlot` is `_claimedSlot(account, token)`, whose value the caller read as `already`.
+    /// The token's TokenTotals slot is read once and written once as a word: debited in the low 128 bits, claimed in
+    /// the high 128 bits (Solidity's packing of the struct, first member lowest).
+    function _pay(uint256 claimedSlot, address account, address token, uint256 cumulativeAmount, uint256 already)
         private
         returns (uint256 paid)
     {
@@ -747,19 +777,28 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
         unchecked {
             paid = cumulativeAmount - already;
         }
-        TokenTotals memory t = _totals[token];
+        uint256 totalsSlot;
+        uint256 totals;
+        assembly ("memory-safe") {
+            mstore(0x00, token)
+            mstore(0x20, _totals.slot)
+            totalsSlot := keccak256(0x00, 0x40)
+            totals := sload(totalsSlot)
+        }
         uint256 available;
-        // unchecked: claimed <= debited is this contract's invariant (claims are capped here, refunds in revoke).
+        // unchecked: claimed <= debited is this contract's invariant (claims are capped here, refunds in revoke), and
+        // both are uint128 halves of the word, so the difference is in [0, 2^128).
         unchecked {
-            available = uint256(t.debited) - t.claimed;
+            // casting to 'uint128' is safe because it keeps exactly the low half of the word, the debited total
+            // forge-lint: disable-next-line(unsafe-typecast)
+            available = uint256(uint128(totals)) - (totals >> 128);
         }
         if (paid > available) revert InsolventClaim(token, paid, available);
-        _claimed[account][token] = cumulativeAmount;
-        // unchecked: paid <= available = debited - claimed, so claimed + paid <= debited < 2^128.
-        unchecked {
-            // casting to 'uint128' is safe because paid <= available < 2^128
-            // forge-lint: disable-next-line(unsafe-typecast)
-            _totals[token] = TokenTotals({debited: t.debited, claimed: t.claimed + uint128(paid)});
+        // paid <= available = debited - claimed, so the new claimed total claimed + paid <= debited < 2^128: adding
+        // paid << 128 to the word cannot carry out of the high half (and the EVM add wraps, it never reverts).
+        assembly ("memory-safe") {
+            sstore(claimedSlot, cumulativeAmount)
+            sstore(totalsSlot, add(totals, shl(128, paid)))
         }
         emit Claimed(account, token, paid, cumulativeAmount);
         _send(token, account, paid);

@@ -77,30 +77,38 @@ library RecipientsTree {
         uint256 i;
         // One pass over the calldata: check every recipient and write its leaf. It stops at the first recipient
         // that breaks a rule (i < n afterwards) and the error is worked out below, off the hot path.
-        // No overflow: i < n <= 200, and sum <= 2 * SCALE (each share is checked <= SCALE and the loop stops as soon
-        // as sum > SCALE).
+        // No overflow: i < n <= 200, and before each add sum <= SCALE (the loop stops as soon as sum > SCALE) while
+        // a share that passes is <= SCALE, so sum stays <= 2 * SCALE; a larger share stops the loop, and the sum it
+        // left (possibly wrapped) is never used (the error path recomputes it from the calldata).
         assembly ("memory-safe") {
             let previous := 0
-            let out := add(nodes, 0x20)
-            // Where the packed words go, or 0 when no event data is wanted.
-            let packOut := mul(iszero(iszero(withEventData)), add(eventData, 0x80))
-            for {} lt(i, n) { i := add(i, 1) } {
-                let current := calldataload(add(recipients.offset, shl(5, i)))
-                let share := calldataload(add(shares.offset, shl(5, i)))
-                // Ascending from previous = 0 also rules out the zero address; dirty upper address bits fail too.
-                if or(or(iszero(gt(current, previous)), shr(160, current)), or(iszero(share), gt(share, SCALE))) {
-                    break
-                }
+            let offset := 0 // i << 5: the same offset into recipients, shares, nodes and the packed words
+            // Where the packed words go, and how far apart: into the event buffer, or all into the scratch word
+            // 0x00 (overwritten by the leaf hash right after) when no event data is wanted. No branch per recipient.
+            let packOut := 0
+            let packStep := 0
+            if withEventData {
+                packOut := add(eventData, 0x80)
+                packStep := 1
+            }
+            for {} lt(offset, shl(5, n)) { offset := add(offset, 0x20) } {
+                let current := calldataload(add(recipients.offset, offset))
+                let share := calldataload(add(shares.offset, offset))
                 sum := add(sum, share)
-                if gt(sum, SCALE) { break }
+                // Ascending from previous = 0 also rules out the zero address; dirty upper address bits fail too.
+                if or(
+                    or(iszero(gt(current, previous)), shr(160, current)),
+                    or(iszero(share), or(gt(share, SCALE), gt(sum, SCALE)))
+                ) { break }
+                mstore(add(packOut, mul(packStep, offset)), or(shl(160, share), current))
                 // leaf(current, share), in the scratch space
                 mstore(0x00, current)
                 mstore(0x20, share)
                 mstore(0x00, keccak256(0x00, 0x40))
-                mstore(add(out, shl(5, i)), keccak256(0x00, 0x20))
-                if packOut { mstore(add(packOut, shl(5, i)), or(shl(160, share), current)) }
+                mstore(add(add(nodes, 0x20), offset), keccak256(0x00, 0x20))
                 previous := current
             }
+            i := shr(5, offset)
         }
         if (i < n) _revertAt(recipients, shares, i);
         if (sum != SCALE) revert ISplitFactory.SharesSumMismatch(sum, SCALE);
@@ -153,16 +161,11 @@ library RecipientsTree {
                 } lt(p, end) { p := add(p, 0x40) } {
                     let a := mload(p)
                     let b := mload(add(p, 0x20))
-                    // commutative pairing: hash the smaller value first (scratch space only)
-                    switch lt(a, b)
-                    case 1 {
-                        mstore(0x00, a)
-                        mstore(0x20, b)
-                    }
-                    default {
-                        mstore(0x00, b)
-                        mstore(0x20, a)
-                    }
+                    // commutative pairing: hash the smaller value first (scratch space only): a goes to 0x20 if it
+                    // is the larger one, else to 0x00, and b to the other word (at xor 0x20), without a branch
+                    let at := shl(5, gt(a, b))
+                    mstore(at, a)
+                    mstore(xor(at, 0x20), b)
                     mstore(out, keccak256(0x00, 0x40))
                     out := add(out, 0x20)
                 }

@@ -115,10 +115,13 @@ contract UsageSettlementGasTest is SettlementBase {
         uint256 txGas = _txGas(data);
         assertEq(paid, 150e6);
         emit log_named_uint("claim ERC-20, 16-element proof, whole tx gas", txGas);
-        // Goal 60,000 (issue 8). Measured ~65,000 at 16 proof levels: 21,000 base + ~9,200 calldata (512 bytes of
-        // proof) + the token's own transfer (~15,300 cold) + 4 cold slots here (root, claimed, totals: 2,100 each, two
-        // writes of 2,900) + the Claimed event; the cap below guards against regressions.
-        assertLe(txGas, 66_000);
+        // Goal 60,000 (issue 8), NOT met: measured 64,259 at 16 proof levels. What no code here can avoid adds up to
+        // 60,841 already: 21,000 base + 9,208 calldata (512 bytes of proof) + the token's own transfer (12,739, plus
+        // 2,600 for its cold account) + 3 cold slots (root, claimed, per-token totals: 2,100 each) + 2 writes (claimed,
+        // totals: 2,900 each) + the Claimed event (2,012) + 18 proof and leaf hashes and 3 slot hashes (882) + the
+        // transient reentrancy lock (300). The rest (~3,400) is dispatch, ABI decoding and the proof loop's
+        // arithmetic. The cap below guards against regressions.
+        assertLe(txGas, 64_500);
     }
 
     function test_gas_claim_eth_repeat() public {
@@ -150,10 +153,13 @@ contract UsageSettlementGasTest is SettlementBase {
         txGas = _txGas(data);
     }
 
+    /// @dev Goal 90,000 (issue 8), NOT met: measured 98,423. Over the repeat claim's unavoidable 60,841 (see above),
+    /// the first claim adds two zero-to-non-zero writes of 17,100 each: this contract's claimed slot and the token's
+    /// balance of a wallet that never held it, so 95,041 is the floor of this case whatever the code.
     function test_gas_claim_erc20_first_emptyWallet() public {
         uint256 txGas = _claimFirst(false);
         emit log_named_uint("claim ERC-20, first claim, wallet holds none of the token, whole tx gas", txGas);
-        assertLe(txGas, 100_000);
+        assertLe(txGas, 98_800);
     }
 
     function test_gas_claim_erc20_first_walletHoldsToken() public {

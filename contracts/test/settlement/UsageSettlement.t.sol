@@ -967,6 +967,34 @@ contract UsageSettlementTest is SettlementBase {
         assertEq(usd.balanceOf(address(settlement)), 10_000 - 1200 + (1200 - 1000));
     }
 
+    /// @dev The per-token totals are one word (debited low 128 bits, claimed high 128 bits) that claim updates with
+    /// one add: at the uint128 limit neither half spills into the other, and the cap still holds at exactly 0 left.
+    function test_Claim_TotalsAtUint128Max() public {
+        uint256 max = type(uint128).max;
+        _fundUsd(max);
+        address carol = address(0xCA401);
+        address[] memory accounts = new address[](4);
+        address[] memory tokens = new address[](4);
+        uint256[] memory amounts = new uint256[](4);
+        (accounts[0], tokens[0], amounts[0]) = (alice, address(usd), max - 1);
+        (accounts[1], tokens[1], amounts[1]) = (bob, address(usd), 1);
+        (accounts[2], tokens[2], amounts[2]) = (carol, address(usd), 1); // over-allocated by 1
+        (accounts[3], tokens[3], amounts[3]) = (bob, NATIVE, 1);
+        (bytes32[] memory tree, bytes32[] memory leaves) = _tree(accounts, tokens, amounts);
+        _post(_report(1, MerkleHelper.root(tree), _debits1(pidUsd, max)));
+
+        assertEq(settlement.claim(alice, address(usd), max - 1, MerkleHelper.proof(tree, leaves[0])), max - 1);
+        assertEq(settlement.claim(bob, address(usd), 1, MerkleHelper.proof(tree, leaves[1])), 1);
+        assertEq(settlement.totalClaimed(address(usd)), max);
+        assertEq(settlement.totalDebited(address(usd)), max);
+        // nothing is left: carol's leaf reverts and the totals stay as they were
+        vm.expectRevert(abi.encodeWithSelector(IUsageSettlement.InsolventClaim.selector, address(usd), 1, 0));
+        settlement.claim(carol, address(usd), 1, MerkleHelper.proof(tree, leaves[2]));
+        assertEq(settlement.totalClaimed(address(usd)), max);
+        assertEq(settlement.totalDebited(address(usd)), max);
+        assertEq(settlement.claimed(carol, address(usd)), 0);
+    }
+
     /// @dev Permissionless: a relayer sends the transaction and pays the gas; the account itself is paid.
     function test_ClaimByRelayerPaysAccount() public {
         _fundUsd(10_000);
