@@ -42,7 +42,7 @@ def nodes_command(
     urls: list[str] = typer.Argument(  # noqa: B008 - typer's declaration style
         None,
         help="Node URLs (default: ROYALTIES_NODE_URLS, comma-separated, else `make up`'s "
-        "http://127.0.0.1:8701-8703).",
+        "three nodes at http://127.0.0.1:$ORACLE_NODE_PORT (8701) and the next two ports).",
     ),
 ) -> None:
     """Show each node's last signed epoch, lag and health; a stopped node shows as DOWN."""
@@ -51,7 +51,8 @@ def nodes_command(
     listed = list(urls or []) or [
         u for u in os.environ.get("ROYALTIES_NODE_URLS", "").split(",") if u.strip()
     ]
-    listed = listed or [f"http://127.0.0.1:{port}" for port in (8701, 8702, 8703)]
+    first = int(os.environ.get("ORACLE_NODE_PORT") or 8701)
+    listed = listed or [f"http://127.0.0.1:{first + i}" for i in range(3)]
     statuses = read_nodes(listed)
     typer.echo("oracle nodes:")
     typer.echo("\n".join(describe_nodes(statuses)))

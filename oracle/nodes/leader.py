@@ -96,7 +96,9 @@ class Leader:
                     f"own row (root {unfinished.root})"
                 )
             outcome = runner.run_once()
-        log.info("epoch %s %s %s", outcome.epoch, outcome.status, outcome.message)
+        # "skipped: nothing new" comes every tick between epochs: not worth a line each.
+        level = logging.DEBUG if outcome.status == "skipped" else logging.INFO
+        log.log(level, "epoch %s %s %s", outcome.epoch, outcome.status, outcome.message)
         for refusal in outcome.refusals:
             core.health.note_disagreement(f"epoch {outcome.epoch}: {refusal}")
         return outcome

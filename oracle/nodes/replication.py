@@ -17,7 +17,7 @@ from typing import Any
 from eth_utils.crypto import keccak
 from sqlalchemy import Engine, select
 
-from oracle.errors import OracleError, ReportRejectedError
+from oracle.errors import OracleError, ReportRejectedError, UnknownPlatformError
 from oracle.intake.ingest import ingest_file
 from oracle.settings import OracleSettings
 from oracle.store.records import ReportFormat, ReportStatus
@@ -105,7 +105,8 @@ def load_raw(settings: OracleSettings, engine: Engine, raw_hash: str) -> RawRepo
 class Intake:
     raw_hash: str
     status: str
-    """accepted | duplicate | rejected"""
+    """accepted | duplicate | rejected (final) | deferred (its platform is not in this node's
+    catalog yet: try again later)"""
     detail: str = ""
 
 
@@ -130,6 +131,10 @@ def ingest_raw(settings: OracleSettings, engine: Engine, report: RawReport) -> I
             )
         except ReportRejectedError as exc:
             return Intake(actual, "rejected", str(exc))
+        except UnknownPlatformError as exc:
+            # This node's catalog lags (the platform's statement is on its way): not a verdict
+            # on the report, which the relay sends again and anti-entropy fetches again.
+            return Intake(actual, "deferred", str(exc))
         except OracleError as exc:
             return Intake(actual, "rejected", str(exc))
     status = "duplicate" if result.duplicate else str(result.report.status.value)

@@ -105,6 +105,9 @@ class NodeCore:
             p.name: PeerClient(p, settings.http_timeout_seconds) for p in settings.peers
         }
         self.health = Health()
+        self.refused: set[str] = set()
+        """Raw hashes this node's intake rejected: anti-entropy does not fetch them again until
+        the catalog changes."""
         self._snapshot: tuple[int, list[str], int] | None = None
         node.catch_up_hook = self.sync_epochs
 
@@ -133,10 +136,13 @@ class NodeCore:
         with self.lock:
             result = ingest_raw(self.oracle, self.engine, report)
             if result.status == "rejected":
+                self.refused.add(result.raw_hash)
                 self.health.refused_reports = [
                     *self.health.refused_reports[-9:],
                     f"{result.raw_hash}: {result.detail}",
                 ]
+            elif result.status == "deferred":
+                log.info("report %s deferred: %s", result.raw_hash, result.detail)
             else:
                 apply_pending_decisions(self.engine, self.statements)
             return result
@@ -145,7 +151,12 @@ class NodeCore:
         with self.lock:
             self.statements.verify(signed)
             self.statements.add(signed)
-            return apply_statement(self.engine, signed)
+            if not self.statements.is_latest(signed):
+                return False  # an older catalog entry (fetched late): the newer one stays
+            applied = apply_statement(self.engine, signed)
+            if applied and signed.kind != "quarantine":
+                self.refused.clear()  # another catalog: earlier verdicts may differ now
+            return applied
 
     def _peers_first(self, preferred: str | None) -> list[PeerClient]:
         clients = list(self.clients.values())
@@ -163,7 +174,7 @@ class NodeCore:
             if payload is None:
                 problems.append(f"{client.peer.name} does not hold it")
                 continue
-            # Accepted or refused, the verdict is final: another peer's copy has the same bytes.
+            # Whatever the verdict, another peer's copy has the same bytes: ask no further.
             return self.receive_report(RawReport.from_json(payload))
         raise ReplicationError(f"report {raw_hash}: no peer provided it ({'; '.join(problems)})")
 
@@ -199,27 +210,41 @@ class NodeCore:
                         self.fetch_statement(digest, preferred)
                     except (ReplicationError, StatementError) as exc:
                         raise SignRefused(f"release statement {digest} refused: {exc}") from exc
+                if missing.reports:
+                    # A report the relay has not brought yet may name a platform or track whose
+                    # statement has not come either: take the peers' statements first.
+                    self.pull_statements()
                 for raw_hash in missing.reports:
                     result = self.fetch_report(raw_hash, preferred)
-                    if result.status == "rejected":
+                    if result.status in ("rejected", "deferred"):
                         raise SignRefused(
                             f"report {raw_hash} refused by this node's intake: {result.detail}"
                         ) from missing
         self.node.check_inputs(proposal)
 
+    def _pull_statements_of(self, client: PeerClient) -> None:
+        listed = client.get("/v1/statements", timeout=1.0) or {}
+        for digest in listed.get("hashes", []):
+            if not self.statements.has(digest):
+                self.fetch_statement(digest, client.peer.url)
+
+    def pull_statements(self) -> None:
+        """Takes the operator statements peers hold and this node lacks (each one verified)."""
+        for client in self.clients.values():
+            try:
+                self._pull_statements_of(client)
+            except (PeerUnavailable, ReplicationError, StatementError) as exc:
+                log.info("statements from %s: %s", client.peer.name, exc)
+
     def anti_entropy(self) -> None:
         """Pulls the reports and statements peers hold and this node lacks."""
         for client in self.clients.values():
             try:
-                listed = client.get("/v1/statements", timeout=1.0) or {}
-                for digest in listed.get("hashes", []):
-                    if not self.statements.has(digest):
-                        self.fetch_statement(digest, client.peer.url)
+                self._pull_statements_of(client)
                 listed = client.get("/v1/reports", timeout=1.0) or {}
                 mine = set(held_hashes(self.engine))
-                refused = {r.split(":")[0] for r in self.health.refused_reports}
                 for raw_hash in listed.get("hashes", []):
-                    if raw_hash not in mine and raw_hash not in refused:
+                    if raw_hash not in mine and raw_hash not in self.refused:
                         self.fetch_report(raw_hash, client.peer.url)
             except (PeerUnavailable, ReplicationError, StatementError) as exc:
                 log.info("anti-entropy with %s: %s", client.peer.name, exc)

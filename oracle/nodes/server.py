@@ -177,7 +177,7 @@ def make_handler(
                 body = self._body()
                 if path == "/v1/reports":
                     result = core.receive_report(RawReport.from_json(body))
-                    code = 422 if result.status == "rejected" else 200
+                    code = {"rejected": 422, "deferred": 409}.get(result.status, 200)
                     self._send(
                         code,
                         {
@@ -252,7 +252,10 @@ class NodeProcess:
             if self.relay is not None:
                 self.relay.run_once()
             core.sync_epochs()
-            if self._ticks % self.settings.sync_every_ticks == 0:
+            # The observer's store is the API's, the source of every report and statement: it
+            # takes nothing from the nodes (applying their older catalog statements would
+            # overwrite the API's catalog and make the relay issue it again).
+            if not self.settings.observer and self._ticks % self.settings.sync_every_ticks == 0:
                 core.anti_entropy()
             self._ticks += 1
             if self.leader is None:

@@ -161,6 +161,8 @@ class StatementStore:
     def __init__(self, data_dir: Path, operators: Iterable[str]) -> None:
         self.directory = data_dir / "statements"
         self.operators = {a.lower() for a in operators}
+        self._latest: dict[tuple[str, int], tuple[int, str]] | None = None
+        """(kind, platform or track id) -> the newest catalog statement's (issued_at, hash)."""
 
     def verify(self, signed: SignedStatement) -> None:
         if signed.kind not in KINDS:
@@ -194,11 +196,44 @@ class StatementStore:
         tmp = path.with_suffix(".part")
         tmp.write_text(json.dumps(signed.as_json(), sort_keys=True))
         os.replace(tmp, path)
+        if self._latest is not None:
+            self._note(self._latest, signed)
         return True
+
+    @staticmethod
+    def _note(latest: dict[tuple[str, int], tuple[int, str]], signed: SignedStatement) -> None:
+        key = _catalog_key(signed)
+        if key is not None:
+            stamp = (int(signed.statement.get("issued_at") or 0), signed.hash)
+            latest[key] = max(latest.get(key, stamp), stamp)
+
+    def is_latest(self, signed: SignedStatement) -> bool:
+        """Whether a held statement is the newest of its catalog entry, by (issued_at, hash):
+        statements arrive in any order (relay, anti-entropy), and every node applies the same
+        newest one last. Quarantine decisions are always current."""
+        key = _catalog_key(signed)
+        if key is None:
+            return True
+        if self._latest is None:
+            latest: dict[tuple[str, int], tuple[int, str]] = {}
+            for held in self.all():
+                self._note(latest, held)
+            self._latest = latest
+        stamp = (int(signed.statement.get("issued_at") or 0), signed.hash)
+        return stamp >= self._latest.get(key, stamp)
 
     def all(self) -> list[SignedStatement]:
         found = [self.get(h) for h in self.hashes()]
         return [s for s in found if s is not None]
+
+
+def _catalog_key(signed: SignedStatement) -> tuple[str, int] | None:
+    s = signed.statement
+    if signed.kind == "platform":
+        return ("platform", int(s["platform_id"]))
+    if signed.kind == "track":
+        return ("track", int(s["track_id"]))
+    return None
 
 
 def apply_statement(engine: Engine, signed: SignedStatement) -> bool:
@@ -226,6 +261,14 @@ def apply_statement(engine: Engine, signed: SignedStatement) -> bool:
                 split_address=s.get("split_address"),
                 controller=s.get("controller"),
                 consents={int(c): Consent(int(v[0]), int(v[1])) for c, v in s["consents"].items()},
+                # The rest of what the API's store settles with: without the split's recipient
+                # list and the settleToSplit flag a node flattens otherwise than the API's
+                # store (another root: the API's observer could never confirm the epoch).
+                settle_to_split=None
+                if s.get("settle_to_split") is None
+                else bool(s["settle_to_split"]),
+                recipients=s.get("recipients"),
+                shares=None if s.get("shares") is None else [int(x) for x in s["shares"]],
             )
             return True
         entry = conn.execute(

@@ -40,10 +40,17 @@ def banner(
         lines.append(f"  {name:<16} {where}")
     lines += [
         "",
-        f"Oracle: {len(keys.oracle_nodes)} signing node(s) "
+        f"Oracle: {len(keys.oracle_nodes)} signing "
+        f"{'node process(es)' if settings.oracle_nodes else 'key(s) in one worker'} "
         f"{', '.join(address(k) for k in keys.oracle_nodes)}; epoch every "
         f"{settings.epoch_interval}s",
     ]
+    if settings.oracle_nodes:
+        first = settings.oracle_node_port
+        lines.append(
+            f"  node status  `royalties oracle nodes` or {api}/v1/oracle/nodes "
+            f"(nodes on ports {first}-{first + len(keys.oracle_nodes) - 1})"
+        )
     if settings.environment == "development":
         keys_20 = dev_private_keys(20)
         roles = {

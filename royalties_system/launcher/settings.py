@@ -38,7 +38,7 @@ class LauncherSettings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     epoch_interval: int = Field(default=60, ge=1, description="Seconds between oracle epochs.")
     oracle_nodes: bool = Field(
-        default=False,
+        default=True,
         description="Run each signer as its own node process (own store); false = one worker.",
     )
     oracle_node_port: int = Field(

@@ -1,5 +1,6 @@
-"""`royalties up`: chain, contracts, migrations, then the API, the oracle worker and the indexer
-as supervised child processes until SIGINT/SIGTERM; then children first, anvil (state dump) last."""
+"""`royalties up`: chain, contracts, migrations, then the API, the oracle (three node processes
+and the API's observer; ORACLE_NODES=false: one worker) and the indexer as supervised child
+processes until SIGINT/SIGTERM; then children first, anvil (state dump) last."""
 
 from __future__ import annotations
 
@@ -129,7 +130,7 @@ def run_up(settings: LauncherSettings) -> int:
                 return 0
             log.error("the API did not answer %s/healthz in time", settings.api_url)
             return 1
-        keys = match_signers(handle, deployment, keys)
+        keys = match_signers(handle, deployment, keys, keep_all=settings.oracle_nodes)
         print(banner(settings, keys, deployment, handle.rpc_url, reused), flush=True)  # noqa: T201
         while not stop.wait(1.0):
             supervisor.check()

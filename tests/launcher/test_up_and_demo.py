@@ -71,7 +71,8 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
 def _stop(launcher: Launcher) -> None:
     code, children = launcher.interrupt()
     assert code == 0, launcher.log()[-3000:]
-    assert len(children) == 4, children  # anvil, api, worker, indexer (ORACLE_NODES=true: 7)
+    # anvil, api, three oracle nodes, the observer, indexer (ORACLE_NODES=false: a worker, 4 in all)
+    assert len(children) == 7, children
     assert not [pid for pid in children if alive(pid)]
 
 
@@ -89,6 +90,34 @@ def _crashed_child_is_restarted(launcher: Launcher) -> None:
     else:
         raise AssertionError(f"the indexer was not restarted:\n{launcher.log()[-3000:]}")
     assert "indexer exited with -9; restarting" in launcher.log()
+
+
+def _a_stopped_node_shows_as_down(launcher: Launcher) -> None:
+    """Three node processes; one SIGSTOPped shows as down in the API and the status command."""
+    assert launcher.process is not None
+    nodes = [
+        pid
+        for pid in children_of(launcher.process.pid)
+        if b"oracle\x00node\x00" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    assert len(nodes) == 3, nodes
+    os.kill(nodes[0], signal.SIGSTOP)
+    try:
+        listed = launcher.get("/v1/oracle/nodes")["nodes"]
+        assert len(listed) == 3
+        assert [n["health"] for n in listed].count("down") == 1, listed
+        status = subprocess.run(
+            [ROYALTIES, "oracle", "nodes"],
+            env=launcher.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert status.returncode == 1, status.stdout + status.stderr
+        assert status.stdout.count("DOWN") == 1, status.stdout
+    finally:
+        os.kill(nodes[0], signal.SIGCONT)
 
 
 def test_up_journeys_demo_stop_and_resume(launcher: Launcher, tmp_path: Path) -> None:
@@ -112,6 +141,7 @@ def test_up_journeys_demo_stop_and_resume(launcher: Launcher, tmp_path: Path) ->
     assert demo.returncode == 0, demo.stdout[-4000:] + demo.stderr[-4000:]
     assert "every balance matches" in demo.stdout
     assert "QUARANTINED" in demo.stdout  # the track without AI consent
+    _a_stopped_node_shows_as_down(launcher)
     tracks = launcher.get("/v1/tracks")
     platforms = launcher.get("/v1/platforms", DEVELOPMENT_ADMIN_TOKEN)
     assert tracks["total"] >= 5

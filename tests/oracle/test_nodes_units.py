@@ -11,7 +11,9 @@ from eth_account import Account
 from sqlalchemy import Engine
 from test_intake_kit import OTHER_KEY, IntakeKit
 
+from oracle.catalog import get_tracks, split_recipient_list, upsert_track
 from oracle.nodes.cut import Cut, InvalidCut, MissingInputs, cut_at_seq, local_cut_seq
+from oracle.nodes.relay import Relay
 from oracle.nodes.replication import (
     RawReport,
     ReplicationError,
@@ -29,7 +31,11 @@ from oracle.nodes.statements import (
     sign_statement,
     track_statement,
 )
+from oracle.settlement.tables import splits
+from oracle.store import quarantine_repository
 from oracle.store.counters import latest_intake_seq
+from oracle.store.engine import create_store_engine
+from oracle.store.migrate import upgrade
 from oracle.store.records import ReportFormat
 
 OPERATOR_KEY = "0x" + "c3" * 32
@@ -149,3 +155,116 @@ def test_statements_are_kept_as_files(tmp_path: Path) -> None:
     store.add(signed)
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     assert StatementStore(tmp_path / "b", [OPERATOR]).all() == [signed]
+
+
+def _address(byte: int) -> str:
+    return "0x" + f"{byte:02x}" * 20
+
+
+def test_a_node_fed_by_the_relay_settles_with_the_api_stores_catalog(
+    kit: IntakeKit, tmp_path: Path
+) -> None:
+    """The API's observer and the nodes flatten through the same splits: once the nodes were
+    handed tracks without their recipient lists and settleToSplit flags, the observer computed
+    another root than the one the nodes posted (a nested split in `make up` + demo)."""
+    split_a, split_b, split_c = _address(0xA1), _address(0xB2), _address(0xC3)
+    with kit.engine.begin() as conn:
+        upsert_track(
+            conn,
+            1,
+            6,
+            split_address=split_a,
+            recipients=[_address(0x11), _address(0x22)],
+            shares=[300_000, 700_000],
+        )
+        # Track 3 (a remix) pays the original's split: a nested split.
+        upsert_track(
+            conn,
+            3,
+            6,
+            split_address=split_b,
+            recipients=[_address(0x33), split_a],
+            shares=[500_000, 500_000],
+        )
+        upsert_track(
+            conn,
+            2,
+            6,
+            split_address=split_c,
+            settle_to_split=True,
+            recipients=[_address(0x44)],
+            shares=[1_000_000],
+        )
+    report = _raw(kit.write_json("r.json", [{"track": 3, "usage_class": 0, "units": 5}]))
+    assert ingest_raw(kit.settings, kit.engine, report).status == "accepted"
+
+    node_url = f"sqlite:///{tmp_path / 'node.db'}"
+    upgrade(node_url)
+    node_engine = create_store_engine(node_url)
+    node_settings = kit.settings.model_copy(
+        update={"database_url": node_url, "data_dir": tmp_path / "node"}
+    )
+    try:
+        # Before the catalog reached it, a node defers the report (not refused for good).
+        deferred = ingest_raw(node_settings, node_engine, report)
+        assert deferred.status == "deferred", deferred
+        store = StatementStore(tmp_path / "node", [OPERATOR])
+        relay = Relay(kit.engine, kit.settings.data_dir, OPERATOR_KEY, [])
+        for signed in relay.catalog_statements():
+            store.add(signed)
+            assert store.is_latest(signed)
+            apply_statement(node_engine, signed)
+        with kit.engine.connect() as api, node_engine.connect() as node:
+            assert get_tracks(node, [1, 2, 3]) == get_tracks(api, [1, 2, 3])
+            assert get_tracks(node, [2])[2].settle_to_split is True
+            for split in (split_a, split_b, split_c):
+                assert split_recipient_list(node, split) == split_recipient_list(api, split)
+            roots = "SELECT split, list_root FROM oracle_splits ORDER BY split"
+            assert list(node.exec_driver_sql(roots)) == list(api.exec_driver_sql(roots))
+            assert len(list(node.execute(splits.select()))) == 3
+        assert ingest_raw(node_settings, node_engine, report).status == "accepted"
+    finally:
+        node_engine.dispose()
+
+
+def test_an_older_catalog_statement_never_overwrites_a_newer_one(tmp_path: Path) -> None:
+    store = StatementStore(tmp_path, [OPERATOR])
+    old = sign_statement(OPERATOR_KEY, track_statement(4, 6, split_address=None, issued_at=10))
+    new = sign_statement(OPERATOR_KEY, track_statement(4, 5, split_address=None, issued_at=20))
+    store.add(new)
+    store.add(old)  # fetched late from a peer
+    assert store.is_latest(new)
+    assert not store.is_latest(old)
+
+
+def test_the_relay_hands_reports_and_decisions_in_the_api_stores_order(kit: IntakeKit) -> None:
+    """Each node then holds a prefix of the API's order, so the cut a caught-up node proposes
+    is a point of the API store's order, where its observer can confirm it."""
+    kit.add_track(9, tier=1)  # tier 1 does not allow AI generation: held
+    first = kit.write_json("a.json", [{"track": 1, "usage_class": 0, "units": 5}], report_id="a")
+    held = kit.write_json(
+        "q.json",
+        [{"track": 9, "usage_class": 4, "units": 2, "attribution": [{"track": 9, "weight": ONE}]}],
+        report_id="q",
+    )
+    assert ingest_raw(kit.settings, kit.engine, _raw(first)).status == "accepted"
+    assert ingest_raw(kit.settings, kit.engine, _raw(held)).status == "accepted"
+    with kit.engine.begin() as conn:
+        [entry] = quarantine_repository.list_quarantine(conn)
+        quarantine_repository.release(conn, entry.id)  # the operator, on the API's store
+    last = kit.write_json("c.json", [{"track": 2, "usage_class": 0, "units": 3}], report_id="c")
+    assert ingest_raw(kit.settings, kit.engine, _raw(last)).status == "accepted"
+
+    relay = Relay(kit.engine, kit.settings.data_dir, OPERATOR_KEY, [])
+    relay.stamp_decisions()
+    items = relay.items_after(0)
+    kinds = [getattr(item, "kind", "report") for _seq, item in items]
+    assert kinds == ["report", "report", "quarantine", "report"]
+    assert [seq for seq, _item in items] == [1, 2, 3, 4]
+    names = [getattr(item, "file_name", "") for _seq, item in items]
+    assert [names[0], names[3]] == ["a.json", "c.json"]
+    assert [seq for seq, _item in relay.items_after(2)] == [3, 4]
+    with kit.engine.connect() as conn:
+        # The API's store names the release by the statement the nodes count.
+        assert _cut(kit.engine).releases == (items[2][1].hash,)  # type: ignore[union-attr]
+        assert latest_intake_seq(conn) == 4
