@@ -19,6 +19,7 @@ bench/scale_results.json (merged with earlier runs' keys) and printed as a table
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import multiprocessing
 import os
@@ -197,8 +198,27 @@ def start_world(tmp: Path, chain: Any) -> tuple[World, str]:
     return world, str(deployment.mock_stablecoin).lower()
 
 
-def run_epoch(world: World) -> dict[str, Any]:
-    """One EpochRunner.run_once() as the worker runs it; wall seconds and what it produced."""
+def _log_slow_statements(path: Path, threshold_s: float = 0.05) -> None:
+    """Appends every SQL statement slower than `threshold_s` (with its seconds) to `path`."""
+    from sqlalchemy import event
+
+    def before(conn: Any, _c: Any, _s: Any, _p: Any, context: Any, _m: Any) -> None:
+        context._bench_started = time.perf_counter()
+
+    def after(conn: Any, _c: Any, statement: str, _p: Any, context: Any, _m: Any) -> None:
+        seconds = time.perf_counter() - context._bench_started
+        if seconds >= threshold_s:
+            with open(path, "a") as out:
+                out.write(f"{seconds:.3f}s {' '.join(statement.split())[:600]}\n")
+
+    event.listen(Engine, "before_cursor_execute", before)
+    event.listen(Engine, "after_cursor_execute", after)
+
+
+def run_epoch(world: World, profile: str = "") -> dict[str, Any]:
+    """One EpochRunner.run_once() as the worker runs it; wall seconds and what it produced.
+
+    `profile`: a path to write the epoch's cProfile stats to (pstats format)."""
     from chain_client.sender import TransactionSender
     from oracle.epoch.chain_view import SettlementView
     from oracle.epoch.crash import no_crash
@@ -215,9 +235,17 @@ def run_epoch(world: World) -> dict[str, Any]:
     )
     sender = TransactionSender(w3, Account.from_key(world.poster_key), confirmations=0)
     runner = EpochRunner(node, [], Poster(engine, view, sender, no_crash), world.data_dir, no_crash)
+    profiler = cProfile.Profile() if profile else None
+    if profile:
+        _log_slow_statements(Path(profile + ".sql"))
     started = time.perf_counter()
     cpu = time.process_time()
+    if profiler is not None:
+        profiler.enable()
     outcome = runner.run_once()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
     engine.dispose()
@@ -235,11 +263,11 @@ def run_epoch(world: World) -> dict[str, Any]:
     }
 
 
-def run_epoch_in_child(world: World) -> dict[str, Any]:
+def run_epoch_in_child(world: World, profile: str = "") -> dict[str, Any]:
     """run_epoch in a fresh process: its peak RSS is the epoch's alone."""
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
-        result: dict[str, Any] = pool.apply(run_epoch, (world,))
+        result: dict[str, Any] = pool.apply(run_epoch, (world, profile))
     return result
 
 
@@ -288,7 +316,9 @@ def _spread(values: list[float]) -> dict[str, float]:
     }
 
 
-def catalog_leg(tracks: int, changed: int, history: int, repeats: int, seed: int) -> dict[str, Any]:
+def catalog_leg(
+    tracks: int, changed: int, history: int, repeats: int, seed: int, profile: str = ""
+) -> dict[str, Any]:
     from chain_client.devchain import DevChain
     from oracle.store.engine import create_store_engine
 
@@ -304,14 +334,14 @@ def catalog_leg(tracks: int, changed: int, history: int, repeats: int, seed: int
         write_catalog(engine, tracks, rng, token)
         add_usage(engine, 1, list(range(1, tracks + 1)), rng)
         figures["setup_s"] = round(time.perf_counter() - started, 1)
-        first = run_epoch_in_child(world)
+        first = run_epoch_in_child(world, f"{profile}.first" if profile else "")
         for day in range(2, history + 1):
             add_usage(engine, day, rng.sample(range(1, tracks + 1), changed), rng)
             run_epoch(world)
         measured = []
         for repeat in range(repeats):
             add_usage(engine, history + 1 + repeat, rng.sample(range(1, tracks + 1), changed), rng)
-            measured.append(run_epoch_in_child(world))
+            measured.append(run_epoch_in_child(world, f"{profile}.{repeat}" if profile else ""))
         engine.dispose()
         figures["proof_ms_p99"] = round(proof_p99_ms(world), 3)
     cat = label(tracks)
@@ -400,11 +430,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--history-epochs", type=int, default=0, help="also run a history leg")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, default=RESULTS_PATH)
+    parser.add_argument(
+        "--profile", default="", help="write each measured epoch's cProfile stats to PROFILE.<n>"
+    )
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {}
     if not args.history_only:
         figures.update(
-            catalog_leg(args.tracks, args.changed, args.history, args.repeats, args.seed)
+            catalog_leg(
+                args.tracks, args.changed, args.history, args.repeats, args.seed, args.profile
+            )
         )
     if args.history_only or args.history_epochs:
         epochs = args.history_epochs or args.history

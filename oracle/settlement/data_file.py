@@ -51,7 +51,7 @@ def canonical_line(record: Mapping[str, Any]) -> bytes:
     )
 
 
-def leaf_line(account: str, token: str, amount: int, since: int) -> bytes:
+def leaf_line(account: str, token: str, amount: int | str, since: int) -> bytes:
     """canonical_line of a leaf record, formatted directly (the file's largest section)."""
     return (
         f'{{"account":"{account}","amount":"{amount}","kind":"leaf",'

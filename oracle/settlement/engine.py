@@ -30,6 +30,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -379,6 +380,54 @@ class _Inserter:
             self.rows = []
 
 
+@contextmanager
+def step_transaction(engine: Engine) -> Iterator[Connection]:
+    """engine.begin() for a computation step's rows; on SQLite its commit is not fsynced.
+
+    A step's rows are worth nothing until the epoch row is saved, and that later commit
+    (synchronous=FULL) fsyncs the write-ahead log holding every earlier commit. A power loss
+    in between can only lose a suffix of the step commits, and a recomputation of the epoch
+    deletes whatever it finds of them first (clear_epoch). A killed process loses nothing.
+    """
+    with engine.connect() as conn:
+        relaxed = conn.dialect.name == "sqlite"
+        if relaxed:
+            conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            conn.commit()
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if relaxed:
+                conn.rollback()
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.commit()
+
+
+def stream_rows(conn: Connection, query: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of `query` as plain tuples, streamed in batches.
+
+    On SQLite the driver cursor is read directly: a SQLAlchemy Row costs about 4 us, and an
+    epoch streams millions of catalog-sized rows (leaves, credits). The statement runs on
+    `conn`'s own driver connection, so it sees what `conn` wrote. Other dialects use
+    SQLAlchemy's server-side streaming.
+    """
+    if conn.dialect.name != "sqlite":
+        for row in conn.execution_options(**STREAM).execute(query):
+            yield tuple(row)
+        return
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    positional = [params[name] for name in compiled.positiontup or ()]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, positional)
+        while rows := cursor.fetchmany(BATCH):
+            yield from rows
+    finally:
+        cursor.close()
+
+
 def _advance_totals(
     engine: Engine,
     request: EpochRequest,
@@ -397,7 +446,7 @@ def _advance_totals(
     written = 0
     deferred: set[int] = set()
     epoch = request.epoch
-    with engine.connect() as reader, engine.begin() as conn:
+    with engine.connect() as reader, step_transaction(engine) as conn:
         out = _Inserter(
             conn,
             epoch_totals,
@@ -426,13 +475,14 @@ def _advance_totals(
                 platforms[platform_id] = known
                 deferred.add(platform_id)
                 continue
-            rows = reader.execution_options(**STREAM).execute(
+            rows = stream_rows(
+                reader,
                 delta_query(
                     platform_id,
                     cuts.get(platform_id, 0),
                     request.cut_seq,
                     rate_from_column(known.rate_cards if known is not None else ()),
-                )
+                ),
             )
             state: PlatformState | None = None
             debit = 0
@@ -520,7 +570,7 @@ def _hold_back(
     debits = tuple(
         (pid, debit) for pid, debit in sorted(debit_of.items()) if pid not in held_ids and debit > 0
     )
-    with engine.begin() as conn:
+    with step_transaction(engine) as conn:
         for pid in sorted(held_ids):
             conn.execute(
                 delete(epoch_totals).where(
@@ -546,8 +596,9 @@ def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int,
     """Step 2: the new amount of every (track, token) whose totals moved."""
     epoch = request.epoch
     moved_tracks = select(epoch_totals.c.track_id).where(epoch_totals.c.epoch == epoch)
-    with engine.connect() as reader, engine.begin() as writer:
-        changes = reader.execution_options(**STREAM).execute(
+    with engine.connect() as reader, step_transaction(engine) as writer:
+        changes = stream_rows(
+            reader,
             select(
                 epoch_totals.c.track_id,
                 epoch_totals.c.platform_id,
@@ -566,15 +617,16 @@ def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int,
                 )
             )
             .where(epoch_totals.c.epoch == epoch)
-            .order_by(epoch_totals.c.track_id)
+            .order_by(epoch_totals.c.track_id),
         )
         old_rows = engine.connect()
         try:
             previous = iter(
-                old_rows.execution_options(**STREAM).execute(
+                stream_rows(
+                    old_rows,
                     select(track_amounts.c.track_id, track_amounts.c.token, track_amounts.c.amount)
                     .where(track_amounts.c.track_id.in_(moved_tracks))
-                    .order_by(track_amounts.c.track_id)
+                    .order_by(track_amounts.c.track_id),
                 )
             )
             pending = next(previous, None)
@@ -603,7 +655,7 @@ def _fix_paths(engine: Engine, request: EpochRequest, reader: RootReader) -> Non
     """Step 3: flattenings of tracks settled for the first time."""
     last = -1
     while True:
-        with engine.begin() as conn:
+        with step_transaction(engine) as conn:
             chunk = [
                 int(t)
                 for (t,) in conn.execute(
@@ -627,8 +679,9 @@ def _fix_paths(engine: Engine, request: EpochRequest, reader: RootReader) -> Non
 def _credits(engine: Engine, request: EpochRequest) -> None:
     """Step 4: every path credit of the moved (track, token)s."""
     epoch = request.epoch
-    with engine.connect() as reader, engine.begin() as writer:
-        rows = reader.execution_options(**STREAM).execute(
+    with engine.connect() as reader, step_transaction(engine) as writer:
+        rows = stream_rows(
+            reader,
             select(
                 epoch_track_amounts.c.track_id,
                 epoch_track_amounts.c.token,
@@ -643,7 +696,7 @@ def _credits(engine: Engine, request: EpochRequest) -> None:
             .where(epoch_track_amounts.c.epoch == epoch)
             .order_by(
                 epoch_track_amounts.c.track_id, epoch_track_amounts.c.token, track_paths.c.seq
-            )
+            ),
         )
         out = _Inserter(
             writer,
@@ -676,10 +729,11 @@ def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, in
         credits.c.account, credits.c.token, credits.c.amount, literal(-1).label("sign")
     ).where(tuple_(credits.c.track_id, credits.c.token).in_(moved))
     both = union_all(new, old).subquery("both_credits")
-    rows = conn.execution_options(**STREAM).execute(
+    rows = stream_rows(
+        conn,
         select(both.c.account, both.c.token, both.c.amount, both.c.sign).order_by(
             byte_order(conn, both.c.account), byte_order(conn, both.c.token)
-        )
+        ),
     )
     for (account, token), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
         total = 0
@@ -689,11 +743,13 @@ def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, in
 
 
 def merge_leaves(
-    previous: Iterator[tuple[str, str, int, int]],
+    previous: Iterator[tuple[str, str, int, int, bytes | None]],
     deltas: Iterator[tuple[str, str, int]],
     epoch: int,
-) -> Iterator[tuple[str, str, int, int, bool]]:
-    """(account, token, amount, since, changed) of the new leaf set, in (account, token) order.
+) -> Iterator[tuple[str, str, int, int, bool, bytes | None]]:
+    """(account, token, amount, since, changed, hash) of the new leaf set, in (account, token)
+    order. `previous` carries each old leaf's stored hash (None: unknown); an unchanged leaf
+    keeps it, a changed or new one has None (to be hashed).
 
     Leaves with amount 0 are left out. A negative amount means the store is inconsistent.
     """
@@ -702,12 +758,14 @@ def merge_leaves(
     while old is not None or delta is not None:
         if delta is None or (old is not None and (old[0], old[1]) < (delta[0], delta[1])):
             assert old is not None
-            yield old[0], old[1], old[2], old[3], False
+            yield old[0], old[1], old[2], old[3], False, old[4]
             old = next(previous, None)
             continue
+        kept: bytes | None = None
         if old is not None and (old[0], old[1]) == (delta[0], delta[1]):
             amount = old[2] + delta[2]
             since = old[3]
+            kept = old[4]
             old = next(previous, None)
         else:
             amount, since = delta[2], epoch
@@ -717,30 +775,67 @@ def merge_leaves(
             raise EpochError(f"account {account} token {token} would fall to {amount}")
         if change != 0:
             since = epoch
+            kept = None
         if amount > 0:
-            yield account, token, amount, since, change != 0
+            yield account, token, amount, since, change != 0, kept
 
 
-def _leaves(engine: Engine, request: EpochRequest, base: int) -> tuple[bytes, int, int]:
-    """Step 5: the leaf set and its tree levels; (root, leaf count, changed leaves)."""
+def _stored_leaf_hashes(conn: Connection, epoch: int) -> Iterator[bytes]:
+    """The level-0 node hashes (leaf hashes) of a stored epoch, in leaf order."""
+    for (data,) in stream_rows(
+        conn,
+        select(epoch_nodes.c.hashes)
+        .where(epoch_nodes.c.epoch == epoch, epoch_nodes.c.level == 0)
+        .order_by(epoch_nodes.c.chunk),
+    ):
+        chunk = bytes(data)
+        for offset in range(0, len(chunk), 32):
+            yield chunk[offset : offset + 32]
+
+
+def _previous_leaves(
+    conn: Connection, hash_conn: Connection, base: int
+) -> Iterator[tuple[str, str, int, int, bytes | None]]:
+    """The leaves of epoch `base` in tree order, each with its stored leaf hash."""
+    rows = stream_rows(
+        conn,
+        select(
+            epoch_leaves.c.account,
+            epoch_leaves.c.token,
+            epoch_leaves.c.amount,
+            epoch_leaves.c.since_epoch,
+        )
+        .where(epoch_leaves.c.epoch == base)
+        .order_by(epoch_leaves.c.position),
+    )
+    hashes = _stored_leaf_hashes(hash_conn, base)
+    for account, token, amount, since in rows:
+        yield str(account), str(token), int(amount), int(since), next(hashes, None)
+
+
+def leaf_spool_path(data_path: Path) -> Path:
+    """Where step 5 spools the data file's leaf lines for step 6."""
+    return data_path.with_name(data_path.name + ".leaves")
+
+
+def _leaves(
+    engine: Engine, request: EpochRequest, base: int, spool_path: Path
+) -> tuple[bytes, int, int]:
+    """Step 5: the leaf set and its tree levels; (root, leaf count, changed leaves). The data
+    file's leaf lines are spooled to `spool_path` on the way (step 6 appends them).
+
+    An unchanged leaf's hash is taken from the previous epoch's stored level 0, so only the
+    changed leaves are hashed."""
     epoch = request.epoch
     changed = 0
+    spool_path.parent.mkdir(parents=True, exist_ok=True)
     with (
         engine.connect() as previous_conn,
+        engine.connect() as hash_conn,
         engine.connect() as delta_conn,
-        engine.begin() as writer,
+        step_transaction(engine) as writer,
+        open(spool_path, "wb") as spool,
     ):
-        previous_rows = previous_conn.execution_options(**STREAM).execute(
-            select(
-                epoch_leaves.c.account,
-                epoch_leaves.c.token,
-                epoch_leaves.c.amount,
-                epoch_leaves.c.since_epoch,
-            )
-            .where(epoch_leaves.c.epoch == base)
-            .order_by(epoch_leaves.c.position)
-        )
-        previous = ((str(a), str(t), int(m), int(s)) for a, t, m, s in previous_rows)
         nodes = _Inserter(writer, epoch_nodes, ("epoch", "level", "chunk", "hashes"))
 
         def sink(level: int, chunk: int, data: bytes) -> None:
@@ -752,14 +847,23 @@ def _leaves(engine: Engine, request: EpochRequest, base: int) -> tuple[bytes, in
             epoch_leaves,
             ("epoch", "position", "account", "token", "amount", "since_epoch"),
         )
+        lines: list[bytes] = []
         position = 0
-        for account, token, amount, since, moved in merge_leaves(
-            previous, _account_deltas(delta_conn, epoch), epoch
+        for account, token, amount, since, moved, kept in merge_leaves(
+            _previous_leaves(previous_conn, hash_conn, base),
+            _account_deltas(delta_conn, epoch),
+            epoch,
         ):
             changed += moved
-            builder.add(account_leaf_hash(account, token, amount))
-            leaves.add((epoch, position, account, token, str(amount), since))
+            builder.add(kept if kept is not None else account_leaf_hash(account, token, amount))
+            text = str(amount)
+            leaves.add((epoch, position, account, token, text, since))
+            lines.append(leaf_line(account, token, text, since))
+            if len(lines) >= BATCH:
+                spool.write(b"".join(lines))
+                lines.clear()
             position += 1
+        spool.write(b"".join(lines))
         root = builder.finish()
         leaves.flush()
         nodes.flush()
@@ -840,9 +944,11 @@ def compute(
     step("paths")
     _credits(engine, request)
     step("credits")
-    root, leaf_count, changed_leaves = _leaves(engine, request, base)
+    path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
+    root, leaf_count, changed_leaves = _leaves(engine, request, base, leaf_spool_path(path))
     step("leaves")
     if changed_leaves == 0 and not carried_now:
+        leaf_spool_path(path).unlink(missing_ok=True)
         with engine.begin() as conn:
             clear_epoch(conn, request.epoch)
         return EngineResult(
@@ -885,7 +991,6 @@ def compute(
         ),
         carried=carried_now,
     )
-    path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
     step("reports")
     data_hash, size = write_file(engine, facts, path, token_of)
     step("data_file")
@@ -944,7 +1049,7 @@ def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
     totals = union_all(current, unchanged).subquery("all_totals")
 
     def run(query: Any) -> Iterator[Any]:
-        return iter(conn.execution_options(**STREAM).execute(query))
+        return stream_rows(conn, query)
 
     return {
         "amounts": run(
@@ -1059,22 +1164,11 @@ def write_file(
             )
             for split, group in _grouped(rows, lambda r: str(r[0])):
                 writer.record(split_record(split, [(str(r), int(s)) for _x, r, s in group]))
-        with open(track_lines, "rb") as spool:
-            for line in spool:
-                writer.write(line)
-        track_lines.unlink()
-        leaf_rows = conn.execution_options(**STREAM).execute(
-            select(
-                epoch_leaves.c.account,
-                epoch_leaves.c.token,
-                epoch_leaves.c.amount,
-                epoch_leaves.c.since_epoch,
-            )
-            .where(epoch_leaves.c.epoch == facts.epoch)
-            .order_by(epoch_leaves.c.position)
-        )
-        for account, token, amount, since in leaf_rows:
-            writer.write(leaf_line(account, token, amount, since))
+        for spooled in (track_lines, leaf_spool_path(path)):
+            with open(spooled, "rb") as spool:
+                while block := spool.read(1 << 20):
+                    writer.write(block)
+            spooled.unlink()
         data_hash = writer.close()
     return data_hash, writer.size
 

@@ -50,6 +50,8 @@ tracks = Table(
     Column("updated_at", BigInteger, nullable=False),
     # 1 = registered with settleToSplit: the split itself is the settlement account.
     Column("settle_to_split", SmallInteger, nullable=False, server_default="0"),
+    # The epoch engine finds a split's track (is a nested recipient an expandable split?).
+    Index("ix_oracle_tracks_split_address", "split_address"),
 )
 
 track_tiers = Table(

@@ -204,3 +204,12 @@ def test_incremental_epochs_equal_the_history_recomputed_from_scratch(
     checked = verify_files([r.data_path for r in results])
     assert [c["root"] for c in checked] == [r.root for r in results]
     assert reader.reads <= 12  # every split's root was read once, then cached
+
+
+def test_a_step_transaction_relaxes_fsync_only_for_itself(store: Engine) -> None:
+    """Step rows commit without fsync (the epoch row's FULL commit covers them); the pooled
+    connection is handed back at synchronous=FULL."""
+    with settlement_engine.step_transaction(store) as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    with store.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
