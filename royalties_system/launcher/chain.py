@@ -76,6 +76,11 @@ def start_chain(settings: LauncherSettings) -> ChainHandle:
         accounts_count=dev_account_count(settings),
         state_path=settings.anvil_state_file,
         state_interval=10,
+        # Transactions are mined at once, and an empty block comes every second as on a real
+        # chain: the oracle settles a report only once a block is later than its period's start
+        # (a rate card applied later can never reprice it), which a chain that mines only on
+        # demand would never give an idle system.
+        extra_args=("--block-time", "1", "--mixed-mining"),
     )
     try:
         chain.start()
