@@ -180,7 +180,11 @@ def api_settings(environment: dict[str, str]) -> dict[str, Any]:
 def running_system(work_dir: Path) -> Iterator[LiveSystem]:
     """anvil, a fresh deployment, the API and the epoch worker; all stopped on exit."""
     with ExitStack() as stack:
-        chain = stack.enter_context(DevChain(accounts_count=20))
+        # As `up` runs it: transactions mined at once, an empty block every second (the oracle
+        # settles a report once a block is later than its period's start).
+        chain = stack.enter_context(
+            DevChain(accounts_count=20, extra_args=("--block-time", "1", "--mixed-mining"))
+        )
         keys = list(chain.private_keys)
         w3 = Web3(Web3.HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 30}))
         deployer = Account.from_key(keys[OPERATOR])
