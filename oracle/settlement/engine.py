@@ -184,6 +184,17 @@ def _effective_at(version: Any, cut: Any) -> Any:
     )
 
 
+def _not_moved_in(epoch: int) -> Any:
+    """A settled total with no row of its (track, platform, class, card) in this epoch's totals."""
+    return ~exists().where(
+        epoch_totals.c.epoch == epoch,
+        epoch_totals.c.track_id == settled_totals.c.track_id,
+        epoch_totals.c.platform_id == settled_totals.c.platform_id,
+        epoch_totals.c.usage_class == settled_totals.c.usage_class,
+        epoch_totals.c.rate_from == settled_totals.c.rate_from,
+    )
+
+
 def rate_from_column(cards: Sequence[tuple[int, Sequence[int]]]) -> Callable[[Any], Any]:
     """For a report version id column: the effectiveFrom of the rate card pricing its usage.
 
@@ -885,13 +896,7 @@ def _below_settled(
             settled_totals.c.store_units,
         ).where(
             settled_totals.c.store_units.is_not(None),
-            ~exists().where(
-                epoch_totals.c.epoch == epoch,
-                epoch_totals.c.track_id == settled_totals.c.track_id,
-                epoch_totals.c.platform_id == settled_totals.c.platform_id,
-                epoch_totals.c.usage_class == settled_totals.c.usage_class,
-                epoch_totals.c.rate_from == settled_totals.c.rate_from,
-            ),
+            _not_moved_in(epoch),
         )
     )
     merged = [item for item in found if item[0][1] not in held]
@@ -1038,13 +1043,7 @@ def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
         settled_totals.c.amount,
     ).where(
         settled_totals.c.track_id.in_(moved_tracks),
-        ~exists().where(
-            epoch_totals.c.epoch == epoch,
-            epoch_totals.c.track_id == settled_totals.c.track_id,
-            epoch_totals.c.platform_id == settled_totals.c.platform_id,
-            epoch_totals.c.usage_class == settled_totals.c.usage_class,
-            epoch_totals.c.rate_from == settled_totals.c.rate_from,
-        ),
+        _not_moved_in(epoch),
     )
     totals = union_all(current, unchanged).subquery("all_totals")
 
