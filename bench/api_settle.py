@@ -31,13 +31,11 @@ def settle_contributor_usage(
     epoch. Returns the epoch posted. `settings` names database_url, data_dir, rpc_url, chain_id
     and settlement_address, as the API's process has them."""
     from eth_account import Account
-    from hexbytes import HexBytes
 
     from chain_client.compiler import compile_contracts
-    from chain_client.eip712 import UsageReport, sign_usage_report
     from oracle.epoch.wiring import build_runner
-    from oracle.intake.json_report import canonical_lines_hash
     from oracle.settings import OracleSettings
+    from royalties_system.demo.reports import signed_json
 
     payer = Account.from_key(platform_key).address
     status, body = http(
@@ -70,29 +68,15 @@ def settle_contributor_usage(
         {"track": track_id, "usage_class": 0, "units": STREAMS_PER_TRACK} for track_id, _ in tracks
     ]
     now = int(w3.eth.get_block("latest")["timestamp"])
-    period = (now, now + 1)  # after the tracks' registration: their consent starts there
-    signed = sign_usage_report(
+    report = signed_json(
         platform_key,
-        UsageReport(
-            report_id="bench-week-1",
-            platform_id=platform_id,
-            period_start=period[0],
-            period_end=period[1],
-            format=0,
-            content_hash=bytes(HexBytes(canonical_lines_hash(lines))),
-        ),
+        report_id="bench-week-1",
+        platform_id=platform_id,
+        period=(now, now + 1),  # after the tracks' registration: their consent starts there
+        lines=lines,
         chain_id=settings["chain_id"],
-        verifying_contract=settings["settlement_address"],
+        settlement=settings["settlement_address"],
     )
-    report = {
-        "report_id": "bench-week-1",
-        "platform_id": platform_id,
-        "chain_id": settings["chain_id"],
-        "period_start": period[0],
-        "period_end": period[1],
-        "lines": lines,
-        "signature": "0x" + bytes(signed).hex(),
-    }
     status, body = http("POST", f"{base}/v1/platforms/{platform_id}/reports", api_key, report)
     if status != 200:
         raise RuntimeError(f"the bench report was not accepted: {status} {body[:500]!r}")
