@@ -29,6 +29,11 @@ from chain_client.errors import DevChainError
 #: anvil's well-known development mnemonic; its keys hold test ETH only and must never hold value.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEFAULT_CHAIN_ID = 31337
+#: anvil arguments for a chain that behaves like a live one: transactions are mined at once and
+#: an empty block comes every second. The oracle settles a report only once a block is later
+#: than its period's start (a rate card applied later can never reprice it), which a chain that
+#: mines only on demand never gives an idle system.
+LIVE_BLOCKS_ARGS = ("--block-time", "1", "--mixed-mining")
 _PR_SET_PDEATHSIG = 1
 
 

@@ -10,7 +10,7 @@ from eth_account import Account
 from web3 import Web3
 
 from chain_client.deploy import Deployment, load_or_deploy
-from chain_client.devchain import DevChain
+from chain_client.devchain import LIVE_BLOCKS_ARGS, DevChain
 from chain_client.errors import ChainClientError, DevChainError
 from royalties_system.launcher.keys import Keys, dev_account_count
 from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
@@ -76,11 +76,7 @@ def start_chain(settings: LauncherSettings) -> ChainHandle:
         accounts_count=dev_account_count(settings),
         state_path=settings.anvil_state_file,
         state_interval=10,
-        # Transactions are mined at once, and an empty block comes every second as on a real
-        # chain: the oracle settles a report only once a block is later than its period's start
-        # (a rate card applied later can never reprice it), which a chain that mines only on
-        # demand would never give an idle system.
-        extra_args=("--block-time", "1", "--mixed-mining"),
+        extra_args=LIVE_BLOCKS_ARGS,
     )
     try:
         chain.start()

@@ -33,7 +33,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 
 from chain_client.deploy import Deployment, deploy_all
-from chain_client.devchain import DevChain, free_port
+from chain_client.devchain import LIVE_BLOCKS_ARGS, DevChain, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -180,11 +180,7 @@ def api_settings(environment: dict[str, str]) -> dict[str, Any]:
 def running_system(work_dir: Path) -> Iterator[LiveSystem]:
     """anvil, a fresh deployment, the API and the epoch worker; all stopped on exit."""
     with ExitStack() as stack:
-        # As `up` runs it: transactions mined at once, an empty block every second (the oracle
-        # settles a report once a block is later than its period's start).
-        chain = stack.enter_context(
-            DevChain(accounts_count=20, extra_args=("--block-time", "1", "--mixed-mining"))
-        )
+        chain = stack.enter_context(DevChain(accounts_count=20, extra_args=LIVE_BLOCKS_ARGS))
         keys = list(chain.private_keys)
         w3 = Web3(Web3.HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 30}))
         deployer = Account.from_key(keys[OPERATOR])
