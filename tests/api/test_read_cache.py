@@ -143,7 +143,9 @@ def test_a_stored_body_reaches_only_callers_the_route_accepts(client: TestClient
     assert _stats(client).hits == 1  # the second wallet read; refusals never hit
     for _ in range(2):
         assert _dashboard(client, ADMIN_TOKEN).status_code == 200  # the operator reads anyone
-    assert _stats(client).hits == 2
+    # Both operator reads are served from memory: a token not cached yet is resolved in front
+    # of the app, which no longer rebuilds the body for it.
+    assert _stats(client).hits == 3
 
 
 def test_errors_are_not_stored(client: TestClient) -> None:
