@@ -14,6 +14,18 @@ Freshness is checked on every read, at a cost of microseconds:
   starts after the request arrived (`ChainHead`), so a block mined before the request is seen.
   Concurrent requests share one query in flight.
 
+A chain-keyed body is not rebuilt just because a block came: while the app builds it, every
+eth_call it makes through the gateway is logged (api.chain.read_log). At a new head with the
+database unchanged, those calls are asked again at that block in one JSON-RPC batch; if every
+raw answer is the same, the body is what a rebuild would produce and is stored under the new
+version (`ReadCacheStats.revalidated`); if any differs, the app rebuilds it. So the rule is the
+same as before (a body served at head N reflects the chain at block N or later, and a claim mined
+before the request is seen), at one batched eth_call per block instead of a build. A build that
+read the chain any other way (through web3: a revert, another RPC method) is not replayable and
+is rebuilt at every new head, as before. Chain-keyed routes must read the chain only through
+`ChainGateway.call`/`call_many` to benefit, and must not depend on anything but the database
+and those reads (no clock).
+
 The caller is authorised before a stored body is sent, with the route's own guard and the same
 principal cache the app fills (`api.auth.principal_cache`). A token missing from that cache is
 resolved here the way the app resolves it (one indexed read); a token that does not resolve, or

@@ -2,11 +2,11 @@
 
 `measure_api()` starts anvil as `up` runs it (transactions mined at once, and an empty block every
 second: chain_client.devchain.LIVE_BLOCKS_ARGS), deploys the contracts, seeds an SQLite database
-(2,000 other tracks), starts the API the way `up` serves it (api.server options, 2 uvicorn
-workers) on 127.0.0.1, registers the contributor's tracks through the API itself (real splits on chain, some
+(2,000 other tracks), starts the API the way `up` serves it (api.server options, 2 uvicorn workers)
+on 127.0.0.1, registers the contributor's tracks through the API itself (real splits on chain, some
 holding ETH), settles a signed usage report on them in one real epoch (bench/api_settle.py: the
-account leaves, data file and tree levels the proof read serves), seeds ten more epochs of
-settled totals over every track, then measures each read:
+account leaves, data file and tree levels the proof read serves), seeds ten more epochs of settled
+totals over every track, then measures each read:
 
 - baseline: a route added for the bench that returns a constant small JSON body (the ceiling of
   this server stack: routing, middleware, HTTP, on this machine);
