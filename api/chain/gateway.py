@@ -25,6 +25,7 @@ from api.chain.read_log import ChainRead, OpaqueReadsMiddleware, record
 from api.chain.rpc import KeepAliveRpc, RpcTransportError
 from api.errors import ServiceMisconfigured
 from api.settings import ApiSettings
+from chain_client.rpc import connect
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -58,9 +59,7 @@ class ChainGateway:
 
     @cached_property
     def w3(self) -> Web3:
-        w3 = self._w3
-        if w3 is None:
-            w3 = Web3(HTTPProvider(self.settings.rpc_url, request_kwargs={"timeout": 30}))
+        w3 = self._w3 if self._w3 is not None else connect(self.settings.rpc_url)
         if OPAQUE_READS not in w3.middleware_onion:
             w3.middleware_onion.add(OpaqueReadsMiddleware, name=OPAQUE_READS)
         return w3
