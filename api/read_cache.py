@@ -380,6 +380,7 @@ class ReadCacheMiddleware:
         (one batched eth_call instead of a rebuild; api.chain.read_log says why that is exact)."""
         if (
             entry.reads is None
+            or entry.version == version  # stored at this very version: the caller was refused
             or len(entry.version) != 2
             or len(version) != 2
             or entry.version[0] != version[0]
