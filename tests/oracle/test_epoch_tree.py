@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from chain_client.merkle import account_leaf_types, process_proof, standard_leaf_hash
 from oracle.epoch.tables import epochs
@@ -254,3 +254,62 @@ def test_the_data_file_is_deterministic_gzip_hashed_as_published(tmp_path: Path)
     assert records[0] == {"a": "1", "b": 2, "kind": "header"}
     assert records[1]["kind"] == "leaf"
     assert gzip.decompress(raw).count(b"\n") == 2_001
+
+
+def test_migration_0007_copies_the_held_epochs_trees(tmp_path: Path) -> None:
+    """A store at 0006 holds an epoch's leaves and levels the old way (every leaf, 512 nodes per
+    row); after 0007 every leaf keeps its position and its proof verifies against the root."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0006_track_split_index")
+    values = sorted(_leaf(i) for i in range(600))
+    levels = _naive_levels([account_leaf_hash(*v) for v in values])
+    engine = create_store_engine(url)
+    with engine.begin() as conn:
+        for level, nodes in enumerate(levels):
+            for chunk in range(0, len(nodes), 512):
+                conn.execute(
+                    text(
+                        "INSERT INTO oracle_epoch_nodes (epoch, level, chunk, hashes) "
+                        "VALUES (2, :level, :chunk, :hashes)"
+                    ),
+                    {
+                        "level": level,
+                        "chunk": chunk // 512,
+                        "hashes": b"".join(nodes[chunk:][:512]),
+                    },
+                )
+        conn.execute(
+            text(
+                "INSERT INTO oracle_epoch_leaves (epoch, position, account, token, amount, "
+                "since_epoch) VALUES (2, :p, :a, :t, :m, 1)"
+            ),
+            [{"p": p, "a": a, "t": t, "m": str(m)} for p, (a, t, m) in enumerate(values)],
+        )
+        conn.execute(
+            insert(epochs).values(
+                epoch=2,
+                status="confirmed",
+                config_version=1,
+                cut_seq=1,
+                block_number=1,
+                root="0x" + levels[-1][0].hex(),
+                data_hash="0x" + "00" * 32,
+                data_path="",
+                leaf_count=len(values),
+                created_at=0,
+                updated_at=0,
+            )
+        )
+    engine.dispose()
+    upgrade(url)
+    engine = create_store_engine(url)
+    with engine.connect() as conn:
+        for account, token, amount in values[::37]:
+            leaf = account_leaf(conn, account, token)
+            assert leaf is not None
+            assert leaf.cumulative_amount == amount
+            assert (
+                process_proof(account_leaf_hash(account, token, amount), leaf.proof)
+                == (levels[-1][0])
+            )
+    engine.dispose()
