@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import requests
-from web3 import HTTPProvider, Web3
+from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import Web3Exception
@@ -17,6 +17,7 @@ from web3.types import TxReceipt
 
 from api.errors import ServiceMisconfigured
 from api.settings import ApiSettings
+from chain_client.rpc import connect
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -49,7 +50,7 @@ class ChainGateway:
     def w3(self) -> Web3:
         if self._w3 is not None:
             return self._w3
-        return Web3(HTTPProvider(self.settings.rpc_url, request_kwargs={"timeout": 30}))
+        return connect(self.settings.rpc_url)
 
     @cached_property
     def deployment(self) -> Deployment:

@@ -955,6 +955,38 @@ def _below_settled(
     return tuple(sorted(merged))
 
 
+def _unchanged(
+    request: EpochRequest,
+    work_dir: Path,
+    *,
+    leaf_count: int = 0,
+    changed_totals: int = 0,
+    touched_tracks: int = 0,
+    debits: tuple[tuple[int, int], ...] = (),
+    held_back: tuple[HeldBack, ...] = (),
+    platforms: Mapping[int, PlatformState] | None = None,
+    timings: Mapping[str, float] | None = None,
+) -> EngineResult:
+    """The result of an epoch that changes no leaf (nothing is kept, nothing to post)."""
+    return EngineResult(
+        epoch=request.epoch,
+        root="",
+        data_path=work_dir,
+        data_hash="",
+        data_size=0,
+        leaf_count=leaf_count,
+        changed_leaves=0,
+        changed_totals=changed_totals,
+        touched_tracks=touched_tracks,
+        debits=debits,
+        held_back=held_back,
+        below_settled=(),
+        platforms=platforms or {},
+        included_reports=(),
+        timings=timings or {},
+    )
+
+
 def compute(
     engine: Engine,
     request: EpochRequest,
@@ -978,6 +1010,10 @@ def compute(
         cuts = settled_cut_of(conn)
         moved = platforms_moved(conn, cuts, request.cut_seq)
         carried = carried_of(conn)
+    if not moved and not carried:
+        # Nothing accepted since the settled cuts and no debit owed: no leaf can change. The
+        # nodes ask every tick, so this answer costs two queries, not a pass over the leaves.
+        return _unchanged(request, work_dir, timings={"totals": 0.0})
     platforms, debit_of, below_found, changed_totals, deferred = _advance_totals(
         engine, request, moved, cuts, platform_at
     )
@@ -1005,21 +1041,15 @@ def compute(
         leaf_spool_path(path).unlink(missing_ok=True)
         with engine.begin() as conn:
             clear_epoch(conn, request.epoch)
-        return EngineResult(
-            epoch=request.epoch,
-            root="",
-            data_path=work_dir,
-            data_hash="",
-            data_size=0,
+        return _unchanged(
+            request,
+            work_dir,
             leaf_count=leaf_count,
-            changed_leaves=0,
             changed_totals=changed_totals,
             touched_tracks=touched,
             debits=debits,
             held_back=held,
-            below_settled=(),
             platforms=platforms,
-            included_reports=(),
         )
     with engine.connect() as conn:
         below = _below_settled(conn, request.epoch, below_found, held_ids)
