@@ -136,9 +136,10 @@ def test_a_debit_the_chain_held_back_is_carried_into_the_next_epoch(world: Epoch
     available_at = payer_settlement.pending_withdrawal(STABLE).available_at
 
     def withdraw_before_the_post(point: str) -> None:
-        # Between the oracle's read of the escrow and the post, the request matures and the
-        # payer withdraws everything: the only window the matured-request rule leaves open.
-        if point == "after_build":
+        # After the poster's last coverage check (the transaction is signed), the post takes
+        # past the request's maturity (beyond POST_HORIZON) and the payer withdraws everything
+        # first: the only window the oracle's checks leave, where the chain's hold-back acts.
+        if point == "after_tx_sign":
             provider = world.w3.provider
             provider.make_request("evm_setNextBlockTimestamp", [available_at])  # type: ignore[arg-type]
             provider.make_request("evm_mine", [])  # type: ignore[arg-type]
