@@ -143,21 +143,27 @@ class Chain:
 
     def held_back(self, settlement: str, epoch: int) -> dict[int, int]:
         """Per platform, the debit the chain held back at epoch `epoch`'s post (DebitHeldBack)."""
-        topic = self.Web3.keccak(text="DebitHeldBack(uint64,uint256,uint256,uint256)")
-        logs = self.w3.eth.get_logs(
-            {
-                "address": self.Web3.to_checksum_address(settlement),
-                "fromBlock": 0,
-                "toBlock": "latest",
-                "topics": ["0x" + topic.hex(), "0x" + epoch.to_bytes(32, "big").hex()],
-            }
-        )
+        logs = self._epoch_logs(settlement, "DebitHeldBack(uint64,uint256,uint256,uint256)", epoch)
         return {
             int.from_bytes(bytes(log["topics"][2]), "big"): int.from_bytes(
                 bytes(log["data"])[:32], "big"
             )
             for log in logs
         }
+
+    def _epoch_logs(self, settlement: str, event: str, epoch: int) -> list[Any]:
+        """The settlement's logs of `event` whose first indexed argument is `epoch`."""
+        topic = self.Web3.keccak(text=event)
+        return list(
+            self.w3.eth.get_logs(
+                {
+                    "address": self.Web3.to_checksum_address(settlement),
+                    "fromBlock": 0,
+                    "toBlock": "latest",
+                    "topics": ["0x" + topic.hex(), "0x" + epoch.to_bytes(32, "big").hex()],
+                }
+            )
+        )
 
     def _words(self, to: str, signature: str, args: list[int], block: int) -> list[int]:
         selector = self.Web3.keccak(text=signature)[:4]
@@ -171,15 +177,7 @@ class Chain:
         return [int.from_bytes(data[i : i + 32], "big") for i in range(0, len(data), 32)]
 
     def root_posted(self, settlement: str, epoch: int) -> tuple[str, str] | None:
-        topic = self.Web3.keccak(text="RootPosted(uint64,bytes32,bytes32,uint64)")
-        logs = self.w3.eth.get_logs(
-            {
-                "address": self.Web3.to_checksum_address(settlement),
-                "fromBlock": 0,
-                "toBlock": "latest",
-                "topics": ["0x" + topic.hex(), "0x" + epoch.to_bytes(32, "big").hex()],
-            }
-        )
+        logs = self._epoch_logs(settlement, "RootPosted(uint64,bytes32,bytes32,uint64)", epoch)
         if not logs:
             return None
         data = bytes(logs[-1]["data"])
