@@ -14,9 +14,22 @@ Freshness is checked on every read, at a cost of microseconds:
   starts after the request arrived (`ChainHead`), so a block mined before the request is seen.
   Concurrent requests share one query in flight.
 
+A chain-keyed body is not rebuilt just because a block came: while the app builds it, every
+eth_call it makes through the gateway is logged (api.chain.read_log). At a new head with the
+database unchanged, those calls are asked again at that block in one JSON-RPC batch; if every
+raw answer is the same, the body is what a rebuild would produce and is stored under the new
+version (`ReadCacheStats.revalidated`); if any differs, the app rebuilds it. So the rule is the
+same as before (a body served at head N reflects the chain at block N or later, and a claim mined
+before the request is seen), at one batched eth_call per block instead of a build. A build that
+read the chain any other way (through web3: a revert, another RPC method) is not replayable and
+is rebuilt at every new head, as before. Chain-keyed routes must read the chain only through
+`ChainGateway.call`/`call_many` to benefit, and must not depend on anything but the database
+and those reads (no clock).
+
 The caller is authorised before a stored body is sent, with the route's own guard and the same
-principal cache the app fills (`api.auth.principal_cache`): an unknown or expired token goes to
-the app, which resolves it (or refuses it) as always.
+principal cache the app fills (`api.auth.principal_cache`). A token missing from that cache is
+resolved here the way the app resolves it (one indexed read); a token that does not resolve, or
+a caller the guard refuses, goes to the app, which refuses it as always.
 
 Not served from memory (passed to the app): non-SQLite or in-memory databases (no cheap version
 to check; the routes' own caches still apply), and an app whose database session dependency is
@@ -31,17 +44,23 @@ import re
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.auth.principal import Principal
 from api.auth.principal_cache import PrincipalCache
+from api.auth.service import AuthService
 from api.auth.tokens import hash_token
+from api.chain.read_log import ChainRead, logging_chain_reads
 from api.db.session import get_session
 from api.errors import ApiError
+from api.settings import ApiSettings
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -79,6 +98,7 @@ class ReadCacheStats:
     hits: int = 0
     misses: int = 0
     passed: int = 0  # matched a cached route but went to the app (see the module docstring)
+    revalidated: int = 0  # a chain-keyed body kept at a new block: its eth_calls answered the same
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,7 @@ class _Entry:
     version: tuple[int, ...]
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    reads: tuple[ChainRead, ...] | None = None  # a chain-keyed body's eth_calls (read_log)
 
 
 class SqliteDataVersion:
@@ -226,6 +247,7 @@ class ReadCacheMiddleware:
         self._data_version_for: Engine | None = None
         self._head: ChainHead | None = None
         self._filling: dict[tuple[str, bytes], tuple[tuple[int, ...], asyncio.Future[None]]] = {}
+        self._resolving: dict[str, asyncio.Future[Principal | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -271,30 +293,64 @@ class ReadCacheMiddleware:
                 await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
                 await send({"type": "http.response.body", "body": entry.body})
                 return
-        self.stats.misses += 1
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._filling[key] = (version, done)
         try:
-            await self._fill(scope, receive, send, key, version)
+            if (
+                entry is not None
+                and await self._revalidated(scope, key, entry, version)
+                and await self._authorised(scope, route, match["address"])
+            ):
+                self.stats.revalidated += 1
+                await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
+                await send({"type": "http.response.body", "body": entry.body})
+                return
+            self.stats.misses += 1
+            await self._fill(scope, receive, send, key, version, route.chain)
         finally:
             if self._filling.get(key, (None, None))[1] is done:
                 del self._filling[key]
             done.set_result(None)
 
-    @staticmethod
-    async def _authorised(scope: Scope, route: CachedRoute, address: str) -> bool:
-        """The route's own guard, with the principal the app cached for this token.
+    async def _authorised(self, scope: Scope, route: CachedRoute, address: str) -> bool:
+        """The route's own guard, with the principal the app caches for this token.
 
-        False for a token not cached (yet, or any more): the app then resolves or refuses it,
-        and its 200 (a caller it accepted) is stored like any other."""
-        principal_cache: PrincipalCache = scope["app"].state.principal_cache
+        A token not in that cache (new, or its entry expired: entries live a few seconds) is
+        resolved here, as the app's dependency would resolve it (one indexed read, shared by
+        concurrent requests with that token), and cached for both. Without that, each expiry
+        sent a read to the app, which rebuilt a stored body (a chain-keyed one costs many
+        eth_calls) while every request behind it waited. False when the guard refuses or the
+        token does not resolve: the app then answers, with its own error."""
+        state = scope["app"].state
+        principal_cache: PrincipalCache = state.principal_cache
         token = _bearer_token(scope["headers"])
-        principal = principal_cache.get(hash_token(token)) if token is not None else None
+        principal: Principal | None = None
+        if token is not None:
+            token_hash = hash_token(token)
+            principal = principal_cache.get(token_hash)
+            if principal is None:
+                principal = await self._resolve(state, token, token_hash)
+                if principal is None:
+                    return False
         try:
             await route.guard(address, principal)
         except ApiError:
             return False
         return True
+
+    async def _resolve(self, state: Any, token: str, token_hash: str) -> Principal | None:
+        """The token's principal (cached for the app too), or None when it does not resolve."""
+        running = self._resolving.get(token_hash)
+        if running is None:
+            running = asyncio.ensure_future(
+                run_in_threadpool(_resolve_token, state.engine, state.settings, token)
+            )
+            self._resolving[token_hash] = running
+            running.add_done_callback(lambda _: self._resolving.pop(token_hash, None))
+        principal = await asyncio.shield(running)
+        if principal is not None:
+            state.principal_cache.put(token_hash, principal)
+        return principal
 
     async def _version(self, scope: Scope, route: CachedRoute) -> tuple[int, ...] | None:
         """The data version to serve at, or None when this read must go to the app."""
@@ -315,6 +371,26 @@ class ReadCacheMiddleware:
             except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError):
                 return None  # the app reports the unreachable chain its own way
         return version
+
+    async def _revalidated(
+        self, scope: Scope, key: tuple[str, bytes], entry: _Entry, version: tuple[int, ...]
+    ) -> bool:
+        """A chain-keyed body stored at an older block, with the database unchanged, whose every
+        logged eth_call answers the same at the new head: stored again under the new version
+        (one batched eth_call instead of a rebuild; api.chain.read_log says why that is exact)."""
+        if (
+            entry.reads is None
+            or entry.version == version  # stored at this very version: the caller was refused
+            or len(entry.version) != 2
+            or len(version) != 2
+            or entry.version[0] != version[0]
+        ):
+            return False
+        chain = scope["app"].state.chain
+        if not await run_in_threadpool(chain.replay, entry.reads, version[1]):
+            return False
+        self._store(key, replace(entry, version=version))
+        return True
 
     def _probe(self, engine: Engine) -> SqliteDataVersion | None:
         if self._data_version_for is not engine:
@@ -339,6 +415,7 @@ class ReadCacheMiddleware:
         send: Send,
         key: tuple[str, bytes],
         version: tuple[int, ...],
+        chain: bool,
     ) -> None:
         status = 0
         headers: list[tuple[bytes, bytes]] = []
@@ -355,11 +432,13 @@ class ReadCacheMiddleware:
                 complete = not message.get("more_body", False)
             await send(message)
 
-        await self.app(scope, receive, capture)
+        with logging_chain_reads() as log:
+            await self.app(scope, receive, capture)
         if status == 200 and complete:
             # The body was built from data at least as new as `version` (read before the app
             # ran), so storing it under that version can never serve older data.
-            self._store(key, _Entry(version, headers, b"".join(chunks)))
+            reads = log.replayable() if chain else None
+            self._store(key, _Entry(version, headers, b"".join(chunks), reads))
 
     def _store(self, key: tuple[str, bytes], entry: _Entry) -> None:
         if len(entry.body) > self.max_bytes // 4:
@@ -372,6 +451,16 @@ class ReadCacheMiddleware:
         while self._bytes > self.max_bytes:
             _, evicted = self._entries.popitem(last=False)
             self._bytes -= len(evicted.body)
+
+
+def _resolve_token(engine: Engine, settings: ApiSettings, token: str) -> Principal | None:
+    """What the app's `optional_principal` dependency resolves the token to; None when it
+    refuses the token or cannot read it (the app then answers, with its own message)."""
+    with Session(engine) as session:
+        try:
+            return AuthService(session, settings).resolve(token)
+        except (ApiError, SQLAlchemyError):
+            return None
 
 
 def _session_overridden(app: Any) -> bool:

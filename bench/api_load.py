@@ -1,11 +1,12 @@
 """API read capacity, side by side with a bare baseline route on the same server stack.
 
-`measure_api()` starts anvil, deploys the contracts, seeds an SQLite database (2,000 other
-tracks), starts the API the way `up` serves it (api.server options, 2 uvicorn workers) on
-127.0.0.1, registers the contributor's tracks through the API itself (real splits on chain, some
+`measure_api()` starts anvil as `up` runs it (transactions mined at once, and an empty block every
+second: chain_client.devchain.LIVE_BLOCKS_ARGS), deploys the contracts, seeds an SQLite database
+(2,000 other tracks), starts the API the way `up` serves it (api.server options, 2 uvicorn workers)
+on 127.0.0.1, registers the contributor's tracks through the API itself (real splits on chain, some
 holding ETH), settles a signed usage report on them in one real epoch (bench/api_settle.py: the
-account leaves, data file and tree levels the proof read serves), seeds ten more epochs of
-settled totals over every track, then measures each read:
+account leaves, data file and tree levels the proof read serves), seeds ten more epochs of settled
+totals over every track, then measures each read:
 
 - baseline: a route added for the bench that returns a constant small JSON body (the ceiling of
   this server stack: routing, middleware, HTTP, on this machine);
@@ -485,11 +486,14 @@ def measure_api(runs: int = RUNS, log: Callable[[str], None] | None = None) -> d
     from bench.api_settle import settle_contributor_usage
     from chain_client.compiler import compile_contracts
     from chain_client.deploy import deploy_all
-    from chain_client.devchain import DevChain
+    from chain_client.devchain import LIVE_BLOCKS_ARGS, DevChain
 
     say = log or (lambda text: print(text, flush=True))  # noqa: T201
     wrk = find_wrk()
-    with tempfile.TemporaryDirectory() as tmp, DevChain(accounts_count=10) as chain:
+    # The chain `up` runs: a block every second besides each transaction's, so every chain-keyed
+    # read (claimable, proof) is rebuilt each block, as it is in a running system.
+    chain_process = DevChain(accounts_count=10, extra_args=LIVE_BLOCKS_ARGS)
+    with tempfile.TemporaryDirectory() as tmp, chain_process as chain:
         w3 = Web3(Web3.HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 30}))
         keys = list(chain.private_keys)
         deployer = Account.from_key(keys[0])

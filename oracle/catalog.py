@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -41,6 +42,9 @@ class Consent:
 
     granted_at: int = 0
     revoked_at: int = 0
+
+
+_ID_CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True)
@@ -236,36 +240,65 @@ def set_tier_history(conn: Connection, track_id: int, history: Sequence[tuple[in
         )
 
 
+def _among(column: Any, chunk: Sequence[int]) -> Any:
+    """`column` in the sorted ids `chunk`: as a range when the range holds few other ids (the
+    caller drops those), else as an IN list."""
+    low, high = chunk[0], chunk[-1]
+    if high - low < 2 * len(chunk):
+        return column.between(low, high)
+    return column.in_(chunk)
+
+
 def get_tracks(conn: Connection, track_ids: Iterable[int]) -> dict[int, Track]:
-    """Tracks by id (unknown ids are absent), read in chunks."""
+    """Tracks by id (unknown ids are absent), read in chunks of ids.
+
+    A report names up to every track of a catalog, so this runs per report on thousands of ids:
+    a dense chunk of ids is read as one id range (rendering a 500-parameter IN list per query
+    was a tenth of a DSR file's ingest time), a sparse one as an IN list."""
     ids = sorted(set(track_ids))
     found: dict[int, Track] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    c, t = track_consents.c, track_tiers.c
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        wanted = set(chunk)
         consents: dict[int, dict[int, Consent]] = {}
-        for row in conn.execute(select(track_consents).where(track_consents.c.track_id.in_(chunk))):
-            m = row._mapping
-            consents.setdefault(int(m["track_id"]), {})[int(m["usage_class"])] = Consent(
-                int(m["granted_at"]), int(m["revoked_at"])
+        for track_id, usage_class, granted, revoked in conn.execute(
+            select(c.track_id, c.usage_class, c.granted_at, c.revoked_at).where(
+                _among(c.track_id, chunk)
             )
-        tiers: dict[int, list[tuple[int, int]]] = {}
-        for t, f, tier in conn.execute(
-            select(track_tiers.c.track_id, track_tiers.c.effective_from, track_tiers.c.tier)
-            .where(track_tiers.c.track_id.in_(chunk))
-            .order_by(track_tiers.c.track_id, track_tiers.c.effective_from)
         ):
-            tiers.setdefault(int(t), []).append((int(f), int(tier)))
-        for row in conn.execute(select(tracks).where(tracks.c.track_id.in_(chunk))):
-            m = row._mapping
-            track_id = int(m["track_id"])
+            if track_id not in wanted:
+                continue
+            consents.setdefault(track_id, {})[usage_class] = Consent(granted, revoked)
+        tiers: dict[int, list[tuple[int, int]]] = {}
+        for track_id, effective_from, tier in conn.execute(
+            select(t.track_id, t.effective_from, t.tier)
+            .where(_among(t.track_id, chunk))
+            .order_by(t.track_id, t.effective_from)
+        ):
+            if track_id not in wanted:
+                continue
+            tiers.setdefault(track_id, []).append((effective_from, tier))
+        for track_id, tier, isrc, split, controller, settle in conn.execute(
+            select(
+                tracks.c.track_id,
+                tracks.c.tier,
+                tracks.c.isrc,
+                tracks.c.split_address,
+                tracks.c.controller,
+                tracks.c.settle_to_split,
+            ).where(_among(tracks.c.track_id, chunk))
+        ):
+            if track_id not in wanted:
+                continue
             found[track_id] = Track(
                 track_id=track_id,
-                tier=int(m["tier"]),
-                isrc=m["isrc"],
-                split_address=m["split_address"],
-                controller=m["controller"],
+                tier=tier,
+                isrc=isrc,
+                split_address=split,
+                controller=controller,
                 consents=consents.get(track_id, {}),
-                settle_to_split=bool(m["settle_to_split"]),
+                settle_to_split=bool(settle),
                 tiers=tuple(tiers.get(track_id, ())),
             )
     return found

@@ -26,6 +26,7 @@ from chain_client.compiler import Artifacts, compile_contracts, default_project_
 from chain_client.deploy import Deployment, deploy_all
 from chain_client.devchain import DevChain
 from chain_client.reverts import RevertDecoder
+from chain_client.rpc import connect
 from chain_client.sender import TransactionSender
 
 DEPLOYER, SIGNER_1, SIGNER_2, SIGNER_3, GUARDIAN, MINTER = range(6)
@@ -41,7 +42,7 @@ def dev_chain() -> Iterator[DevChain]:
 
 @pytest.fixture(scope="session")
 def w3(dev_chain: DevChain) -> Web3:
-    return Web3(Web3.HTTPProvider(dev_chain.rpc_url, request_kwargs={"timeout": 30}))
+    return connect(dev_chain.rpc_url)
 
 
 POSTGRES_URL_ENV = "ROYALTIES_TEST_POSTGRES_URL"

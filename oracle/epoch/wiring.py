@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from web3 import Web3
 
 from chain_client.deploy import Deployment
+from chain_client.rpc import connect as connect_rpc
 from chain_client.sender import TransactionSender
 from oracle.epoch.chain_view import SettlementView
 from oracle.epoch.crash import crash_hook_from_env
@@ -51,7 +52,7 @@ def settlement_address(settings: OracleSettings) -> str:
 
 
 def connect(settings: OracleSettings) -> Web3:
-    w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+    w3 = connect_rpc(settings.rpc_url)
     try:
         chain_id = int(w3.eth.chain_id)
     except Exception as exc:

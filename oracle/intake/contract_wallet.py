@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
-from web3 import Web3
 
+from chain_client.rpc import connect
 from oracle.errors import ConfigurationError
 
 #: bytes4(keccak256("isValidSignature(bytes32,bytes)")): the selector, and the "valid" answer.
@@ -19,10 +19,7 @@ def contract_wallet_accepts(
 
     Raises ConfigurationError when the node at `rpc_url` cannot be asked.
     """
-    provider = Web3.HTTPProvider(
-        rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
-    )
-    w3 = Web3(provider)
+    w3 = connect(rpc_url, timeout=timeout, retries=False)
     address = to_checksum_address(wallet)
     try:
         if not w3.eth.get_code(address):

@@ -62,6 +62,7 @@ class Relay:
         self.operator_key = operator_key
         self.node_urls = node_urls
         self.timeout = timeout
+        self.http = httpx.Client()  # one pool for every pass (see PeerClient)
         self.state_path = data_dir / "relay-state.json"
         self.state: dict[str, dict[str, Any]] = (
             json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
@@ -225,7 +226,7 @@ class Relay:
             path, body = "/v1/reports", item.as_json()
         else:
             path, body = "/v1/statements", item.as_json()
-        response = httpx.post(f"{url}{path}", json=body, timeout=self.timeout)
+        response = self.http.post(f"{url}{path}", json=body, timeout=self.timeout)
         # 422: refused for good (a forged signature, an untrusted statement); 409 and the rest:
         # the node cannot take it now (its catalog lags, it is busy): the next pass sends again.
         if response.status_code not in (200, 422):

@@ -251,10 +251,12 @@ class NodeCore:
 
     # ---- following the chain -------------------------------------------------------------
 
-    def sync_epochs(self) -> None:
-        """Confirms, in order, every epoch the chain posted that this store has not closed."""
+    def sync_epochs(self, chain_last: int | None = None) -> None:
+        """Confirms, in order, every epoch the chain posted that this store has not closed
+        (`chain_last`: the chain's lastEpoch if the caller just read it)."""
         with self.lock:
-            chain_last = self.view.last_epoch()
+            if chain_last is None:
+                chain_last = self.view.last_epoch()
             with self.engine.connect() as conn:
                 local_last = repo.last_closed_epoch(conn)
             for epoch in range(local_last + 1, chain_last + 1):

@@ -26,9 +26,9 @@ from types import FrameType
 from typing import Any
 
 from eth_account import Account
-from web3 import Web3
 
 from chain_client.errors import ChainClientError
+from chain_client.rpc import connect
 from oracle.epoch.chain_view import SettlementView
 from oracle.epoch.crash import CRASH_POINTS
 from oracle.epoch.errors import NotEnoughSignatures
@@ -54,7 +54,7 @@ TEST_HOOKS_ENV = "ROYALTIES_NODE_TEST_HOOKS"
 def build_core(settings: NodeSettings) -> NodeCore:
     oracle = settings.oracle_settings()
     address = settlement_address(oracle)
-    w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 10}))
+    w3 = connect(settings.rpc_url, timeout=10)
     view = SettlementView(w3, address)
     upgrade(settings.database_url)
     engine = create_store_engine(settings.database_url)
@@ -248,10 +248,10 @@ class NodeProcess:
         core = self.core
         core.health.last_tick_at = time.time()
         try:
-            core.chain_snapshot(refresh=True)
+            chain_last, signers, _threshold = core.chain_snapshot(refresh=True)
             if self.relay is not None:
                 self.relay.run_once()
-            core.sync_epochs()
+            core.sync_epochs(chain_last)
             # The observer's store is the API's, the source of every report and statement: it
             # takes nothing from the nodes (applying their older catalog statements would
             # overwrite the API's catalog and make the relay issue it again).
@@ -260,7 +260,7 @@ class NodeProcess:
             self._ticks += 1
             if self.leader is None:
                 return
-            chain_last, signers, _threshold = core.chain_snapshot(refresh=True)
+            # The snapshot of this tick: syncing reads the chain but never moves lastEpoch.
             epoch = (chain_last or 0) + 1
             if self.leader.is_leader(epoch, signers):
                 self.leader.run_round(epoch, signers)

@@ -1,7 +1,9 @@
-"""The published epoch data file, format v2: gzip-compressed JSON Lines, streamed.
+"""The published epoch data file, format v4: gzip-compressed JSON Lines, streamed.
 
 Layout (docs/settlement-data-file.md): one header line, then one line per split recipient list
-used, one line per (track, token) record this epoch moved, then every leaf in tree order.
+used, one line per (track, token) record this epoch moved, then the leaves this epoch changed or
+appended, each with its position, in position order. Leaves it did not change are in the files
+before it: verifying epoch E takes the files of epochs 1..E.
 Every line is canonical JSON (sorted keys, no whitespace, ASCII) ending in a newline; integers
 that can exceed 53 bits are decimal strings. Addresses are lower-case 0x-hex.
 
@@ -22,7 +24,7 @@ from typing import IO, Any
 
 from sha3 import keccak_256
 
-FORMAT = "ai-music-royalties/settlement-epoch/v3"
+FORMAT = "ai-music-royalties/settlement-epoch/v4"
 COMPRESS_LEVEL = 6
 AMOUNT_RULE = (
     "amount(track, platform, class, card) = floor(cumulativeMicroUnits * rate / 1e12), where a "
@@ -39,8 +41,11 @@ FLATTENING_RULE = (
 )
 TREE_RULE = (
     "leaves (account, token, cumulativeAmount) hashed as OpenZeppelin StandardMerkleTree leaves, "
-    "ordered by (account, token) ascending; node = commutativeKeccak256(left, right) of "
-    "neighbours 2i, 2i+1; an odd last node is carried up unchanged"
+    "in position order: a leaf's position is fixed when its (account, token) first gets a "
+    "non-zero amount, an epoch's new leaves are appended after all existing ones in (account, "
+    "token) ascending order, and a leaf never leaves the tree; the file lists only the leaves "
+    "the epoch changed or appended; node = commutativeKeccak256(left, right) of neighbours 2i, "
+    "2i+1; an odd last node is carried up unchanged"
 )
 
 
@@ -51,11 +56,11 @@ def canonical_line(record: Mapping[str, Any]) -> bytes:
     )
 
 
-def leaf_line(account: str, token: str, amount: int | str, since: int) -> bytes:
+def leaf_line(position: int, account: str, token: str, amount: int | str, since: int) -> bytes:
     """canonical_line of a leaf record, formatted directly (the file's largest section)."""
     return (
         f'{{"account":"{account}","amount":"{amount}","kind":"leaf",'
-        f'"since":{since},"token":"{token}"}}\n'
+        f'"position":{position},"since":{since},"token":"{token}"}}\n'
     ).encode()
 
 

@@ -16,10 +16,11 @@ which the next computation of that epoch number deletes first):
 2. track amounts per (track, token) moved (oracle_epoch_track_amounts).
 3. flattenings fixed for tracks settled for the first time (oracle_track_paths).
 4. path credits of every moved (track, token) (oracle_epoch_credits).
-5. leaves: the previous epoch's leaves merged with the per-account differences, in
-   (account, token) order, and the tree levels built while streaming them (oracle_epoch_leaves,
-   oracle_epoch_nodes).
-6. the data file, streamed into gzip, hashed as written.
+5. leaves: the per-account differences applied to the stored leaves (a new (account, token) is
+   appended at the end of the tree), and the tree nodes on their paths to the root rehashed;
+   only what changed is written (versioned rows of oracle_leaf_versions, oracle_tree_nodes).
+6. the data file, streamed into gzip, hashed as written: the moved tracks and the changed and
+   appended leaves.
 
 The result is exactly what oracle.settlement.reference computes from the whole history.
 """
@@ -29,6 +30,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,21 +75,23 @@ from oracle.settlement.tables import (
     credits,
     epoch_credits,
     epoch_cuts,
-    epoch_leaves,
-    epoch_nodes,
     epoch_track_amounts,
+    leaf_versions,
     settled_cuts,
     split_recipients,
     track_amounts,
     track_paths,
+    tree_nodes,
 )
-from oracle.settlement.tree import LevelBuilder, account_leaf_hash
+from oracle.settlement.tree import ZERO, account_leaf_hash, level_sizes, rebuild_paths
 from oracle.store.records import QuarantineStatus
 from oracle.store.schema import platforms as platforms_table
 from oracle.store.schema import quarantine, reports, tracks, usage
 
 log = logging.getLogger("oracle.settlement.engine")
 BATCH = 10_000
+LOOKUP = 500
+"""Keys per batched lookup of stored leaves and tree nodes."""
 STREAM = {"stream_results": True, "max_row_buffer": BATCH}
 RELEASED = QuarantineStatus.RELEASED.value
 _RELEASED_ROW = func.coalesce(quarantine.c.status, "") == RELEASED
@@ -753,75 +757,86 @@ def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, in
         yield str(account), str(token), total
 
 
-def merge_leaves(
-    previous: Iterator[tuple[str, str, int, int, bytes | None]],
-    deltas: Iterator[tuple[str, str, int]],
-    epoch: int,
-) -> Iterator[tuple[str, str, int, int, bool, bytes | None]]:
-    """(account, token, amount, since, changed, hash) of the new leaf set, in (account, token)
-    order. `previous` carries each old leaf's stored hash (None: unknown); an unchanged leaf
-    keeps it, a changed or new one has None (to be hashed).
-
-    Leaves with amount 0 are left out. A negative amount means the store is inconsistent.
-    """
-    old = next(previous, None)
-    delta = next(deltas, None)
-    while old is not None or delta is not None:
-        if delta is None or (old is not None and (old[0], old[1]) < (delta[0], delta[1])):
-            assert old is not None
-            yield old[0], old[1], old[2], old[3], False, old[4]
-            old = next(previous, None)
-            continue
-        kept: bytes | None = None
-        if old is not None and (old[0], old[1]) == (delta[0], delta[1]):
-            amount = old[2] + delta[2]
-            since = old[3]
-            kept = old[4]
-            old = next(previous, None)
-        else:
-            amount, since = delta[2], epoch
-        account, token, change = delta
-        delta = next(deltas, None)
-        if amount < 0:
-            raise EpochError(f"account {account} token {token} would fall to {amount}")
-        if change != 0:
-            since = epoch
-            kept = None
-        if amount > 0:
-            yield account, token, amount, since, change != 0, kept
+def leaf_total(conn: Connection, epoch: int) -> int:
+    """How many leaves the tree of `epoch` has (positions 0 .. n-1)."""
+    # `epoch + 0` keeps the planner on the primary key walked backwards from the last position
+    # (it stops at the first version <= epoch) instead of the epoch index (every version).
+    last = conn.execute(
+        select(leaf_versions.c.position)
+        .where(leaf_versions.c.epoch + 0 <= epoch)
+        .order_by(leaf_versions.c.position.desc())
+        .limit(1)
+    ).scalar()
+    return 0 if last is None else int(last) + 1
 
 
-def _stored_leaf_hashes(conn: Connection, epoch: int) -> Iterator[bytes]:
-    """The level-0 node hashes (leaf hashes) of a stored epoch, in leaf order."""
-    for (data,) in stream_rows(
-        conn,
-        select(epoch_nodes.c.hashes)
-        .where(epoch_nodes.c.epoch == epoch, epoch_nodes.c.level == 0)
-        .order_by(epoch_nodes.c.chunk),
-    ):
-        chunk = bytes(data)
-        for offset in range(0, len(chunk), 32):
-            yield chunk[offset : offset + 32]
+def _newest(rows: Iterable[tuple[Any, ...]]) -> dict[Any, tuple[Any, ...]]:
+    """Per key (first column): the row with the highest version epoch (second column)."""
+    best: dict[Any, tuple[Any, ...]] = {}
+    for row in rows:
+        held = best.get(row[0])
+        if held is None or int(row[1]) > int(held[1]):
+            best[row[0]] = row
+    return best
 
 
-def _previous_leaves(
-    conn: Connection, hash_conn: Connection, base: int
-) -> Iterator[tuple[str, str, int, int, bytes | None]]:
-    """The leaves of epoch `base` in tree order, each with its stored leaf hash."""
-    rows = stream_rows(
-        conn,
-        select(
-            epoch_leaves.c.account,
-            epoch_leaves.c.token,
-            epoch_leaves.c.amount,
-            epoch_leaves.c.since_epoch,
+def current_leaves(
+    conn: Connection, keys: Sequence[tuple[str, str]], epoch: int
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(position, amount) of each (account, token) of `keys` that has a leaf at `epoch`."""
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    wanted = set(keys)
+    accounts = sorted({account for account, _token in keys})
+    for start in range(0, len(accounts), LOOKUP):
+        rows = stream_rows(
+            conn,
+            select(
+                leaf_versions.c.account,
+                leaf_versions.c.token,
+                leaf_versions.c.epoch,
+                leaf_versions.c.position,
+                leaf_versions.c.amount,
+            ).where(
+                leaf_versions.c.account.in_(accounts[start : start + LOOKUP]),
+                leaf_versions.c.epoch <= epoch,
+            ),
         )
-        .where(epoch_leaves.c.epoch == base)
-        .order_by(epoch_leaves.c.position),
-    )
-    hashes = _stored_leaf_hashes(hash_conn, base)
-    for account, token, amount, since in rows:
-        yield str(account), str(token), int(amount), int(since), next(hashes, None)
+        keyed = ((f"{a}{t}", e, a, t, p, m) for a, t, e, p, m in rows)
+        for _k, _e, account, token, position, amount in _newest(keyed).values():
+            key = (str(account), str(token))
+            if key in wanted:
+                found[key] = (int(position), int(amount))
+    return found
+
+
+def stored_nodes(
+    conn: Connection, epoch: int, level: int, indexes: Sequence[int]
+) -> dict[int, bytes]:
+    """The hashes of nodes `indexes` of `level` (0: leaves) in the tree of `epoch`."""
+    table = leaf_versions if level == 0 else tree_nodes
+    column = leaf_versions.c.position if level == 0 else tree_nodes.c.idx
+    found: dict[int, bytes] = {}
+    ordered = sorted(indexes)
+    for start in range(0, len(ordered), LOOKUP):
+        query = select(column, table.c.epoch, table.c.hash).where(
+            column.in_(ordered[start : start + LOOKUP]), table.c.epoch <= epoch
+        )
+        if level:
+            query = query.where(tree_nodes.c.level == level)
+        for index, _e, data in _newest(stream_rows(conn, query)).values():
+            found[int(index)] = bytes(data)
+    return found
+
+
+def stored_root(conn: Connection, epoch: int, leaf_count: int) -> bytes:
+    """The root of the stored tree of `epoch` with `leaf_count` leaves (ZERO when empty)."""
+    if leaf_count == 0:
+        return ZERO
+    top = len(level_sizes(leaf_count)) - 1
+    node = stored_nodes(conn, epoch, top, [0]).get(0)
+    if node is None:
+        raise EpochError(f"epoch {epoch}'s tree is incomplete in this store")
+    return node
 
 
 def leaf_spool_path(data_path: Path) -> Path:
@@ -832,53 +847,87 @@ def leaf_spool_path(data_path: Path) -> Path:
 def _leaves(
     engine: Engine, request: EpochRequest, base: int, spool_path: Path
 ) -> tuple[bytes, int, int]:
-    """Step 5: the leaf set and its tree levels; (root, leaf count, changed leaves). The data
-    file's leaf lines are spooled to `spool_path` on the way (step 6 appends them).
+    """Step 5: the leaves this epoch changes or appends, and the tree nodes above them; (root,
+    leaf count, changed leaves). The data file's leaf lines (changed and appended leaves, in
+    position order) are spooled to `spool_path` on the way (step 6 appends them).
 
-    An unchanged leaf's hash is taken from the previous epoch's stored level 0, so only the
-    changed leaves are hashed."""
+    Work and writes grow with the changed accounts: each changed (account, token) is looked up
+    by its index, a new one is appended at the end, and only their paths to the root are
+    rehashed (oracle.settlement.tree.rebuild_paths), with clean siblings read in batches."""
     epoch = request.epoch
-    changed = 0
     spool_path.parent.mkdir(parents=True, exist_ok=True)
+    appended_spool = spool_path.with_name(spool_path.name + ".new")
     with (
-        engine.connect() as previous_conn,
-        engine.connect() as hash_conn,
+        engine.connect() as lookup,
         engine.connect() as delta_conn,
         step_transaction(engine) as writer,
-        open(spool_path, "wb") as spool,
     ):
-        nodes = _Inserter(writer, epoch_nodes, ("epoch", "level", "chunk", "hashes"))
-
-        def sink(level: int, chunk: int, data: bytes) -> None:
-            nodes.add((epoch, level, chunk, data))
-
-        builder = LevelBuilder(sink)
+        before = leaf_total(lookup, base)
         leaves = _Inserter(
             writer,
-            epoch_leaves,
-            ("epoch", "position", "account", "token", "amount", "since_epoch"),
+            leaf_versions,
+            ("position", "epoch", "account", "token", "amount", "since_epoch", "hash"),
         )
+        moved: list[tuple[int, bytes, bytes]] = []
+        new_positions = array("q")
+        new_hashes = bytearray()
         lines: list[bytes] = []
-        position = 0
-        for account, token, amount, since, moved, kept in merge_leaves(
-            _previous_leaves(previous_conn, hash_conn, base),
-            _account_deltas(delta_conn, epoch),
-            epoch,
-        ):
-            changed += moved
-            builder.add(kept if kept is not None else account_leaf_hash(account, token, amount))
-            text = str(amount)
-            leaves.add((epoch, position, account, token, text, since))
-            lines.append(leaf_line(account, token, text, since))
-            if len(lines) >= BATCH:
-                spool.write(b"".join(lines))
-                lines.clear()
-            position += 1
-        spool.write(b"".join(lines))
-        root = builder.finish()
+        deltas = _account_deltas(delta_conn, epoch)
+        with open(appended_spool, "wb") as spool:
+            while taken := list(itertools.islice(deltas, LOOKUP)):
+                chunk = [d for d in taken if d[2] != 0]
+                found = current_leaves(lookup, [(a, t) for a, t, _c in chunk], base)
+                for account, token, change in chunk:
+                    old = found.get((account, token))
+                    if old is None:
+                        position, amount = before + len(new_positions), change
+                    else:
+                        position, amount = old[0], old[1] + change
+                    if amount <= 0:
+                        raise EpochError(
+                            f"account {account} token {token} would fall to {amount} (a leaf "
+                            "never leaves the tree); the store is inconsistent"
+                        )
+                    leaf = account_leaf_hash(account, token, amount)
+                    text = str(amount)
+                    leaves.add((position, epoch, account, token, text, epoch, leaf))
+                    line = leaf_line(position, account, token, text, epoch)
+                    if old is None:
+                        new_positions.append(position)
+                        new_hashes += leaf
+                        lines.append(line)
+                    else:
+                        moved.append((position, leaf, line))
+                if len(lines) >= BATCH:
+                    spool.write(b"".join(lines))
+                    lines.clear()
+            spool.write(b"".join(lines))
         leaves.flush()
+        total = before + len(new_positions)
+        moved.sort()
+        with open(spool_path, "wb") as out:
+            out.write(b"".join(line for _p, _h, line in moved))
+            with open(appended_spool, "rb") as spooled:
+                while block := spooled.read(1 << 20):
+                    out.write(block)
+        appended_spool.unlink()
+        positions = array("q", (p for p, _h, _l in moved))
+        positions.extend(new_positions)
+        hashes = b"".join(h for _p, h, _l in moved) + new_hashes
+        changed = len(positions)
+        del moved, new_positions, new_hashes
+        nodes = _Inserter(writer, tree_nodes, ("level", "idx", "epoch", "hash"))
+        root = rebuild_paths(
+            total,
+            positions,
+            hashes,
+            lambda level, indexes: stored_nodes(lookup, base, level, indexes),
+            lambda level, index, node: nodes.add((level, index, epoch, node)),
+        )
         nodes.flush()
-    return root, position, changed
+        if root is None:
+            root = stored_root(lookup, base, total)
+    return root, total, changed
 
 
 def _below_settled(
@@ -906,6 +955,38 @@ def _below_settled(
     return tuple(sorted(merged))
 
 
+def _unchanged(
+    request: EpochRequest,
+    work_dir: Path,
+    *,
+    leaf_count: int = 0,
+    changed_totals: int = 0,
+    touched_tracks: int = 0,
+    debits: tuple[tuple[int, int], ...] = (),
+    held_back: tuple[HeldBack, ...] = (),
+    platforms: Mapping[int, PlatformState] | None = None,
+    timings: Mapping[str, float] | None = None,
+) -> EngineResult:
+    """The result of an epoch that changes no leaf (nothing is kept, nothing to post)."""
+    return EngineResult(
+        epoch=request.epoch,
+        root="",
+        data_path=work_dir,
+        data_hash="",
+        data_size=0,
+        leaf_count=leaf_count,
+        changed_leaves=0,
+        changed_totals=changed_totals,
+        touched_tracks=touched_tracks,
+        debits=debits,
+        held_back=held_back,
+        below_settled=(),
+        platforms=platforms or {},
+        included_reports=(),
+        timings=timings or {},
+    )
+
+
 def compute(
     engine: Engine,
     request: EpochRequest,
@@ -929,6 +1010,10 @@ def compute(
         cuts = settled_cut_of(conn)
         moved = platforms_moved(conn, cuts, request.cut_seq)
         carried = carried_of(conn)
+    if not moved and not carried:
+        # Nothing accepted since the settled cuts and no debit owed: no leaf can change. The
+        # nodes ask every tick, so this answer costs two queries, not a pass over the leaves.
+        return _unchanged(request, work_dir, timings={"totals": 0.0})
     platforms, debit_of, below_found, changed_totals, deferred = _advance_totals(
         engine, request, moved, cuts, platform_at
     )
@@ -956,21 +1041,15 @@ def compute(
         leaf_spool_path(path).unlink(missing_ok=True)
         with engine.begin() as conn:
             clear_epoch(conn, request.epoch)
-        return EngineResult(
-            epoch=request.epoch,
-            root="",
-            data_path=work_dir,
-            data_hash="",
-            data_size=0,
+        return _unchanged(
+            request,
+            work_dir,
             leaf_count=leaf_count,
-            changed_leaves=0,
             changed_totals=changed_totals,
             touched_tracks=touched,
             debits=debits,
             held_back=held,
-            below_settled=(),
             platforms=platforms,
-            included_reports=(),
         )
     with engine.connect() as conn:
         below = _below_settled(conn, request.epoch, below_found, held_ids)
@@ -1262,9 +1341,38 @@ def confirm(conn: Connection, epoch: int) -> None:
             ),
         )
     )
-    for table in (epoch_leaves, epoch_nodes):
-        conn.execute(delete(table).where(table.c.epoch < epoch))
+    prune_superseded(conn, epoch)
     _carry_unpaid(conn, epoch)
+
+
+def prune_superseded(conn: Connection, epoch: int) -> None:
+    """Deletes the leaf and node versions that confirmed `epoch` superseded (older versions of
+    what it wrote; each lookup is by key, through the epoch index of what it wrote)."""
+    written = leaf_versions.alias("written")
+    conn.execute(
+        delete(leaf_versions).where(
+            leaf_versions.c.epoch < epoch,
+            leaf_versions.c.position.in_(
+                select(written.c.position).where(written.c.epoch == epoch)
+            ),
+        )
+    )
+    levels = conn.execute(
+        select(tree_nodes.c.level).distinct().where(tree_nodes.c.epoch == epoch)
+    ).scalars()
+    nodes_written = tree_nodes.alias("nodes_written")
+    for level in list(levels):
+        conn.execute(
+            delete(tree_nodes).where(
+                tree_nodes.c.level == level,
+                tree_nodes.c.epoch < epoch,
+                tree_nodes.c.idx.in_(
+                    select(nodes_written.c.idx).where(
+                        nodes_written.c.epoch == epoch, nodes_written.c.level == level
+                    )
+                ),
+            )
+        )
 
 
 def carried_of(conn: Connection) -> dict[int, int]:

@@ -12,18 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, exists, or_, select, union_all
+from sqlalchemy import Connection, exists, func, or_, select
 
 from oracle.epoch.tables import epochs
 from oracle.settlement.addresses import checksum, stored
 from oracle.settlement.tables import (
     epoch_credits,
-    epoch_leaves,
-    epoch_nodes,
     epoch_track_amounts,
+    leaf_versions,
     track_paths,
+    tree_nodes,
 )
-from oracle.settlement.tree import NODE_CHUNK, proof_positions
+from oracle.settlement.tree import proof_positions
 from oracle.store.schema import tracks
 
 #: Epoch statuses whose root the chain accepted: posted (pending its delay) or confirmed.
@@ -116,41 +116,81 @@ def _epoch_or_latest(conn: Connection, epoch: int | None) -> int | None:
     return latest.epoch if latest is not None else None
 
 
-def _leaf_count(conn: Connection, epoch: int) -> int:
-    value = conn.execute(select(epochs.c.leaf_count).where(epochs.c.epoch == epoch)).scalar()
-    return int(value or 0)
+def retained_leaf_count(conn: Connection, epoch: int) -> int | None:
+    """The leaf count of `epoch` if this store still serves its tree (an epoch it holds, not
+    older than its latest confirmed one: older versions are pruned on confirmation), else None."""
+    confirmed = (
+        select(func.max(epochs.c.epoch)).where(epochs.c.status == "confirmed").scalar_subquery()
+    )
+    row = conn.execute(
+        select(epochs.c.leaf_count, confirmed).where(epochs.c.epoch == epoch)
+    ).first()
+    if row is None or (row[1] is not None and epoch < int(row[1])):
+        return None
+    return int(row[0] or 0)
 
 
 def proof_at(conn: Connection, epoch: int, position: int, leaf_count: int) -> list[str]:
-    """Sibling hashes from leaf `position` up to the root, read from the stored levels.
+    """Sibling hashes from leaf `position` up to the root, read from the stored versions.
 
-    Levels pair neighbours (2i, 2i+1); an odd last node has no sibling and is carried up.
+    Levels pair neighbours (2i, 2i+1); an odd last node has no sibling and is carried up. Each
+    sibling is the newest version with epoch <= `epoch` of its (level, index) (level 0: the
+    leaf at that position): a few index seeks, nothing is rebuilt.
     """
     wanted = proof_positions(position, leaf_count)
     if not wanted:
         return []
-    chunks = sorted({(level, index // NODE_CHUNK) for level, index in wanted})
-    rows = conn.execute(
-        union_all(
-            *(
-                select(epoch_nodes.c.level, epoch_nodes.c.chunk, epoch_nodes.c.hashes).where(
-                    epoch_nodes.c.epoch == epoch,
-                    epoch_nodes.c.level == level,
-                    epoch_nodes.c.chunk == chunk,
-                )
-                for level, chunk in chunks
-            )
-        )
-    )
-    found = {(int(level), int(chunk)): bytes(data) for level, chunk, data in rows}
-    proof: list[str] = []
+    # One statement, a UNION ALL of one index seek per sibling (driver SQL: a proof is on the
+    # API's hot path and SQLAlchemy's per-clause construction cost more than the seeks).
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    parts: list[str] = []
+    params: list[int] = []
     for level, index in wanted:
-        data = found.get((level, index // NODE_CHUNK))
-        offset = 32 * (index % NODE_CHUNK)
-        if data is None or len(data) < offset + 32:
-            raise LookupError(f"epoch {epoch}'s tree levels are incomplete in this store")
-        proof.append("0x" + data[offset : offset + 32].hex())
+        if level == 0:
+            parts.append(
+                f"SELECT 0, position, epoch, hash FROM {leaf_versions.name} "
+                f"WHERE position = {mark} AND epoch <= {mark}"
+            )
+            params += [index, epoch]
+        else:
+            parts.append(
+                f"SELECT level, idx, epoch, hash FROM {tree_nodes.name} "
+                f"WHERE level = {mark} AND idx = {mark} AND epoch <= {mark}"
+            )
+            params += [level, index, epoch]
+    found: dict[tuple[int, int], tuple[int, bytes]] = {}
+    for level, index, version, data in conn.exec_driver_sql(
+        " UNION ALL ".join(parts), tuple(params)
+    ):
+        key = (int(level), int(index))
+        held = found.get(key)
+        if held is None or int(version) > held[0]:
+            found[key] = (int(version), bytes(data))
+    proof: list[str] = []
+    for key in wanted:
+        node = found.get(key)
+        if node is None:
+            raise LookupError(f"epoch {epoch}'s tree is incomplete in this store")
+        proof.append("0x" + node[1].hex())
     return proof
+
+
+def _leaf_rows(conn: Connection, account: str, epoch: int, token: str | None) -> list[Any]:
+    """(position, token, amount) of the account's leaves at `epoch` (newest versions), by token."""
+    query = select(
+        leaf_versions.c.token,
+        leaf_versions.c.epoch,
+        leaf_versions.c.position,
+        leaf_versions.c.amount,
+    ).where(leaf_versions.c.account == stored(account), leaf_versions.c.epoch <= epoch)
+    if token is not None:
+        query = query.where(leaf_versions.c.token == stored(token))
+    newest: dict[str, Any] = {}
+    for row in conn.execute(query):
+        held = newest.get(str(row[0]))
+        if held is None or int(row[1]) > int(held[1]):
+            newest[str(row[0])] = row
+    return [(int(r[2]), str(r[0]), int(r[3])) for _t, r in sorted(newest.items())]
 
 
 def account_leaf(
@@ -158,42 +198,33 @@ def account_leaf(
 ) -> AccountLeaf | None:
     """The leaf of (account, token) in `epoch` (default: the latest posted) with its proof."""
     at = _epoch_or_latest(conn, epoch)
-    if at is None:
+    count = None if at is None else retained_leaf_count(conn, at)
+    if at is None or count is None:
         return None
-    row = conn.execute(
-        select(epoch_leaves.c.position, epoch_leaves.c.amount).where(
-            epoch_leaves.c.epoch == at,
-            epoch_leaves.c.account == stored(account),
-            epoch_leaves.c.token == stored(token),
-        )
-    ).first()
-    if row is None:
+    rows = _leaf_rows(conn, account, at, token)
+    if not rows:
         return None
-    position, amount = int(row[0]), int(row[1])
-    proof = proof_at(conn, at, position, _leaf_count(conn, at))
+    position, _token, amount = rows[0]
+    proof = proof_at(conn, at, position, count)
     return AccountLeaf(at, checksum(account), checksum(token), amount, proof)
 
 
 def account_leaves(conn: Connection, account: str, epoch: int | None = None) -> list[AccountLeaf]:
     """Every token's leaf of `account` in `epoch` (default: the latest posted), by token."""
     at = _epoch_or_latest(conn, epoch)
-    if at is None:
+    count = None if at is None else retained_leaf_count(conn, at)
+    if at is None or count is None:
         return []
-    rows = conn.execute(
-        select(epoch_leaves.c.position, epoch_leaves.c.token, epoch_leaves.c.amount)
-        .where(epoch_leaves.c.epoch == at, epoch_leaves.c.account == stored(account))
-        .order_by(epoch_leaves.c.token)
-    ).all()
+    rows = _leaf_rows(conn, account, at, None)
     if not rows:
         return []
-    count = _leaf_count(conn, at)
     return [
         AccountLeaf(
             at,
             checksum(account),
-            checksum(str(token)),
-            int(amount),
-            proof_at(conn, at, int(position), count),
+            checksum(token),
+            amount,
+            proof_at(conn, at, position, count),
         )
         for position, token, amount in rows
     ]

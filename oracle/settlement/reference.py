@@ -3,7 +3,8 @@
 It re-aggregates every usage row of every report version in force at each cut (the way epochs
 were computed before they became incremental: oracle.epoch.totals.advance_totals over
 payable_totals), flattens every track amount again with oracle.settlement.flatten, sums every
-account from all credits, builds the tree in memory and writes the data file with the same
+account from all credits, places new leaves after the existing ones (in (account, token) order),
+builds the tree in memory and writes the data file with the same
 record functions. The incremental engine must give the same root and the same file bytes.
 Not for production sizes: it holds the whole history's totals in dicts.
 """
@@ -35,6 +36,7 @@ class ReferenceState:
     track_amounts: dict[tuple[int, str], int] = field(default_factory=dict)
     credits: dict[tuple[int, str], list[tuple[str, str, int]]] = field(default_factory=dict)
     leaves: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    positions: dict[tuple[str, str], int] = field(default_factory=dict)
     paths: dict[int, list[FlatPath]] = field(default_factory=dict)
     included_platforms: set[int] = field(default_factory=set)
     settled_reports: set[int] = field(default_factory=set)
@@ -116,21 +118,25 @@ def recompute_epoch(
     for (_track, token), rows in all_credits.items():
         for account, _via, credit in rows:
             sums[(account, token)] = sums.get((account, token), 0) + credit
-    leaves: dict[tuple[str, str], tuple[int, int]] = {}
-    changed = 0
-    for key in sorted(sums):
-        amount = sums[key]
-        if amount <= 0:
-            continue
+    leaves: dict[tuple[str, str], tuple[int, int]] = dict(state.leaves)
+    changed_keys: list[tuple[str, str]] = []
+    for key in sorted(set(sums) | set(state.leaves)):
+        amount = sums.get(key, 0)
         old = state.leaves.get(key)
-        if old is not None and old[0] == amount:
-            leaves[key] = old
-        else:
-            leaves[key] = (amount, request.epoch)
-            changed += 1
-    if changed == 0:
+        if old is not None and amount <= 0:
+            raise ValueError(f"leaf {key} would fall to {amount}: a leaf never leaves the tree")
+        if amount <= 0 or (old is not None and old[0] == amount):
+            continue
+        leaves[key] = (amount, request.epoch)
+        changed_keys.append(key)
+    if not changed_keys:
         return None
-    ordered = sorted(leaves)
+    # Positions: an existing leaf keeps its own, new ones are appended in (account, token) order.
+    positions = dict(state.positions)
+    for key in changed_keys:
+        if key not in positions:
+            positions[key] = len(positions)
+    ordered = sorted(positions, key=positions.__getitem__)
     root = "0x" + root_of([account_leaf_hash(a, t, leaves[(a, t)][0]) for a, t in ordered]).hex()
     in_force = set(effective_report_version_ids(conn, request.cut_seq))
     pending = [
@@ -200,15 +206,16 @@ def recompute_epoch(
             )
         for record in records:
             writer.record(record)
-        for account, token in ordered:
+        for account, token in sorted(changed_keys, key=positions.__getitem__):
             amount, since = leaves[(account, token)]
-            writer.write(leaf_line(account, token, amount, since))
+            writer.write(leaf_line(positions[(account, token)], account, token, amount, since))
         data_hash = writer.close()
     # Advance the state as a confirmation would.
     state.settled = totals
     state.store_units = new_store
     state.credits = all_credits
     state.leaves = leaves
+    state.positions = positions
     state.included_platforms |= {pid for pid in header_platforms if pid not in held}
     state.settled_reports |= {i for i, _p, _r in pending}
     state.epoch, state.data_hash = request.epoch, data_hash

@@ -126,29 +126,37 @@ epoch_credits = Table(
     Index("ix_oracle_epoch_credits_account", "account", "token"),
 )
 
-epoch_leaves = Table(
-    "oracle_epoch_leaves",
+leaf_versions = Table(
+    "oracle_leaf_versions",
     metadata,
-    # Every leaf of an epoch's tree, in tree order (account, token ascending).
-    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    # Versioned leaves (migration 0007_versioned_tree): a row per (leaf position, epoch that set its
+    # amount). A leaf's position is fixed when its (account, token) first gets a non-zero amount
+    # (new leaves of an epoch are appended after all existing ones, in (account, token) byte
+    # order); amounts never fall, so a leaf never leaves the tree. The leaf of epoch E is the
+    # newest version with epoch <= E. `hash` is its tree leaf hash (level 0 of the tree).
     Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
     Column("account", String(42), nullable=False),
     Column("token", String(42), nullable=False),
     Column("amount", Text, nullable=False),
-    # The epoch in which this leaf's amount last changed.
+    # The epoch in which this leaf's amount last changed (= epoch, except for migrated copies).
     Column("since_epoch", BigInteger, nullable=False),
-    Index("ix_oracle_epoch_leaves_account", "epoch", "account", "token", unique=True),
+    Column("hash", LargeBinary, nullable=False),
+    Index("ix_oracle_leaf_versions_account", "account", "token", "epoch", unique=True),
+    Index("ix_oracle_leaf_versions_epoch", "epoch", "position"),
 )
 
-epoch_nodes = Table(
-    "oracle_epoch_nodes",
+tree_nodes = Table(
+    "oracle_tree_nodes",
     metadata,
-    # The tree's levels, NODE_CHUNK nodes per row: level 0 = leaf hashes in leaf order, the
-    # last level = the root. Node i of a level: chunk i // NODE_CHUNK, at 32 * (i % NODE_CHUNK).
-    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    # The tree's inner nodes, versioned like the leaves: a row per (level >= 1, index, epoch that
+    # changed it); node i of level k+1 = hash of nodes 2i, 2i+1 of level k (level 0: the leaf
+    # hashes of oracle_leaf_versions). The node of epoch E is the newest version with epoch <= E.
     Column("level", SmallInteger, primary_key=True, autoincrement=False),
-    Column("chunk", BigInteger, primary_key=True, autoincrement=False),
-    Column("hashes", LargeBinary, nullable=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+    Index("ix_oracle_tree_nodes_epoch", "epoch", "level", "idx"),
 )
 
 #: Rows an epoch owns (deleted with it when it is rebuilt).
@@ -156,8 +164,9 @@ SETTLEMENT_EPOCH_TABLES = (
     epoch_cuts,
     epoch_track_amounts,
     epoch_credits,
-    epoch_leaves,
-    epoch_nodes,
+    leaf_versions,
+    tree_nodes,
 )
-#: Per-epoch tables pruned below the latest confirmed epoch (proofs are served for it and newer).
-PRUNED_TABLES = (epoch_leaves, epoch_nodes)
+#: Versioned tables: on confirming epoch E, the versions E superseded are deleted (proofs are
+#: served for the latest confirmed epoch and newer ones).
+VERSIONED_TABLES = (leaf_versions, tree_nodes)

@@ -1,23 +1,28 @@
-"""The settlement tree of an epoch, built from leaves streamed in (account, token) order.
+"""The settlement tree of an epoch over its leaves in position order, rebuilt along changed paths.
 
 Leaf = keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount)))), the
 OpenZeppelin StandardMerkleTree leaf hash. Inner nodes are OpenZeppelin's commutativeKeccak256 of
 two neighbours: level k+1 node i = hash(level k node 2i, node 2i+1); an odd last node of a level
-is carried up unchanged. Leaves are ordered by (account, token) as 20-byte big-endian numbers.
-Proofs are the siblings from the leaf up and verify with OpenZeppelin's MerkleProof.verify.
+is carried up unchanged. Proofs are the siblings from the leaf up and verify with OpenZeppelin's
+MerkleProof.verify.
 
-The builder keeps one pending node per level (O(log n) memory) and hands out every level in
-chunks of NODE_CHUNK nodes, so the levels can be stored and a proof is a lookup.
+Leaves are in position order: a leaf's position is fixed when its (account, token) first gets a
+non-zero amount, and an epoch's new leaves are appended after all existing ones, in (account,
+token) byte order. So an epoch changes only the leaves whose amounts moved and the appended ones,
+and `rebuild_paths` recomputes only their ancestors (plus the right edge the appended leaves
+extend): hash work ~ changed x log n, never n. A node none of whose leaves changed keeps its hash
+(its leaf range and values are the same as before), and is read from the store when a changed
+node needs it as a sibling.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 
 from chain_client.merkle.hashing import hash_pair, keccak
 
 ACCOUNT_LEAF_TYPES = ("address", "address", "uint256")
-NODE_CHUNK = 512
 ZERO = b"\0" * 32
 
 
@@ -33,72 +38,67 @@ def account_leaf_hash(account: str, token: str, amount: int) -> bytes:
     return keccak(keccak(encoded))
 
 
-ChunkSink = Callable[[int, int, bytes], None]
-"""(level, chunk index, concatenated node hashes)."""
+SiblingReader = Callable[[int, Sequence[int]], dict[int, bytes]]
+"""(level, node indexes) -> their stored hashes in the tree before the change."""
+NodeSink = Callable[[int, int, bytes], None]
+"""(level >= 1, node index, new hash) of every recomputed inner node."""
 
 
-class LevelBuilder:
-    def __init__(self, sink: ChunkSink) -> None:
-        self._sink = sink
-        self._pending: list[bytes | None] = []
-        self._counts: list[int] = []
-        self._buffers: list[list[bytes]] = []
-        self._chunks: list[int] = []
-        self.root: bytes | None = None
+def rebuild_paths(
+    leaf_count: int,
+    positions: Sequence[int],
+    hashes: bytes | bytearray,
+    siblings: SiblingReader,
+    sink: NodeSink,
+) -> bytes | None:
+    """The root of a tree of `leaf_count` leaves whose leaves at `positions` (ascending, with
+    their new hashes concatenated in `hashes`) changed or were appended; every other leaf and
+    node is read through `siblings`. Every recomputed node goes to `sink`. Returns None when no
+    position is given (the root is the stored one).
 
-    @property
-    def leaf_count(self) -> int:
-        return self._counts[0] if self._counts else 0
-
-    def add(self, leaf: bytes) -> None:
-        self._add(0, leaf)
-
-    def _add(self, level: int, node: bytes) -> None:
-        if level == len(self._counts):
-            self._pending.append(None)
-            self._counts.append(0)
-            self._buffers.append([])
-            self._chunks.append(0)
-        self._counts[level] += 1
-        buffer = self._buffers[level]
-        buffer.append(node)
-        if len(buffer) == NODE_CHUNK:
-            self._flush(level)
-        waiting = self._pending[level]
-        if waiting is None:
-            self._pending[level] = node
-        else:
-            self._pending[level] = None
-            self._add(level + 1, hash_pair(waiting, node))
-
-    def _flush(self, level: int) -> None:
-        buffer = self._buffers[level]
-        if buffer:
-            self._sink(level, self._chunks[level], b"".join(buffer))
-            self._chunks[level] += 1
-            buffer.clear()
-
-    def finish(self) -> bytes:
-        """Carries odd last nodes up, flushes every level; returns the root (ZERO if empty)."""
-        if not self._counts:
-            self.root = ZERO
-            return ZERO
-        level = 0
-        while True:
-            higher = level + 1 < len(self._counts)
-            if not higher and self._counts[level] == 1:
-                break
-            carried = self._pending[level]
-            if carried is not None:
-                self._pending[level] = None
-                self._add(level + 1, carried)
-            level += 1
-        for index in range(len(self._counts)):
-            self._flush(index)
-        root = self._pending[level]
-        assert root is not None
-        self.root = root
-        return root
+    Every appended leaf must be among `positions`: a level's nodes past its old size are then
+    all recomputed, so `siblings` is only asked for nodes of the old tree."""
+    index: Sequence[int] = positions
+    data = hashes
+    size = leaf_count
+    level = 0
+    if not index:
+        return None
+    while size > 1:
+        count = len(index)
+        wanted = []
+        for k in range(count):
+            i = index[k]
+            if i & 1:
+                if k == 0 or index[k - 1] != i - 1:
+                    wanted.append(i - 1)
+            elif i + 1 < size and (k + 1 == count or index[k + 1] != i + 1):
+                wanted.append(i + 1)
+        stored = siblings(level, wanted) if wanted else {}
+        up = array("q")
+        up_data = bytearray()
+        k = 0
+        while k < count:
+            i = index[k]
+            node = bytes(data[32 * k : 32 * k + 32])
+            if i & 1:
+                node = hash_pair(stored[i - 1], node)
+                k += 1
+            elif k + 1 < count and index[k + 1] == i + 1:
+                node = hash_pair(node, bytes(data[32 * k + 32 : 32 * k + 64]))
+                k += 2
+            elif i + 1 < size:
+                node = hash_pair(node, stored[i + 1])
+                k += 1
+            else:
+                k += 1  # odd last node: carried up unchanged
+            up.append(i >> 1)
+            up_data += node
+            sink(level + 1, i >> 1, node)
+        index, data = up, up_data
+        size = (size + 1) // 2
+        level += 1
+    return bytes(data[:32])
 
 
 def level_sizes(leaf_count: int) -> list[int]:
@@ -120,9 +120,9 @@ def proof_positions(position: int, leaf_count: int) -> list[tuple[int, int]]:
     return wanted
 
 
-def root_of(leaves: list[bytes]) -> bytes:
-    """The root of leaf hashes in memory (tests, small files)."""
-    builder = LevelBuilder(lambda _level, _chunk, _data: None)
-    for leaf in leaves:
-        builder.add(leaf)
-    return builder.finish()
+def root_of(leaves: Sequence[bytes]) -> bytes:
+    """The root of leaf hashes in memory (the reference, tests, small files; ZERO if empty)."""
+    root = rebuild_paths(
+        len(leaves), range(len(leaves)), b"".join(leaves), lambda _l, _i: {}, lambda *_a: None
+    )
+    return ZERO if root is None else root

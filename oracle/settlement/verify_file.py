@@ -1,7 +1,7 @@
 """Recomputes epochs from their published data files alone (and, optionally, the chain).
 
 This is the short script docs/settlement-data-file.md describes, written so that it needs
-nothing from the oracle: no store, no oracle module, only the files (format v2), keccak and,
+nothing from the oracle: no store, no oracle module, only the files (format v4), keccak and,
 with ``--rpc``, read-only calls to the chain. Give it the files of epochs 1..N in order (each
 file names the dataHash of the previous confirmed one). For every file it checks:
 
@@ -16,11 +16,13 @@ file names the dataHash of the previous confirmed one). For every file it checks
 - every credit = floor(amount * prod(shares) / 1e6^depth) along its path, the paths of a
   track covering its split exactly (their shares multiply out to 1), depth <= 4, and with
   --rpc every recipient list against the split's recipientsRoot() at the pinned block;
-- every leaf = the account's sum of credits over all tracks (latest record of each track), no
-  leaf missing or extra, and the root rebuilt from the leaves.
+- every leaf the file lists (the ones the epoch changed or appended) = the account's sum of
+  credits over all tracks (latest record of each track), every account whose sum moved listed,
+  an existing leaf at its own position, new ones appended after all existing leaves in
+  (account, token) order; and the root rebuilt from all leaves (those of earlier files kept).
 
-It keeps every (track, token)'s credits in memory: fine for files of tests and demos; a
-catalog of millions of tracks wants the same algorithm on a database.
+It keeps every (track, token)'s credits and every leaf in memory: fine for files of tests and
+demos; a catalog of millions of tracks wants the same algorithm on a database.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from sha3 import keccak_256
 SHARE_SCALE = 10**6
 UNIT_RATE_DIVISOR = 10**12
 MAX_DEPTH = 4
-FORMAT = "ai-music-royalties/settlement-epoch/v3"
+FORMAT = "ai-music-royalties/settlement-epoch/v4"
 
 
 class VerificationError(Exception):
@@ -98,10 +100,15 @@ def recipients_root(recipients: Sequence[tuple[str, int]]) -> bytes:
 
 @dataclass
 class State:
-    """What the files so far say: per key (units, amount), per (track, token) credits."""
+    """What the files so far say: per key (units, amount), per (track, token) credits, per
+    (account, token) the sum of its credits, and the leaves by position."""
 
     units: dict[tuple[int, int, int, int], tuple[int, int]] = field(default_factory=dict)
     credits: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
+    sums: dict[tuple[str, str], int] = field(default_factory=dict)
+    positions: dict[tuple[str, str], int] = field(default_factory=dict)
+    leaves: list[tuple[str, str, int]] = field(default_factory=list)
+    hashes: list[bytes] = field(default_factory=list)
     lists: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     epoch: int = 0
     data_hash: str = "0x" + "00" * 32
@@ -283,6 +290,30 @@ def _note_debits(
     state.debited.update(stated)
 
 
+def _apply_credits(
+    state: State, touched: dict[tuple[int, str], dict[str, int]]
+) -> dict[tuple[str, str], int]:
+    """Takes this file's track credits into the state; the leaves they move, with new amounts."""
+    moved: set[tuple[str, str]] = set()
+    for (track, token), per_account in touched.items():
+        old = state.credits.get((track, token), {})
+        for account in set(old) | set(per_account):
+            change = per_account.get(account, 0) - old.get(account, 0)
+            if change:
+                key = (account, token)
+                state.sums[key] = state.sums.get(key, 0) + change
+                moved.add(key)
+        state.credits[(track, token)] = per_account
+    expected: dict[tuple[str, str], int] = {}
+    for key in sorted(moved):
+        amount = state.sums[key]
+        position = state.positions.get(key)
+        current = state.leaves[position][2] if position is not None else 0
+        if amount != current and (amount > 0 or position is not None):
+            expected[key] = amount
+    return expected
+
+
 def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[str, Any]:
     """Checks one file against the state of the files before it; updates the state."""
     records = iter(_records(path))
@@ -311,9 +342,9 @@ def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[st
                 )
     debits = _check_carried(path, line, header, state)
     touched: dict[tuple[int, str], dict[str, int]] = {}
-    leaves: list[bytes] = []
-    expected_leaves: list[tuple[str, str, int]] | None = None
-    leaf_index = 0
+    moved_leaves: dict[tuple[str, str], int] | None = None
+    leaf_lines = 0
+    appended: list[tuple[str, str]] = []
     for line, record in records:
         kind = record.get("kind")
         if kind == "split":
@@ -364,32 +395,51 @@ def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[st
                         raise _fail(path, line, f"split {record['split']}'s list is not on chain")
             touched[(track_id, token)] = _check_credits(path, line, record, state.lists)
         elif kind == "leaf":
-            if expected_leaves is None:
-                state.credits.update(touched)
-                totals: dict[tuple[str, str], int] = {}
-                for (_track, token), per_account in state.credits.items():
-                    for account, credit in per_account.items():
-                        totals[(account, token)] = totals.get((account, token), 0) + credit
-                expected_leaves = sorted((a, t, v) for (a, t), v in totals.items() if v > 0)
+            if moved_leaves is None:
+                moved_leaves = _apply_credits(state, touched)
             account, token, amount = record["account"], record["token"], int(record["amount"])
-            if leaf_index >= len(expected_leaves):
-                raise _fail(path, line, f"extra leaf {account} {token}")
-            if expected_leaves[leaf_index] != (account, token, amount):
+            leaf_key, position = (account, token), int(record["position"])
+            if leaf_key not in moved_leaves:
+                raise _fail(
+                    path, line, f"leaf {account} {token} did not change, or is listed twice"
+                )
+            if amount != moved_leaves.pop(leaf_key):
                 raise _fail(
                     path,
                     line,
-                    f"leaf {leaf_index} is {account} {token} {amount}, "
-                    f"the credits give {expected_leaves[leaf_index]}",
+                    f"leaf {account} {token} is {amount}, the credits give {state.sums[leaf_key]}",
                 )
-            leaves.append(leaf_hash(account, token, amount))
-            leaf_index += 1
+            known = state.positions.get(leaf_key)
+            if known is None:
+                if position != len(state.leaves) or (appended and leaf_key <= appended[-1]):
+                    raise _fail(
+                        path,
+                        line,
+                        f"new leaf {account} {token} at {position}: new leaves are appended at "
+                        f"{len(state.leaves)} on, in (account, token) order",
+                    )
+                appended.append(leaf_key)
+                state.positions[leaf_key] = position
+                state.leaves.append((account, token, amount))
+                state.hashes.append(leaf_hash(account, token, amount))
+            elif known != position:
+                raise _fail(path, line, f"leaf {account} {token} is at {known}, not {position}")
+            else:
+                state.leaves[position] = (account, token, amount)
+                state.hashes[position] = leaf_hash(account, token, amount)
+            leaf_lines += 1
         else:
             raise _fail(path, line, f"unknown record kind {kind!r}")
-    if expected_leaves is None:
-        raise VerificationError(f"{path}: no leaves")
-    if leaf_index != len(expected_leaves) or leaf_index != int(header["leafCount"]):
-        raise VerificationError(f"{path}: {leaf_index} leaves, expected {len(expected_leaves)}")
-    root = "0x" + tree_root(leaves).hex()
+    if moved_leaves is None:
+        moved_leaves = _apply_credits(state, touched)
+    if moved_leaves:
+        missing = sorted(moved_leaves)[0]
+        raise VerificationError(f"{path}: no leaf for {missing}, whose credits moved")
+    if len(state.leaves) != int(header["leafCount"]):
+        raise VerificationError(
+            f"{path}: {len(state.leaves)} leaves, the header says {header['leafCount']}"
+        )
+    root = "0x" + tree_root(state.hashes).hex()
     if root != header["root"]:
         raise VerificationError(f"{path}: leaves give root {root}, header says {header['root']}")
     stated = {int(d["platformId"]): int(d["amount"]) for d in header["debits"]}
@@ -406,7 +456,8 @@ def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[st
         "epoch": epoch,
         "root": root,
         "dataHash": data_hash,
-        "leaves": leaf_index,
+        "leaves": len(state.leaves),
+        "changedLeaves": leaf_lines,
         "tracks": len(touched),
         "debits": {str(p): str(d) for p, d in sorted(stated.items())},
     }

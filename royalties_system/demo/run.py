@@ -5,12 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from web3 import Web3
-
 from api.db.txlock import install_shared_lock
 from api.settings import DEVELOPMENT_ADMIN_TOKEN
 from chain_client.deploy import Deployment
 from chain_client.errors import DeploymentError
+from chain_client.rpc import connect
 from royalties_system.demo.balances import check_balances, snapshot
 from royalties_system.demo.catalogue import fund_escrows, onboard_platforms, register_tracks
 from royalties_system.demo.claims import claim_all
@@ -39,7 +38,7 @@ def run_demo(
     except DeploymentError as exc:
         raise DemoError(f"{exc}; start the system first with `royalties up`") from exc
     install_shared_lock(settings.resolved_database_url)
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+    w3 = connect(rpc_url)
     from royalties_system.demo.wallets import Wallets
 
     api = ApiClient(api_url or settings.api_url, settings.admin_token or DEVELOPMENT_ADMIN_TOKEN)

@@ -12,6 +12,7 @@ from web3 import Web3
 from chain_client.deploy import Deployment, load_or_deploy
 from chain_client.devchain import LIVE_BLOCKS_ARGS, DevChain
 from chain_client.errors import ChainClientError, DevChainError
+from chain_client.rpc import connect as connect_rpc
 from royalties_system.launcher.keys import Keys, dev_account_count
 from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
 
@@ -59,7 +60,7 @@ class ChainHandle:
 
 
 def connect(rpc_url: str) -> Web3:
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+    w3 = connect_rpc(rpc_url)
     try:
         w3.eth.chain_id  # noqa: B018 - a reachability probe
     except Exception as exc:
@@ -85,7 +86,7 @@ def start_chain(settings: LauncherSettings) -> ChainHandle:
             f"cannot start anvil on 127.0.0.1:{settings.anvil_port} ({exc}); "
             "set ANVIL_PORT to a free port or RPC_URL to an existing node"
         ) from exc
-    w3 = Web3(Web3.HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 30}))
+    w3 = connect_rpc(chain.rpc_url)
     return ChainHandle(chain.rpc_url, chain.chain_id, w3, chain)
 
 

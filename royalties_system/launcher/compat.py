@@ -5,14 +5,16 @@ Settlement changed from per-track leaves (`pull` into each track's split) to per
 upgraded in place: its recorded contract has no `claim`, its roots commit to per-track leaves
 and its epoch data files are in the old format. `up` checks two things and stops with what to do:
 
-- the epoch data files under DATA_DIR/epochs carry the current format string (read offline,
-  before anvil starts);
+- the epoch data files under DATA_DIR/epochs (v1's `.json`, later `.jsonl.gz`) carry the current
+  format string (read offline, before anvil starts): a v3 directory's files list every leaf in
+  account order, which the v4 verifier, replaying files by leaf position, cannot follow;
 - the recorded deployment's UsageSettlement has `claim` and `claimMany` in its code (read from
   the chain once it is up, when the recorded contracts are live there).
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
@@ -42,9 +44,13 @@ def _remedy(settings: LauncherSettings) -> str:
 def old_data_files(data_dir: Path) -> list[tuple[Path, str]]:
     """Epoch data files whose format is not the current one, with the format they carry."""
     found: list[tuple[Path, str]] = []
-    for path in sorted((data_dir / "epochs").glob("*/epoch-*.json")):
-        with path.open("rb") as handle:
-            head = handle.read(4096)
+    epochs = data_dir / "epochs"
+    for path in sorted([*epochs.glob("*/epoch-*.json"), *epochs.glob("*/epoch-*.jsonl.gz")]):
+        try:
+            with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as handle:
+                head = handle.read(4096)
+        except (OSError, EOFError):
+            head = b""
         match = _FORMAT.search(head)
         written = match.group(1).decode(errors="replace") if match else "(no format field)"
         if written != DATA_FORMAT:

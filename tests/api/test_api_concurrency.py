@@ -225,6 +225,9 @@ def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
     assert all(r.status_code in (200, 429) for r in different), [r.text for r in different]
     assert all(r.json()["status"] == "nothing_to_claim" for r in different if r.status_code == 200)
     assert w3.eth.get_balance(account) - before == owed  # exactly the claimable amount
+    # The claim mined before this read: the stored claimable body (read cache) is not kept.
+    after = live.http.get(f"/v1/contributors/{account}/claimable", headers=bearer(token))
+    assert NATIVE_TOKEN not in after.json()["per_token"]
     assert w3.eth.get_transaction_count(relayer) - nonce_before == 1  # no no-op transaction
     with live.engine.connect() as conn:
         statuses = conn.execute(text("SELECT status FROM api_relayed_claim")).scalars().all()

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from api.app import create_app, migrate_all
 from api.auth.models import WalletSession
+from api.auth.principal_cache import PrincipalCache
 from api.auth.tokens import hash_token
 from api.chain.gateway import ChainGateway
 from api.db.engine import make_engine
@@ -143,7 +144,9 @@ def test_a_stored_body_reaches_only_callers_the_route_accepts(client: TestClient
     assert _stats(client).hits == 1  # the second wallet read; refusals never hit
     for _ in range(2):
         assert _dashboard(client, ADMIN_TOKEN).status_code == 200  # the operator reads anyone
-    assert _stats(client).hits == 2
+    # Both operator reads are served from memory: a token not cached yet is resolved in front
+    # of the app, which no longer rebuilds the body for it.
+    assert _stats(client).hits == 3
 
 
 def test_errors_are_not_stored(client: TestClient) -> None:
@@ -212,3 +215,132 @@ def test_a_burst_of_cold_reads_builds_the_body_once(tmp_path: Path, engine: Engi
     assert len({r.content for r in responses}) == 1
     stats: ReadCacheStats = app.state.read_cache
     assert (stats.misses, stats.hits) == (1, 19)
+
+
+def test_a_principal_missing_from_its_cache_is_resolved_in_front_of_the_app(
+    client: TestClient, engine: Engine
+) -> None:
+    """Its entries expire every few seconds: a read after that is still served from memory (the
+    app rebuilt the body each time before), and a session gone meanwhile is refused."""
+    from sqlalchemy import delete
+
+    principals: PrincipalCache = client.app.state.principal_cache  # type: ignore[attr-defined]
+    first = _dashboard(client, WALLET_TOKEN)
+    assert first.status_code == 200
+    principals.evict(hash_token(WALLET_TOKEN))
+    again = _dashboard(client, WALLET_TOKEN)
+    assert again.content == first.content
+    assert (_stats(client).misses, _stats(client).hits) == (1, 1)
+    assert principals.get(hash_token(WALLET_TOKEN)) is not None  # cached for the app too
+
+    with Session(engine) as session:
+        session.execute(delete(WalletSession).where(WalletSession.address == WALLET))  # type: ignore[arg-type]
+        session.commit()
+    principals.evict(hash_token(WALLET_TOKEN))
+    refused = _dashboard(client, WALLET_TOKEN)
+    assert refused.status_code == 401
+    assert "sign in again" in refused.json()["message"]
+
+
+ADDRESS = r"(?P<address>0x[0-9a-fA-F]{40})"
+
+
+def test_a_chain_keyed_body_is_kept_at_a_new_block_only_while_its_calls_answer_the_same(
+    tmp_path: Path, gateway: ChainGateway, w3: Any, deployment: Any
+) -> None:
+    """An empty block: the stored body is revalidated by one batched eth_call, the app is not
+    called. A transaction that changes what the route read: the next read shows it. A route that
+    read the chain through web3 (not replayable) is rebuilt at every new head."""
+    import re
+
+    import httpx
+    from fastapi import FastAPI, Response
+
+    from api.read_cache import CachedRoute, ReadCacheMiddleware, public
+
+    stablecoin = gateway.contract("ERC20", deployment.mock_stablecoin)
+    holder = w3.eth.accounts[7]
+    builds: list[str] = []
+    inner = FastAPI()
+
+    @inner.get("/erc20/{address}")
+    def erc20(address: str) -> Response:
+        builds.append("erc20")
+        return Response(str(gateway.call(stablecoin.functions.balanceOf(address))))
+
+    @inner.get("/native/{address}")
+    def native(address: str) -> Response:
+        builds.append("native")
+        return Response(str(gateway.w3.eth.get_balance(address)))
+
+    inner.state.engine = make_engine(f"sqlite:///{tmp_path / 'chain-keyed.db'}")
+    inner.state.chain = gateway
+    inner.state.principal_cache = PrincipalCache()
+    stats = ReadCacheStats()
+    routes = [
+        CachedRoute("erc20", re.compile(rf"/erc20/{ADDRESS}"), public, chain=True),
+        CachedRoute("native", re.compile(rf"/native/{ADDRESS}"), public, chain=True),
+    ]
+    inner.add_middleware(ReadCacheMiddleware, routes=routes, stats=stats)
+
+    def mine() -> None:
+        w3.provider.make_request("evm_mine", [])
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=inner)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            before = int((await client.get(f"/erc20/{holder}")).text)
+            assert int((await client.get(f"/erc20/{holder}")).text) == before
+            assert (builds, stats.hits) == (["erc20"], 1)
+            mine()
+            assert int((await client.get(f"/erc20/{holder}")).text) == before
+            assert (builds, stats.revalidated) == (["erc20"], 1)  # one batch, no rebuild
+
+            mint = stablecoin.functions.mint(holder, 5).build_transaction(
+                {"from": w3.eth.accounts[0]}
+            )
+            w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(mint))
+            assert int((await client.get(f"/erc20/{holder}")).text) == before + 5
+            assert (builds, stats.revalidated) == (["erc20", "erc20"], 1)
+
+            native_before = (await client.get(f"/native/{holder}")).text
+            mine()
+            assert (await client.get(f"/native/{holder}")).text == native_before
+            assert builds[2:] == ["native", "native"]  # web3 reads: rebuilt, never revalidated
+            assert stats.revalidated == 1
+
+    asyncio.run(scenario())
+    inner.state.engine.dispose()
+
+
+def test_the_gateway_calls_answer_as_web3_does(gateway: ChainGateway, w3: Any) -> None:
+    """The keep-alive JSON-RPC path: the same values as `ContractFunction.call()` (single and
+    batched), and the same exceptions for a revert and for an address web3 refuses."""
+    from chain_client.errors import ContractRevert
+
+    settlement = gateway.contract("UsageSettlement")
+    account = w3.eth.accounts[7]
+    functions = [
+        settlement.functions.currentRoot(),
+        settlement.functions.claimed(account, TOKEN),
+        gateway.contract("ERC20", gateway.deployment.mock_stablecoin).functions.balanceOf(account),
+    ]
+    expected = [f.call() for f in functions]
+    assert [gateway.call(f) for f in functions] == expected
+    assert gateway.call_many(functions) == expected
+    assert gateway.call_many(functions, w3.eth.block_number) == expected
+
+    reverting = settlement.functions.claim(account, TOKEN, 1, [])
+    with pytest.raises(ContractRevert) as through_web3:
+        gateway._web3_call(reverting, "latest")
+    with pytest.raises(ContractRevert) as fast:
+        gateway.call(reverting)
+    assert (fast.value.error_name, fast.value.args) == (
+        through_web3.value.error_name,
+        through_web3.value.args,
+    )
+    for unchecked in (account.lower(), "0x70997970c51812dc3A010C7d01b50e0d17dc79C8"):
+        with pytest.raises(Exception) as refused_by_web3:  # noqa: PT011 - whatever web3 raises
+            settlement.functions.claimed(unchecked, TOKEN).call()
+        with pytest.raises(type(refused_by_web3.value)):
+            gateway.call(settlement.functions.claimed(unchecked, TOKEN))

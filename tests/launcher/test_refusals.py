@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
 import subprocess
 from pathlib import Path
 
+import pytest
 from launcher_process import ROYALTIES, launcher_env
 
 
@@ -44,19 +46,25 @@ def test_a_taken_api_port_is_refused_before_anything_starts(tmp_path: Path) -> N
     assert not (tmp_path / "data" / "anvil-state.json").exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("epoch-00000001.json", "v1"), ("epoch-00000001.7.jsonl.gz", "v3")],
+)
 def test_a_data_dir_with_old_epoch_files_is_refused_before_anything_starts(
-    tmp_path: Path,
+    tmp_path: Path, name: str, version: str
 ) -> None:
     data = tmp_path / "data"
     old = data / "epochs" / "31337-0x5fbdb2315678afecb367f032d93f642f64180aa3"
     old.mkdir(parents=True)
-    (old / "epoch-00000001.json").write_text(
-        '{"format": "ai-music-royalties/settlement-epoch/v1", "leaves": []}'
-    )
+    header = f'{{"format":"ai-music-royalties/settlement-epoch/{version}","kind":"header"}}\n'
+    if name.endswith(".gz"):
+        (old / name).write_bytes(gzip.compress(header.encode()))
+    else:
+        (old / name).write_text(header)
     result = _up(launcher_env(data))
     assert result.returncode == 2
     assert "is from an older version" in result.stderr
-    assert "settlement-epoch/v1" in result.stderr
+    assert f"settlement-epoch/{version}" in result.stderr
     assert "make clean-data" in result.stderr
     assert f"mv {data} {data}.old" in result.stderr
     assert not (data / "anvil-state.json").exists()

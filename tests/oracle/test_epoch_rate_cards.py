@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_epoch_world import CHAIN_RATES, ETH, PAYERS, STABLE, EpochWorld, build_world
+from test_epoch_world import CHAIN_RATES, ETH, PAYERS, STABLE, EpochWorld, build_world, leaves_of
 
 from chain_client.contracts.usage_settlement import RateCard
 from oracle.settlement.data_file import read_records
@@ -214,14 +214,16 @@ def test_a_debit_the_chain_held_back_is_carried_into_the_next_epoch(
 
     expected = _owed_per_recipient(world, STABLE)
     leaves = {
-        r["account"]: int(r["amount"])
-        for r in records
-        if r["kind"] == "leaf" and r["token"] == world.token.lower()
+        account: amount
+        for (account, token), amount in leaves_of(
+            Path(first.data_path), Path(second.data_path)
+        ).items()
+        if token == world.token.lower()
     }
     assert leaves == expected
     assert 0 <= owed_total - sum(leaves.values()) < 6  # leaves never exceed what was debited
     before = {r: world.balance(r, STABLE) for r in expected}
-    world.claim_all(store, Path(second.data_path))
+    world.claim_all(store, Path(second.data_path), earlier=[Path(first.data_path)])
     assert {r: world.balance(r, STABLE) - before[r] for r in expected} == expected
     assert owner.total_claimed(world.token) == sum(expected.values())
     assert runner.run_once().status == "skipped"  # nothing is owed twice

@@ -172,7 +172,7 @@ def test_underfunded_platform_is_held_back_then_settled_after_deposit(world: Epo
     assert second.debits == ((ETH, eth_owed),)
     assert second.held_back == ()
     assert world.escrow(ETH) == 0
-    paid = world.claim_all(store, Path(second.data_path))
+    paid = world.claim_all(store, Path(second.data_path), earlier=[Path(first.data_path)])
     expected = {pid: sum(_expected_recipient_amounts(world, pid).values()) for pid in (STABLE, ETH)}
     assert sum(paid.values()) == expected[STABLE] + expected[ETH]
     assert verify_files([Path(first.data_path), Path(second.data_path)], world.rpc_url)

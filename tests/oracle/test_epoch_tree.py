@@ -1,27 +1,28 @@
-"""The streamed account tree, its stored levels and proofs, and the deterministic data file."""
+"""The account tree rebuilt along changed paths, its versioned store and proofs, and the
+deterministic data file."""
 
 from __future__ import annotations
 
 import gzip
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from chain_client.merkle import account_leaf_types, process_proof, standard_leaf_hash
 from oracle.epoch.tables import epochs
 from oracle.settlement.data_file import DataFileWriter, file_hash, leaf_line, read_records
+from oracle.settlement.engine import prune_superseded, stored_nodes
 from oracle.settlement.queries import account_leaf, account_leaves, latest_settled_epoch
-from oracle.settlement.tables import epoch_leaves, epoch_nodes
+from oracle.settlement.tables import leaf_versions, tree_nodes
 from oracle.settlement.tree import (
     ACCOUNT_LEAF_TYPES,
-    NODE_CHUNK,
-    LevelBuilder,
     account_leaf_hash,
     proof_positions,
+    rebuild_paths,
     root_of,
 )
 from oracle.store.engine import create_store_engine
@@ -53,22 +54,63 @@ def test_leaf_hash_is_the_openzeppelin_standard_leaf() -> None:
     )
 
 
-@pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 13, 64, 100, NODE_CHUNK * 2 + 3])
-def test_streamed_levels_equal_the_naive_tree_and_every_proof_verifies(count: int) -> None:
+class _VersionedTree:
+    """Leaf hashes and inner nodes by (level, index) -> {epoch: hash}, as the store keeps them."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[tuple[int, int], dict[int, bytes]] = {}
+        self.count = 0
+
+    def at(self, epoch: int, level: int, index: int) -> bytes:
+        versions = self.nodes[(level, index)]
+        return versions[max(e for e in versions if e <= epoch)]
+
+    def apply(self, epoch: int, base: int, changes: dict[int, bytes]) -> bytes | None:
+        """Writes the changed and appended leaves of `epoch` (built on `base`); the new root."""
+        count = max(self.count, max(changes, default=-1) + 1)
+        for position, leaf in changes.items():
+            self.nodes.setdefault((0, position), {})[epoch] = leaf
+
+        def siblings(level: int, indexes: Sequence[int]) -> dict[int, bytes]:
+            return {i: self.at(base, level, i) for i in indexes}
+
+        def sink(level: int, index: int, node: bytes) -> None:
+            self.nodes.setdefault((level, index), {})[epoch] = node
+
+        ordered = sorted(changes)
+        self.count = count
+        return rebuild_paths(count, ordered, b"".join(changes[p] for p in ordered), siblings, sink)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 13, 64, 100, 1_027])
+def test_changed_path_rebuilds_equal_the_naive_tree_and_every_proof_verifies(count: int) -> None:
+    """Epoch 1 builds the tree; epochs 2-4 change some leaves and append others (the new right
+    edge included): every stored node equals the naive tree's, and every proof verifies."""
+    rng = random.Random(count)
     leaves = [account_leaf_hash(*_leaf(i)) for i in range(count)]
-    chunks: dict[tuple[int, int], bytes] = {}
-    builder = LevelBuilder(lambda level, chunk, data: chunks.__setitem__((level, chunk), data))
-    for leaf in leaves:
-        builder.add(leaf)
-    root = builder.finish()
-    levels = _naive_levels(leaves)
-    assert root == levels[-1][0] == root_of(leaves)
-    for level, nodes in enumerate(levels):
-        stored = b"".join(data for (lvl, _c), data in sorted(chunks.items()) if lvl == level)
-        assert stored == b"".join(nodes)
-    for position in random.Random(count).sample(range(count), min(count, 20)):
-        proof = [levels[lvl][i] for lvl, i in proof_positions(position, count)]
-        assert process_proof(leaves[position], proof) == root
+    tree = _VersionedTree()
+    tree.apply(1, 0, dict(enumerate(leaves)))
+    for epoch in (2, 3, 4):
+        changes = {
+            p: account_leaf_hash(*_leaf(p + 10**6 * epoch))
+            for p in rng.sample(range(len(leaves)), min(len(leaves), rng.randint(1, 9)))
+        }
+        for appended in range(rng.choice([0, 1, 2, 7])):
+            changes[len(leaves) + appended] = account_leaf_hash(*_leaf(len(leaves) + appended))
+        for position, leaf in changes.items():
+            if position < len(leaves):
+                leaves[position] = leaf
+            else:
+                leaves.append(leaf)
+        root = tree.apply(epoch, epoch - 1, changes)
+        levels = _naive_levels(leaves)
+        assert root == levels[-1][0] == root_of(leaves)
+        for level, nodes in enumerate(levels):
+            assert [tree.at(epoch, level, i) for i in range(len(nodes))] == nodes
+        for position in rng.sample(range(len(leaves)), min(len(leaves), 20)):
+            proof = [levels[lvl][i] for lvl, i in proof_positions(position, len(leaves))]
+            assert process_proof(leaves[position], proof) == root
+    assert tree.apply(5, 4, {}) is None
 
 
 @pytest.fixture
@@ -80,64 +122,116 @@ def store(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_a_proof_is_a_lookup_of_the_stored_levels(store: Engine) -> None:
-    count = NODE_CHUNK + 77
-    values = sorted(_leaf(i) for i in range(count))
-    rows: list[dict[str, object]] = []
-    builder = LevelBuilder(
-        lambda level, chunk, data: rows.append(
-            {"epoch": 3, "level": level, "chunk": chunk, "hashes": data}
+def _store_epoch(
+    conn: Connection,
+    epoch: int,
+    status: str,
+    values: list[tuple[str, str, int]],
+    changed: list[int],
+) -> bytes:
+    """Writes the versions epoch `epoch` changes (leaf positions `changed`) and its epoch row."""
+    nodes: list[dict[str, object]] = []
+    hashes = [account_leaf_hash(*v) for v in values]
+    base = epoch - 1
+
+    def siblings(level: int, indexes: Sequence[int]) -> dict[int, bytes]:
+        return stored_nodes(conn, base, level, indexes)
+
+    root = rebuild_paths(
+        len(values),
+        changed,
+        b"".join(hashes[p] for p in changed),
+        siblings,
+        lambda level, index, node: nodes.append(
+            {"level": level, "idx": index, "epoch": epoch, "hash": node}
+        ),
+    )
+    assert root is not None
+    conn.execute(
+        insert(leaf_versions),
+        [
+            {
+                "position": p,
+                "epoch": epoch,
+                "account": values[p][0],
+                "token": values[p][1],
+                "amount": str(values[p][2]),
+                "since_epoch": epoch,
+                "hash": hashes[p],
+            }
+            for p in changed
+        ],
+    )
+    if nodes:
+        conn.execute(insert(tree_nodes), nodes)
+    conn.execute(
+        insert(epochs).values(
+            epoch=epoch,
+            status=status,
+            config_version=1,
+            cut_seq=epoch,
+            block_number=1,
+            root="0x" + root.hex(),
+            data_hash="0x" + "00" * 32,
+            data_path="",
+            leaf_count=len(values),
+            created_at=0,
+            updated_at=0,
         )
     )
-    for account, token, amount in values:
-        builder.add(account_leaf_hash(account, token, amount))
-    root = builder.finish()
+    return root
+
+
+def test_a_proof_is_a_lookup_of_the_stored_versions_for_every_retained_epoch(
+    store: Engine,
+) -> None:
+    """Epoch 3 (confirmed) holds every leaf; epoch 4 (posted) changes a few and appends two.
+    Proofs of both verify against their own roots; once 4 is confirmed its superseded versions
+    are pruned, epoch 3 is no longer served and epoch 4's proofs still verify."""
+    count = 777
+    values = sorted(_leaf(i) for i in range(count))
+    changed = [0, 5, 6, 400, count - 1]
+    later = list(values)
+    for p in changed:
+        later[p] = (values[p][0], values[p][1], values[p][2] + 1)
+    later += sorted([_leaf(count + 1), _leaf(count + 2)])
     with store.begin() as conn:
-        conn.execute(
-            insert(epochs).values(
-                epoch=3,
-                status="confirmed",
-                config_version=1,
-                cut_seq=1,
-                block_number=1,
-                root="0x" + root.hex(),
-                data_hash="0x" + "00" * 32,
-                data_path="",
-                leaf_count=count,
-                created_at=0,
-                updated_at=0,
-            )
-        )
-        conn.execute(insert(epoch_nodes), rows)
-        conn.execute(
-            insert(epoch_leaves),
-            [
-                {
-                    "epoch": 3,
-                    "position": i,
-                    "account": a,
-                    "token": t,
-                    "amount": str(m),
-                    "since_epoch": 3,
-                }
-                for i, (a, t, m) in enumerate(values)
-            ],
-        )
+        first = _store_epoch(conn, 3, "confirmed", values, list(range(count)))
+        second = _store_epoch(conn, 4, "posted", later, [*changed, count, count + 1])
+    assert second == root_of([account_leaf_hash(*v) for v in later])
+
+    def check(
+        conn: Connection, epoch: int, root: bytes, leaves: list[tuple[str, str, int]]
+    ) -> None:
+        for account, token, amount in [*leaves[:: count // 9], *(later[p] for p in changed)]:
+            if (account, token, amount) not in leaves:
+                continue
+            leaf = account_leaf(conn, account.upper().replace("0X", "0x"), token, epoch)
+            assert leaf is not None
+            assert (leaf.cumulative_amount, leaf.account) == (amount, to_checksum_address(account))
+            assert process_proof(account_leaf_hash(account, token, amount), leaf.proof) == root
+
     with store.connect() as conn:
         latest = latest_settled_epoch(conn)
         assert latest is not None
-        assert latest.root == "0x" + root.hex()
-        for account, token, amount in values[:: NODE_CHUNK // 5]:
-            leaf = account_leaf(conn, account.upper().replace("0X", "0x"), token)
-            assert leaf is not None
-            assert leaf.cumulative_amount == amount
-            assert leaf.account == to_checksum_address(account)
-            hashed = account_leaf_hash(account, token, amount)
-            assert process_proof(hashed, leaf.proof) == root
+        assert latest.root == "0x" + second.hex()
+        check(conn, 3, first, values)
+        check(conn, 4, second, later)
+        assert account_leaf(conn, later[-1][0], later[-1][1], 3) is None
         assert account_leaf(conn, "0x" + "99" * 20, values[0][1]) is None
         assert [leaf.cumulative_amount for leaf in account_leaves(conn, values[0][0])] == [
-            values[0][2]
+            values[0][2] + 1
         ]
+    with store.begin() as conn:
+        conn.execute(update(epochs).where(epochs.c.epoch == 4).values(status="confirmed"))
+        prune_superseded(conn, 4)
+    with store.connect() as conn:
+        assert account_leaf(conn, values[1][0], values[1][1], 3) is None
+        check(conn, 4, second, later)
+        versions = conn.execute(
+            select(leaf_versions.c.epoch).where(leaf_versions.c.position.in_(changed))
+        ).scalars()
+        assert set(versions) == {4}
 
 
 def test_the_data_file_is_deterministic_gzip_hashed_as_published(tmp_path: Path) -> None:
@@ -146,7 +240,7 @@ def test_the_data_file_is_deterministic_gzip_hashed_as_published(tmp_path: Path)
             writer.record({"kind": "header", "b": 2, "a": "1"})
             for i in range(2_000):
                 account, token, amount = _leaf(i)
-                writer.write(leaf_line(account, token, amount, 1))
+                writer.write(leaf_line(i, account, token, amount, 1))
             return writer.close()
 
     first, second = tmp_path / "a" / "f.jsonl.gz", tmp_path / "b" / "g.jsonl.gz"
@@ -160,3 +254,62 @@ def test_the_data_file_is_deterministic_gzip_hashed_as_published(tmp_path: Path)
     assert records[0] == {"a": "1", "b": 2, "kind": "header"}
     assert records[1]["kind"] == "leaf"
     assert gzip.decompress(raw).count(b"\n") == 2_001
+
+
+def test_migration_0007_copies_the_held_epochs_trees(tmp_path: Path) -> None:
+    """A store at 0006 holds an epoch's leaves and levels the old way (every leaf, 512 nodes per
+    row); after 0007 every leaf keeps its position and its proof verifies against the root."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0006_track_split_index")
+    values = sorted(_leaf(i) for i in range(600))
+    levels = _naive_levels([account_leaf_hash(*v) for v in values])
+    engine = create_store_engine(url)
+    with engine.begin() as conn:
+        for level, nodes in enumerate(levels):
+            for chunk in range(0, len(nodes), 512):
+                conn.execute(
+                    text(
+                        "INSERT INTO oracle_epoch_nodes (epoch, level, chunk, hashes) "
+                        "VALUES (2, :level, :chunk, :hashes)"
+                    ),
+                    {
+                        "level": level,
+                        "chunk": chunk // 512,
+                        "hashes": b"".join(nodes[chunk:][:512]),
+                    },
+                )
+        conn.execute(
+            text(
+                "INSERT INTO oracle_epoch_leaves (epoch, position, account, token, amount, "
+                "since_epoch) VALUES (2, :p, :a, :t, :m, 1)"
+            ),
+            [{"p": p, "a": a, "t": t, "m": str(m)} for p, (a, t, m) in enumerate(values)],
+        )
+        conn.execute(
+            insert(epochs).values(
+                epoch=2,
+                status="confirmed",
+                config_version=1,
+                cut_seq=1,
+                block_number=1,
+                root="0x" + levels[-1][0].hex(),
+                data_hash="0x" + "00" * 32,
+                data_path="",
+                leaf_count=len(values),
+                created_at=0,
+                updated_at=0,
+            )
+        )
+    engine.dispose()
+    upgrade(url)
+    engine = create_store_engine(url)
+    with engine.connect() as conn:
+        for account, token, amount in values[::37]:
+            leaf = account_leaf(conn, account, token)
+            assert leaf is not None
+            assert leaf.cumulative_amount == amount
+            assert (
+                process_proof(account_leaf_hash(account, token, amount), leaf.proof)
+                == (levels[-1][0])
+            )
+    engine.dispose()

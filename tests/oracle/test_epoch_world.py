@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,21 +288,18 @@ class EpochWorld:
     # ---- claiming ----------------------------------------------------------------------
 
     def claim_all(
-        self, store: Store, data_file: Path, *, batch: bool = False
+        self, store: Store, data_file: Path, *, batch: bool = False, earlier: Sequence[Path] = ()
     ) -> dict[tuple[str, str], int]:
-        """Claims every leaf of a published data file (proofs from the store's tree levels, as the
-        API serves them), one `claim` each or all in one relayed `claimMany`; returns what each
-        (account, token) was paid."""
+        """Claims every leaf of the tree a published data file describes (the files `earlier`
+        hold the leaves it did not change; proofs from the store's tree, as the API serves
+        them), one `claim` each or all in one relayed `claimMany`; returns what each (account,
+        token) was paid."""
         settlement = self.settlement()
-        records = list(read_records(data_file))
-        epoch = int(records[0]["epoch"])
+        epoch = int(next(iter(read_records(data_file)))["epoch"])
         owed: dict[tuple[str, str], int] = {}
         requests: list[ClaimRequest] = []
         with store.engine.connect() as conn:
-            for record in records:
-                if record["kind"] != "leaf":
-                    continue
-                account, token, amount = record["account"], record["token"], int(record["amount"])
+            for (account, token), amount in leaves_of(*earlier, data_file).items():
                 already = settlement.claimed(account, token)
                 if amount == already:
                     continue
@@ -321,6 +318,17 @@ class EpochWorld:
                 key = (request.account.lower(), request.token.lower())
                 assert settlement.claimed_amount(receipt) == owed[key]
         return owed
+
+
+def leaves_of(*data_files: Path) -> dict[tuple[str, str], int]:
+    """(account, token) -> amount of every leaf the files list, a later file's leaf replacing
+    an earlier one's (a v4 file lists only the leaves its epoch changed or appended)."""
+    leaves: dict[tuple[str, str], int] = {}
+    for path in data_files:
+        for record in read_records(path):
+            if record["kind"] == "leaf":
+                leaves[(record["account"], record["token"])] = int(record["amount"])
+    return leaves
 
 
 def make_world(
