@@ -31,6 +31,7 @@ from oracle.nodes.statements import (
     sign_statement,
     track_statement,
 )
+from oracle.settings import OracleSettings
 from oracle.settlement.tables import splits
 from oracle.store import quarantine_repository
 from oracle.store.counters import latest_intake_seq
@@ -157,6 +158,16 @@ def test_statements_are_kept_as_files(tmp_path: Path) -> None:
     assert StatementStore(tmp_path / "b", [OPERATOR]).all() == [signed]
 
 
+def _node_store(kit: IntakeKit, tmp_path: Path) -> tuple[OracleSettings, Engine]:
+    """A node's own store beside the kit's (the API's): its settings and engine."""
+    node_url = f"sqlite:///{tmp_path / 'node.db'}"
+    upgrade(node_url)
+    settings = kit.settings.model_copy(
+        update={"database_url": node_url, "data_dir": tmp_path / "node"}
+    )
+    return settings, create_store_engine(node_url)
+
+
 def _address(byte: int) -> str:
     return "0x" + f"{byte:02x}" * 20
 
@@ -198,12 +209,7 @@ def test_a_node_fed_by_the_relay_settles_with_the_api_stores_catalog(
     report = _raw(kit.write_json("r.json", [{"track": 3, "usage_class": 0, "units": 5}]))
     assert ingest_raw(kit.settings, kit.engine, report).status == "accepted"
 
-    node_url = f"sqlite:///{tmp_path / 'node.db'}"
-    upgrade(node_url)
-    node_engine = create_store_engine(node_url)
-    node_settings = kit.settings.model_copy(
-        update={"database_url": node_url, "data_dir": tmp_path / "node"}
-    )
+    node_settings, node_engine = _node_store(kit, tmp_path)
     try:
         # Before the catalog reached it, a node defers the report (not refused for good).
         deferred = ingest_raw(node_settings, node_engine, report)
@@ -290,12 +296,7 @@ def test_a_node_holds_usage_of_a_scheduled_tier_change_as_the_api_store_does(
     report = _raw(kit.write_json("ai.json", rows, report_id="ai"))
     assert ingest_raw(kit.settings, kit.engine, report).status == "accepted"
 
-    node_url = f"sqlite:///{tmp_path / 'node.db'}"
-    upgrade(node_url)
-    node_engine = create_store_engine(node_url)
-    node_settings = kit.settings.model_copy(
-        update={"database_url": node_url, "data_dir": tmp_path / "node"}
-    )
+    node_settings, node_engine = _node_store(kit, tmp_path)
     try:
         store = StatementStore(tmp_path / "node", [OPERATOR])
         relay = Relay(kit.engine, kit.settings.data_dir, OPERATOR_KEY, [])
