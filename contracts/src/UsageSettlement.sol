@@ -371,6 +371,12 @@ contract UsageSettlement is IUsageSettlement, Ownable2Step, EIP712, ReentrancyGu
 
         // A debit the platform's escrow cannot cover is held back (not taken, DebitHeldBack emitted): one short
         // platform never blocks the others' settlement. The pending debits hash is then of what was taken.
+        // This is the last line of defence, not the normal path (issue 11, option a): the root's leaves already
+        // hold that platform's usage, so until a later debit carries it, that token's last claimers would meet
+        // InsolventClaim. The oracle therefore never signs a debit above escrow minus every withdrawal request
+        // that can be executed before the post lands (withdrawal notice: requestWithdrawal, withdrawalDelay), and
+        // its poster checks again at the latest block and re-pins instead of posting. Only a post landing later
+        // than that horizon (or a withdrawalDelay shorter than it) can still reach this branch.
         bool[] memory held = _debit(report.epoch, report.debits);
         if (held.length != 0) debitsHash = _hashAppliedDebits(report.debits, held);
 

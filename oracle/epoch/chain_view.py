@@ -37,11 +37,27 @@ def _hex32(value: bytes) -> str:
     return "0x" + bytes(value).hex()
 
 
+POST_HORIZON = 3_600
+"""Seconds within which an epoch's post is taken to land after the block it was checked at (the
+pinned block, then the latest block right before sending). A platform's coverage is its escrow
+minus any withdrawal request executable within that time (SettlementView.platform), so a payer
+cannot withdraw in front of the post: no debit is held back on chain (DebitHeldBack) and no
+leaf is left unfunded. It is part of what every node computes (it decides which platforms wait):
+all nodes of a deployment must use the same value."""
+
+
 class SettlementView:
     """Reads of one UsageSettlement contract."""
 
-    def __init__(self, w3: Web3, address: str, abi: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        w3: Web3,
+        address: str,
+        abi: list[dict[str, Any]] | None = None,
+        post_horizon: int = POST_HORIZON,
+    ) -> None:
         self.w3 = w3
+        self.post_horizon = post_horizon
         self.address: ChecksumAddress = Web3.to_checksum_address(address)
         self.contract: Contract = w3.eth.contract(
             address=self.address, abi=abi or compile_contracts().abi("UsageSettlement")
@@ -88,15 +104,21 @@ class SettlementView:
             platform_id,
             Web3.to_checksum_address(token),
             tuple(int(r) for r in rates),
-            int(escrow) - self._matured_withdrawal(platform_id, block),
+            max(0, int(escrow) - self.withdrawable_before(platform_id, block, self.post_horizon)),
             tuple((int(frm), tuple(int(r) for r in card)) for frm, card in cards),
             int(self.w3.eth.get_block(self._at(block))["timestamp"]),
         )
 
-    def _matured_withdrawal(self, platform_id: int, block: int | None) -> int:
-        """A withdrawal request executable at `block` (matured, not expired) counts as withdrawn:
-        a post would hold that platform's debit back (DebitHeldBack) if the payer withdrew
-        before it. An expired request can no longer be executed and counts as nothing."""
+    def withdrawable_before(self, platform_id: int, block: int | None, horizon: int) -> int:
+        """What a withdrawal request can take from the escrow before `horizon` seconds after
+        `block`: the request's amount (capped at the escrow) if it is executable at some time of
+        [block time, block time + horizon] (matured by then, not yet expired), else 0.
+
+        Only a request can lower an escrow (a debit is this oracle's own post; a revoke refunds),
+        so a debit no larger than escrow - withdrawable_before(horizon) is still covered when
+        the post lands within `horizon`, whatever the payer sends first. A request made after
+        `block` matures `withdrawalDelay` later: the guarantee needs withdrawalDelay >= horizon
+        (3 days by default against POST_HORIZON's hour)."""
         at = self._at(block)
         amount, available_at = self.contract.functions.pendingWithdrawal(platform_id).call(
             block_identifier=at
@@ -104,10 +126,10 @@ class SettlementView:
         if not amount:
             return 0
         timestamp = int(self.w3.eth.get_block(at)["timestamp"])
-        if int(available_at) > timestamp:
-            return 0
+        if int(available_at) > timestamp + horizon:
+            return 0  # matures only after the post has landed
         window = int(self.contract.functions.WITHDRAWAL_WINDOW().call(block_identifier=at))
-        return int(amount) if timestamp < int(available_at) + window else 0
+        return int(amount) if timestamp < int(available_at) + window else 0  # expired: nothing
 
     def post_function(
         self, report_tuple: tuple[Any, ...], signatures: list[bytes]

@@ -1,5 +1,15 @@
 """Posting a signed Report: the raw transaction and its hash are persisted BEFORE broadcast, so a
-restart re-sends the same bytes instead of signing a second posting."""
+restart re-sends the same bytes instead of signing a second posting.
+
+Right before it signs the transaction, the poster checks again at the latest block that every
+debit is covered (escrow minus what a withdrawal request could take before the post lands,
+SettlementView.platform). When one is not (the payer withdrew, or a request matures, since the
+pinned block), it raises CoverageShort instead of posting: the runner abandons the epoch and
+re-pins, so the platform waits whole off chain instead of being held back on chain with its
+usage already in the root's leaves (a leaf nobody funded: InsolventClaim for the last claimers).
+The on-chain hold-back (DebitHeldBack) stays the last line of defence, for a post that lands
+more than POST_HORIZON after this check or a transaction persisted before it.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +22,18 @@ from chain_client.errors import ContractRevert, TransactionFailed
 from chain_client.sender import TransactionSender, call_target
 from oracle.epoch.chain_view import SettlementView
 from oracle.epoch.crash import CrashHook
+from oracle.epoch.errors import EpochError
 from oracle.store import epoch_repository as repo
+
+
+class CoverageShort(EpochError):
+    """A debit of a built epoch is no longer covered at the latest block: re-pin, do not post."""
+
+    def __init__(self, epoch: int, block: int, short: list[tuple[int, int, int]]):
+        listed = ", ".join(f"platform {p} debit {a} > covered {c}" for p, a, c in short)
+        super().__init__(f"epoch {epoch} at block {block}: {listed}; re-pinned, not posted")
+        self.epoch = epoch
+        self.short = short
 
 
 class Poster:
@@ -25,7 +46,9 @@ class Poster:
         self.crash = crash
 
     def sign_and_send(self, epoch: int, report: SettlementReport, signatures: list[bytes]) -> str:
-        """Prepares, persists and broadcasts the post; raises ContractRevert if it would revert."""
+        """Prepares, persists and broadcasts the post; raises ContractRevert if it would revert
+        and CoverageShort (nothing persisted or sent) if the escrows no longer cover it."""
+        self.check_coverage(epoch, report)
         to, data = call_target(self.view.post_function(report.as_abi_tuple(), signatures))
         signed = self.sender.prepare({"to": to, "data": data})
         with self.engine.begin() as conn:
@@ -44,6 +67,16 @@ class Poster:
             repo.update_epoch(conn, epoch, status="sent")
         self.crash("before_receipt")
         return str(signed.tx_hash)
+
+    def check_coverage(self, epoch: int, report: SettlementReport) -> None:
+        block = self.view.head()
+        short = []
+        for debit in report.debits:
+            covered = self.view.platform(debit.platform_id, block).escrow
+            if debit.amount > covered:
+                short.append((debit.platform_id, debit.amount, covered))
+        if short:
+            raise CoverageShort(epoch, block, short)
 
     def resend(self, epoch: int, raw_tx: str) -> str | None:
         """Re-sends a persisted transaction; None when its nonce went to another transaction."""

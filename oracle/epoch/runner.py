@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from chain_client.eip712 import SettlementReport, recover_settlement_report_signer
@@ -23,7 +23,7 @@ from oracle.epoch.errors import (
     ReconciliationMismatch,
 )
 from oracle.epoch.node import OracleNode
-from oracle.epoch.poster import Poster
+from oracle.epoch.poster import CoverageShort, Poster
 from oracle.epoch.reconcile import reconcile_epoch
 from oracle.epoch.run_lock import epoch_run_lock
 from oracle.epoch.signing import ordered_signatures, settlement_report
@@ -102,7 +102,7 @@ class EpochRunner:
 
     # ---- a new epoch ----------------------------------------------------------------
 
-    def _start(self) -> EpochOutcome:
+    def _start(self, repinned: bool = False) -> EpochOutcome:
         block = self.view.head()
         chain_last = self.view.last_epoch(block)
         with self.engine.connect() as conn:
@@ -150,11 +150,11 @@ class EpochRunner:
                 [r.version_id for r in computation.included_reports],
             )
         self.crash("after_build")
-        return self._drive(proposal.epoch)
+        return self._drive(proposal.epoch, repinned)
 
     # ---- driving a persisted epoch to confirmation ----------------------------------
 
-    def _drive(self, epoch: int) -> EpochOutcome:
+    def _drive(self, epoch: int, repinned: bool = False) -> EpochOutcome:
         refusals: tuple[str, ...] = ()
         record = self._record(epoch)
         if record.status == "posted":
@@ -172,7 +172,21 @@ class EpochRunner:
             )
         except ContractRevert as revert:
             return self._after_revert(epoch, revert)
+        except CoverageShort as short:
+            return self._repin(epoch, short, repinned)
         return self._await(epoch, tx_hash, refusals)
+
+    def _repin(self, epoch: int, short: CoverageShort, repinned: bool) -> EpochOutcome:
+        """An escrow no longer covers a debit of the built epoch (nothing was sent): the epoch is
+        abandoned and built again at the head, where that platform waits whole (issue 11: a
+        root never promises what the chain did not debit). Once per run: a second shortfall
+        right after a fresh pin waits for the next run."""
+        with self.engine.begin() as conn:
+            repo.update_epoch(conn, epoch, status="abandoned", note=str(short))
+        if repinned:
+            return EpochOutcome("waiting", epoch, message=str(short))
+        outcome = self._start(repinned=True)
+        return replace(outcome, message="; ".join(m for m in (str(short), outcome.message) if m))
 
     def _recover_sent(self, epoch: int) -> EpochOutcome:
         record = self._record(epoch)

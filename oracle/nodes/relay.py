@@ -126,6 +126,7 @@ class Relay:
                 settle_to_split=track.settle_to_split,
                 recipients=None if listed is None else listed[0],
                 shares=None if listed is None else listed[1],
+                tier_history=track.tiers,
                 issued_at=int(updated_at),
             )
             found.append(self._sign(statement))

@@ -2,8 +2,8 @@
 
 Trust (see README, "Oracle nodes"): a node accepts a statement only when its EIP-191 signature
 recovers to one of the operator addresses its own operator configured. A statement can
-register a platform's report-signing address or a track's split, tier and consent (catalog),
-or release / reject one quarantined (report, track, class) entry. A release can only make
+register a platform's report-signing address or a track's split, tier history and consent
+(catalog), or release / reject one quarantined (report, track, class) entry. A release can only make
 usage payable that a platform signed and this node's own intake held; it cannot create usage.
 Statements are content-addressed (keccak of the canonical JSON), stored as files, replicated
 between nodes like reports, and a proposal names the releases it counts by hash, so a follower
@@ -119,10 +119,16 @@ def track_statement(
     settle_to_split: bool = False,
     recipients: Iterable[str] | None = None,
     shares: Iterable[int] | None = None,
+    tier_history: Iterable[tuple[int, int]] = (),
     issued_at: int = 0,
 ) -> dict[str, Any]:
     """A track as the catalog records it. The split's recipient list is only a claim here:
-    the settlement engine checks it against the split's on-chain recipientsRoot before use."""
+    the settlement engine checks it against the split's on-chain recipientsRoot before use.
+
+    `tier_history` is TrackRegistry.tierHistory as the catalog holds it, (effectiveFrom, tier)
+    ascending from 0 (empty = `tier` at all times): intake judges usage by the tier in force
+    in its period (oracle.catalog.Track.tiers_during), so a node without it would hold or
+    count usage of a scheduled tier change otherwise than the API's store and the leader."""
     return {
         "kind": "track",
         "settle_to_split": settle_to_split,
@@ -133,6 +139,7 @@ def track_statement(
         "split_address": split_address,
         "controller": controller,
         "isrc": isrc,
+        "tier_history": [[int(f), int(t)] for f, t in tier_history],
         "consents": {
             str(c): [v.granted_at, v.revoked_at] for c, v in sorted((consents or {}).items())
         },
@@ -161,8 +168,8 @@ class StatementStore:
     def __init__(self, data_dir: Path, operators: Iterable[str]) -> None:
         self.directory = data_dir / "statements"
         self.operators = {a.lower() for a in operators}
-        self._latest: dict[tuple[str, int], tuple[int, str]] | None = None
-        """(kind, platform or track id) -> the newest catalog statement's (issued_at, hash)."""
+        self._latest: dict[tuple[str, int], tuple[int, bool, str]] | None = None
+        """(kind, platform or track id) -> the newest catalog statement's stamp (_stamp)."""
 
     def verify(self, signed: SignedStatement) -> None:
         if signed.kind not in KINDS:
@@ -201,30 +208,44 @@ class StatementStore:
         return True
 
     @staticmethod
-    def _note(latest: dict[tuple[str, int], tuple[int, str]], signed: SignedStatement) -> None:
+    def _note(
+        latest: dict[tuple[str, int], tuple[int, bool, str]], signed: SignedStatement
+    ) -> None:
         key = _catalog_key(signed)
         if key is not None:
-            stamp = (int(signed.statement.get("issued_at") or 0), signed.hash)
+            stamp = _stamp(signed)
             latest[key] = max(latest.get(key, stamp), stamp)
 
     def is_latest(self, signed: SignedStatement) -> bool:
-        """Whether a held statement is the newest of its catalog entry, by (issued_at, hash):
+        """Whether a held statement is the newest of its catalog entry, by _stamp (issued_at first):
         statements arrive in any order (relay, anti-entropy), and every node applies the same
         newest one last. Quarantine decisions are always current."""
         key = _catalog_key(signed)
         if key is None:
             return True
         if self._latest is None:
-            latest: dict[tuple[str, int], tuple[int, str]] = {}
+            latest: dict[tuple[str, int], tuple[int, bool, str]] = {}
             for held in self.all():
                 self._note(latest, held)
             self._latest = latest
-        stamp = (int(signed.statement.get("issued_at") or 0), signed.hash)
+        stamp = _stamp(signed)
         return stamp >= self._latest.get(key, stamp)
 
     def all(self) -> list[SignedStatement]:
         found = [self.get(h) for h in self.hashes()]
         return [s for s in found if s is not None]
+
+
+def _stamp(signed: SignedStatement) -> tuple[int, bool, str]:
+    """A catalog statement's order: issued_at, then one that carries the tier history before
+    one signed before tier histories were relayed (same track, same updated_at: the relay of
+    an upgraded API re-signs it), then the hash."""
+    s = signed.statement
+    return (
+        int(s.get("issued_at") or 0),
+        signed.kind != "track" or "tier_history" in s,
+        signed.hash,
+    )
 
 
 def _catalog_key(signed: SignedStatement) -> tuple[str, int] | None:
@@ -269,6 +290,10 @@ def apply_statement(engine: Engine, signed: SignedStatement) -> bool:
                 else bool(s["settle_to_split"]),
                 recipients=s.get("recipients"),
                 shares=None if s.get("shares") is None else [int(x) for x in s["shares"]],
+                # Absent only in a statement signed before tier histories were relayed: keep.
+                tier_history=None
+                if s.get("tier_history") is None
+                else [(int(f), int(t)) for f, t in s["tier_history"]],
             )
             return True
         entry = conn.execute(

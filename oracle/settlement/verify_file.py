@@ -9,7 +9,9 @@ file names the dataHash of the previous confirmed one). For every file it checks
 - every class amount = floor(units * rate / 1e12) of its (platform, rate card) cumulative units,
   and with --rpc that every rate card equals the chain's ratesAt(platformId, rateFrom) at the
   pinned block;
-- every platform's debit = the growth of its amounts + what it carried (header `carried`);
+- every platform's debit = the growth of its amounts + what it carried (header `carried`), and
+  every carry = that platform's last earlier debit; with --rpc, exactly the earlier debits the
+  chain held back (DebitHeldBack) and not paid since, none left out of a debit;
 - every track amount = the sum of its token's class amounts;
 - every credit = floor(amount * prod(shares) / 1e6^depth) along its path, the paths of a
   track covering its split exactly (their shares multiply out to 1), depth <= 4, and with
@@ -110,6 +112,10 @@ class State:
     lists: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     epoch: int = 0
     data_hash: str = "0x" + "00" * 32
+    debited: dict[int, int] = field(default_factory=dict)
+    """Per platform, its last debit in the files so far (a carry is always a whole debit)."""
+    carry: dict[int, int] | None = None
+    """With --rpc: per platform, the debit the chain held back and no later debit paid."""
 
 
 class Chain:
@@ -142,6 +148,30 @@ class Chain:
             settlement, "ratesAt(uint256,uint256)", [platform_id, rate_from], block
         )
 
+    def held_back(self, settlement: str, epoch: int) -> dict[int, int]:
+        """Per platform, the debit the chain held back at epoch `epoch`'s post (DebitHeldBack)."""
+        logs = self._epoch_logs(settlement, "DebitHeldBack(uint64,uint256,uint256,uint256)", epoch)
+        return {
+            int.from_bytes(bytes(log["topics"][2]), "big"): int.from_bytes(
+                bytes(log["data"])[:32], "big"
+            )
+            for log in logs
+        }
+
+    def _epoch_logs(self, settlement: str, event: str, epoch: int) -> list[Any]:
+        """The settlement's logs of `event` whose first indexed argument is `epoch`."""
+        topic = self.Web3.keccak(text=event)
+        return list(
+            self.w3.eth.get_logs(
+                {
+                    "address": self.Web3.to_checksum_address(settlement),
+                    "fromBlock": 0,
+                    "toBlock": "latest",
+                    "topics": ["0x" + topic.hex(), "0x" + epoch.to_bytes(32, "big").hex()],
+                }
+            )
+        )
+
     def _words(self, to: str, signature: str, args: list[int], block: int) -> list[int]:
         selector = self.Web3.keccak(text=signature)[:4]
         data = self.w3.eth.call(
@@ -154,15 +184,7 @@ class Chain:
         return [int.from_bytes(data[i : i + 32], "big") for i in range(0, len(data), 32)]
 
     def root_posted(self, settlement: str, epoch: int) -> tuple[str, str] | None:
-        topic = self.Web3.keccak(text="RootPosted(uint64,bytes32,bytes32,uint64)")
-        logs = self.w3.eth.get_logs(
-            {
-                "address": self.Web3.to_checksum_address(settlement),
-                "fromBlock": 0,
-                "toBlock": "latest",
-                "topics": ["0x" + topic.hex(), "0x" + epoch.to_bytes(32, "big").hex()],
-            }
-        )
+        logs = self._epoch_logs(settlement, "RootPosted(uint64,bytes32,bytes32,uint64)", epoch)
         if not logs:
             return None
         data = bytes(logs[-1]["data"])
@@ -224,6 +246,50 @@ def _check_credits(
     return found
 
 
+def _check_carried(path: Path, line: int, header: dict[str, Any], state: State) -> dict[int, int]:
+    """The header's `carried`, checked against the earlier files (and the chain's hold-backs)."""
+    carried = {int(c["platformId"]): int(c["amount"]) for c in header.get("carried", [])}
+    for platform_id, amount in carried.items():
+        owed = (state.debited if state.carry is None else state.carry).get(platform_id)
+        if amount != owed:
+            what = "last debit" if state.carry is None else "debit the chain held back"
+            raise _fail(
+                path, line, f"platform {platform_id} carries {amount}, its earlier {what} is {owed}"
+            )
+    stated = {int(d["platformId"]) for d in header["debits"]}
+    for platform_id, owed in (state.carry or {}).items():
+        if platform_id in stated and platform_id not in carried:
+            raise _fail(
+                path,
+                line,
+                f"platform {platform_id} is debited without the {owed} the chain held back before",
+            )
+    return dict(carried)
+
+
+def _note_debits(
+    path: Path, header: dict[str, Any], stated: dict[int, int], state: State, chain: Chain | None
+) -> None:
+    """After a file: each platform's last debit and, with the chain, what it carries next (a
+    held-back debit whole, since it includes what it carried; a debit taken carries nothing)."""
+    if chain is not None:
+        held = chain.held_back(header["settlement"], int(header["epoch"]))
+        for platform_id, amount in held.items():
+            if stated.get(platform_id) != amount:
+                raise VerificationError(
+                    f"{path}: the chain held back {amount} of platform {platform_id}, "
+                    f"the header debits {stated.get(platform_id)}"
+                )
+        carry = state.carry if state.carry is not None else {}
+        for platform_id, amount in stated.items():
+            if platform_id in held:
+                carry[platform_id] = amount
+            else:
+                carry.pop(platform_id, None)
+        state.carry = carry
+    state.debited.update(stated)
+
+
 def _apply_credits(
     state: State, touched: dict[tuple[int, str], dict[str, int]]
 ) -> dict[tuple[str, str], int]:
@@ -274,9 +340,7 @@ def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[st
                 raise _fail(
                     path, line, f"platform {platform_id}'s card from {rate_from} differs on chain"
                 )
-    debits: dict[int, int] = {}
-    for carried in header.get("carried", []):
-        debits[int(carried["platformId"])] = int(carried["amount"])
+    debits = _check_carried(path, line, header, state)
     touched: dict[tuple[int, str], dict[str, int]] = {}
     moved_leaves: dict[tuple[str, str], int] | None = None
     leaf_lines = 0
@@ -386,6 +450,7 @@ def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[st
         posted = chain.root_posted(header["settlement"], epoch)
         if posted != (header["root"], data_hash):
             raise VerificationError(f"{path}: the chain posted {posted} for epoch {epoch}")
+    _note_debits(path, header, stated, state, chain)
     state.epoch, state.data_hash = epoch, data_hash
     return {
         "epoch": epoch,
@@ -401,7 +466,7 @@ def verify_file(path: Path, state: State, chain: Chain | None = None) -> dict[st
 def verify_files(paths: Sequence[Path], rpc_url: str | None = None) -> list[dict[str, Any]]:
     """Checks files of consecutive confirmed epochs, the first one being epoch 1's."""
     chain = Chain(rpc_url) if rpc_url else None
-    state = State()
+    state = State(carry=None if chain is None else {})
     return [verify_file(path, state, chain) for path in paths]
 
 

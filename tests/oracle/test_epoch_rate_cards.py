@@ -4,6 +4,8 @@ the chain holds back at the post (DebitHeldBack) is recorded and carried into th
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from test_epoch_world import CHAIN_RATES, ETH, PAYERS, STABLE, EpochWorld, build
 from chain_client.contracts.usage_settlement import RateCard
 from oracle.settlement.data_file import read_records
 from oracle.settlement.engine import carried_of
-from oracle.settlement.verify_file import verify_files
+from oracle.settlement.verify_file import VerificationError, verify_files
 from oracle.store import epoch_repository as repo
 
 world_fixture = pytest.fixture(name="world")(build_world)
@@ -119,7 +121,20 @@ def _owed_per_recipient(world: EpochWorld, platform_id: int) -> dict[str, int]:
     return owed
 
 
-def test_a_debit_the_chain_held_back_is_carried_into_the_next_epoch(world: EpochWorld) -> None:
+def _with_header(source: Path, target: Path, **changes: object) -> Path:
+    """A copy of a data file with header fields replaced (the lines after it unchanged)."""
+    with gzip.open(source, "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    header = {**json.loads(lines[0]), **changes}
+    with gzip.open(target, "wb") as handle:
+        handle.write(json.dumps(header).encode() + b"\n")
+        handle.writelines(lines[1:])
+    return target
+
+
+def test_a_debit_the_chain_held_back_is_carried_into_the_next_epoch(
+    world: EpochWorld, tmp_path: Path
+) -> None:
     world.deposit(STABLE, 10**12)
     world.deposit(ETH, 10**18)
     store = world.new_store("carry")
@@ -136,9 +151,10 @@ def test_a_debit_the_chain_held_back_is_carried_into_the_next_epoch(world: Epoch
     available_at = payer_settlement.pending_withdrawal(STABLE).available_at
 
     def withdraw_before_the_post(point: str) -> None:
-        # Between the oracle's read of the escrow and the post, the request matures and the
-        # payer withdraws everything: the only window the matured-request rule leaves open.
-        if point == "after_build":
+        # After the poster's last coverage check (the transaction is signed), the post takes
+        # past the request's maturity (beyond POST_HORIZON) and the payer withdraws everything
+        # first: the only window the oracle's checks leave, where the chain's hold-back acts.
+        if point == "after_tx_sign":
             provider = world.w3.provider
             provider.make_request("evm_setNextBlockTimestamp", [available_at])  # type: ignore[arg-type]
             provider.make_request("evm_mine", [])  # type: ignore[arg-type]
@@ -175,6 +191,26 @@ def test_a_debit_the_chain_held_back_is_carried_into_the_next_epoch(world: Epoch
         {str(STABLE): str(owed_first), str(ETH): str(eth_owed)},
         {str(STABLE): str(owed_total)},
     ]
+    # verify-data holds `carried` to the earlier files' debits (without the chain) and to the
+    # chain's DebitHeldBack: a carry cannot be made up, inflated or left out of a debit.
+    one, two = Path(first.data_path), Path(second.data_path)
+    growth = owed_total - owed_first
+    inflated = _with_header(
+        two,
+        tmp_path / "inflated.jsonl.gz",
+        carried=[{"platformId": STABLE, "amount": str(owed_first + 1)}],
+        debits=[{"platformId": STABLE, "amount": str(owed_total + 1)}],
+    )
+    with pytest.raises(VerificationError, match=f"carries {owed_first + 1}, its earlier last"):
+        verify_files([one, inflated])
+    dropped = _with_header(
+        two,
+        tmp_path / "dropped.jsonl.gz",
+        carried=[],
+        debits=[{"platformId": STABLE, "amount": str(growth)}],
+    )
+    with pytest.raises(VerificationError, match=f"without the {owed_first} the chain held back"):
+        verify_files([one, dropped], world.rpc_url)
 
     expected = _owed_per_recipient(world, STABLE)
     leaves = {

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from sqlalchemy import Engine
-from test_intake_kit import OTHER_KEY, IntakeKit
+from test_intake_kit import OTHER_KEY, PERIOD, IntakeKit
 
-from oracle.catalog import get_tracks, split_recipient_list, upsert_track
+from oracle.catalog import Consent, get_tracks, split_recipient_list, upsert_track
 from oracle.nodes.cut import Cut, InvalidCut, MissingInputs, cut_at_seq, local_cut_seq
 from oracle.nodes.relay import Relay
 from oracle.nodes.replication import (
@@ -31,12 +31,13 @@ from oracle.nodes.statements import (
     sign_statement,
     track_statement,
 )
+from oracle.settings import OracleSettings
 from oracle.settlement.tables import splits
 from oracle.store import quarantine_repository
 from oracle.store.counters import latest_intake_seq
 from oracle.store.engine import create_store_engine
 from oracle.store.migrate import upgrade
-from oracle.store.records import ReportFormat
+from oracle.store.records import QuarantineReason, ReportFormat
 
 OPERATOR_KEY = "0x" + "c3" * 32
 OPERATOR = Account.from_key(OPERATOR_KEY).address
@@ -157,6 +158,16 @@ def test_statements_are_kept_as_files(tmp_path: Path) -> None:
     assert StatementStore(tmp_path / "b", [OPERATOR]).all() == [signed]
 
 
+def _node_store(kit: IntakeKit, tmp_path: Path) -> tuple[OracleSettings, Engine]:
+    """A node's own store beside the kit's (the API's): its settings and engine."""
+    node_url = f"sqlite:///{tmp_path / 'node.db'}"
+    upgrade(node_url)
+    settings = kit.settings.model_copy(
+        update={"database_url": node_url, "data_dir": tmp_path / "node"}
+    )
+    return settings, create_store_engine(node_url)
+
+
 def _address(byte: int) -> str:
     return "0x" + f"{byte:02x}" * 20
 
@@ -198,12 +209,7 @@ def test_a_node_fed_by_the_relay_settles_with_the_api_stores_catalog(
     report = _raw(kit.write_json("r.json", [{"track": 3, "usage_class": 0, "units": 5}]))
     assert ingest_raw(kit.settings, kit.engine, report).status == "accepted"
 
-    node_url = f"sqlite:///{tmp_path / 'node.db'}"
-    upgrade(node_url)
-    node_engine = create_store_engine(node_url)
-    node_settings = kit.settings.model_copy(
-        update={"database_url": node_url, "data_dir": tmp_path / "node"}
-    )
+    node_settings, node_engine = _node_store(kit, tmp_path)
     try:
         # Before the catalog reached it, a node defers the report (not refused for good).
         deferred = ingest_raw(node_settings, node_engine, report)
@@ -268,3 +274,67 @@ def test_the_relay_hands_reports_and_decisions_in_the_api_stores_order(kit: Inta
         # The API's store names the release by the statement the nodes count.
         assert _cut(kit.engine).releases == (items[2][1].hash,)  # type: ignore[union-attr]
         assert latest_intake_seq(conn) == 4
+
+
+def test_a_node_holds_usage_of_a_scheduled_tier_change_as_the_api_store_does(
+    kit: IntakeKit, tmp_path: Path
+) -> None:
+    """Issue 13: a track statement without the tier history left a follower judging usage by
+    the current tier alone, so it counted AI usage the API's store (and the leader) held."""
+    change_at = PERIOD[0] + 3_600  # tier 6 -> 1 within the report's period: class 4 not allowed
+    with kit.engine.begin() as conn:
+        upsert_track(
+            conn,
+            9,
+            6,
+            consents={4: Consent(granted_at=1)},
+            tier_history=[(0, 6), (change_at, 1)],
+        )
+    rows = [
+        {"track": 9, "usage_class": 4, "units": 2, "attribution": [{"track": 9, "weight": ONE}]}
+    ]
+    report = _raw(kit.write_json("ai.json", rows, report_id="ai"))
+    assert ingest_raw(kit.settings, kit.engine, report).status == "accepted"
+
+    node_settings, node_engine = _node_store(kit, tmp_path)
+    try:
+        store = StatementStore(tmp_path / "node", [OPERATOR])
+        relay = Relay(kit.engine, kit.settings.data_dir, OPERATOR_KEY, [])
+        for signed in relay.catalog_statements():
+            store.add(signed)
+            apply_statement(node_engine, signed)
+        assert ingest_raw(node_settings, node_engine, report).status == "accepted"
+        with kit.engine.connect() as api, node_engine.connect() as node:
+            assert get_tracks(node, [9])[9].tiers == ((0, 6), (change_at, 1))
+            assert get_tracks(node, [9]) == get_tracks(api, [9])
+            held = [
+                (e.track_id, e.usage_class, e.reason)
+                for e in quarantine_repository.list_quarantine(node)
+            ]
+            assert held == [
+                (e.track_id, e.usage_class, e.reason)
+                for e in quarantine_repository.list_quarantine(api)
+            ]
+            assert held == [(9, 4, QuarantineReason.TIER)]
+    finally:
+        node_engine.dispose()
+
+
+def test_a_track_statement_with_the_tier_history_outranks_one_signed_before_it(
+    tmp_path: Path,
+) -> None:
+    """An upgraded relay re-signs each track with its tier history at the same issued_at: every
+    node must then apply the new statement, whichever hash is larger."""
+    new = sign_statement(
+        OPERATOR_KEY,
+        track_statement(4, 6, split_address=None, tier_history=[(0, 6), (50, 5)], issued_at=10),
+    )
+    legacy = dict(new.statement)
+    del legacy["tier_history"]
+    old = sign_statement(OPERATOR_KEY, legacy)
+    for first, second in ((old, new), (new, old)):
+        store = StatementStore(tmp_path / first.hash, [OPERATOR])
+        store.add(first)
+        store.add(second)
+        assert store.is_latest(new)
+        assert not store.is_latest(old)
