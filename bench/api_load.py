@@ -63,9 +63,11 @@ OTHER_TRACKS = 2_000
 OTHER_TRACK_IDS_FROM = 1_000_001  # far above the registry's ids (it counts from 1)
 EPOCHS = 10
 PLATFORMS = 3
-# Seeded history comes after the bench's one real epoch (epoch 1, platform 1 on chain), under
-# other epoch and platform numbers, so the two never share a row.
-SEEDED_EPOCHS_FROM = 2
+# Seeded history is written after the bench's one real epoch (epoch 1, platform 1 on chain),
+# under other epoch and platform numbers, so the two never share a row. Its epochs are numbered
+# below the real one: the store serves proofs only for its latest confirmed epoch and newer, so
+# seeded confirmed epochs above 1 made the real epoch's proof a 404.
+SEEDED_EPOCHS_FROM = -EPOCHS
 SEEDED_PLATFORMS_FROM = 101
 ADMIN_TOKEN = "bench-admin-token-0123456789"
 SESSION_TOKEN = "rs_bench-session-token"
@@ -233,15 +235,15 @@ def _usage_rows(
     for (track_id, split), releaser in zip(tracks, releasers, strict=True):
         for platform_id in _seeded_platforms():
             for usage_class in (0, 4):
-                for epoch in _seeded_epochs():
+                for nth, epoch in enumerate(_seeded_epochs(), start=1):
                     rows_totals.append(
                         {
                             "epoch": epoch,
                             "track_id": track_id,
                             "platform_id": platform_id,
                             "usage_class": usage_class,
-                            "micro_units": epoch * 10**9,
-                            "amount": str(epoch * 10**12),
+                            "micro_units": nth * 10**9,  # cumulative: grows epoch by epoch
+                            "amount": str(nth * 10**12),
                         }
                     )
                 rows_settled.append(
