@@ -10,6 +10,8 @@ tenth of a core on them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from web3 import Web3
 
 #: The default middlewares `connect` leaves out (web3.py's names for them).
@@ -19,13 +21,8 @@ REMOVED_MIDDLEWARES = ("validation", "ens_name_to_address")
 def connect(rpc_url: str, *, timeout: float = 30, retries: bool = True) -> Web3:
     """A Web3 for `rpc_url` with a request timeout of `timeout` seconds; `retries=False` turns
     web3.py's own retries of failed requests off (for callers that must answer quickly)."""
-    if retries:
-        provider = Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
-    else:
-        provider = Web3.HTTPProvider(
-            rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
-        )
-    w3 = Web3(provider)
+    no_retries: dict[str, Any] = {} if retries else {"exception_retry_configuration": None}
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, **no_retries))
     for name in REMOVED_MIDDLEWARES:
         w3.middleware_onion.remove(name)
     return w3
