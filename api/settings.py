@@ -65,6 +65,12 @@ class ApiSettings(BaseSettings):
         default=5, gt=0, description="Relayed claims allowed per contributor per window."
     )
     claim_rate_window_seconds: int = Field(default=3600, gt=0)
+    claim_pending_timeout_seconds: int = Field(
+        default=600,
+        gt=0,
+        description="A relayed claim still pending after this long lost its request (the API "
+        "stopped mid-way): the contributor's next claim marks it failed.",
+    )
     confirmations: int = Field(default=0, ge=0)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     max_json_report_bytes: int = Field(

@@ -232,3 +232,57 @@ def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
     with live.engine.connect() as conn:
         statuses = conn.execute(text("SELECT status FROM api_relayed_claim")).scalars().all()
     assert "pending" not in statuses
+
+
+def test_failed_and_abandoned_claims_do_not_use_up_the_quota(
+    live: LiveApi, setup: tuple[LivePlatform, int, tuple[int, int]]
+) -> None:
+    """Failed claims that sent nothing leave the quota alone; a claim pending past the timeout
+    (its API process stopped after recording it) is failed with the reason by the next claim."""
+    from datetime import timedelta
+
+    from api_helpers import address_of, sign_in
+
+    from api.contributors.models import RelayedClaim
+    from api.db.types import utc_now
+
+    key = live.keys[17]
+    account = address_of(key)
+    token = sign_in(live.http, key)  # type: ignore[arg-type]
+    limit = live.settings.claim_rate_limit
+    now = utc_now()
+    rows = [
+        {"idempotency_key": f"failed-{n}", "status": "failed", "created_at": now}
+        for n in range(limit)
+    ]
+    rows.append({"idempotency_key": "abandoned", "status": "pending",
+                 "created_at": now - timedelta(seconds=700)})  # fmt: skip
+    rows.append({"idempotency_key": "in-flight", "status": "pending", "created_at": now})
+    with live.engine.begin() as conn:
+        conn.execute(
+            RelayedClaim.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {"address": account, "request_hash": "0x00", "pull_tx_hashes": "[]", **r}
+                for r in rows
+            ],
+        )
+    response = live.http.post(
+        f"/v1/contributors/{account}/claims",
+        json={},
+        headers={**bearer(token), "Idempotency-Key": "after-failures"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "nothing_to_claim"
+    with live.engine.connect() as conn:
+        found = dict(
+            conn.execute(
+                text("SELECT idempotency_key, status FROM api_relayed_claim WHERE address = :a"),
+                {"a": account},
+            ).all()
+        )
+        error = conn.execute(
+            text("SELECT error FROM api_relayed_claim WHERE idempotency_key = 'abandoned'")
+        ).scalar_one()
+    assert found["abandoned"] == "failed"
+    assert "stopped before this claim finished" in error
+    assert found["in-flight"] == "pending"  # younger than the timeout: maybe still running
