@@ -20,6 +20,7 @@ from api_helpers import address_of, bearer, sign_text
 from eth_account import Account
 from live_api import LiveApi, LivePlatform
 from siwe import SiweMessage
+from sqlalchemy import select
 
 from chain_client.eip712 import UsageReport, sign_usage_report
 from oracle.epoch.wiring import build_runner
@@ -28,6 +29,8 @@ from oracle.settings import OracleSettings
 PERIOD = (1_700_000_000, 1_700_086_400)
 HUGE = "9" * 5000
 ISRC = "USRC17600001"
+#: The live platforms' stream rate (10^15 base units per 10^6 units, see live_api.RATE).
+RATE_PER_UNIT = 10**15 // 10**6
 
 
 @dataclass
@@ -568,3 +571,63 @@ def test_overflow_attack_is_refused_and_the_next_epoch_settles_the_others(
     assert attacker.platform_id in held  # no escrow for its usage: held back, not paid
     assert honest.platform_id not in held
     assert dict(outcome.debits)[honest.platform_id] == 1_000 * 10**15 // 10**6
+
+
+def test_a_platform_whose_stored_usage_overflows_is_held_back_with_the_reason(
+    live: LiveApi, w3: Any
+) -> None:
+    """A store that already holds usage over the intake caps (older data, a manual import): the
+    epoch holds that platform back with the reason (in the outcome and the epoch's note, which
+    `royalties oracle status` prints) and settles the others instead of failing for everyone."""
+    from sqlalchemy import update
+
+    from oracle.store.schema import reports, usage
+
+    bad = live.onboard(live.keys[17], "Overflowing")
+    good = live.onboard(live.keys[18], "Fine")
+    track = live.add_track(live.keys[16])
+    settlement = live.gateway.deployment.usage_settlement
+    contract = w3.eth.contract(address=settlement, abi=live.gateway.contract("UsageSettlement").abi)
+    for platform in (bad, good):
+        payer = Account.from_key(platform.key).address
+        tx = contract.functions.deposit(platform.platform_id, 10**18).build_transaction(
+            {"from": payer, "value": 10**18}
+        )
+        w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    period = (now, now + 1)
+    for n in (1, 2):
+        body = live.report(bad, f"old-{n}", [_line(track, 1)], period)
+        assert live.submit(bad, body).json()["report"]["status"] == "accepted"
+    assert live.submit(good, live.report(good, "fine-1", [_line(track, 1_000)], period)).json()[
+        "report"
+    ]["status"] == "accepted"  # fmt: skip
+    with live.engine.begin() as conn:  # two rows of 5x10^18: their sum does not fit 64 bits
+        versions = select(reports.c.id).where(reports.c.platform_id == bad.platform_id)
+        conn.execute(
+            update(usage)
+            .where(usage.c.report_version_id.in_(versions.scalar_subquery()))
+            .values(micro_units=5 * 10**18)
+        )
+    oracle = OracleSettings(
+        database_url=live.settings.database_url,
+        data_dir=live.settings.data_dir,
+        rpc_url=live.settings.rpc_url,
+        chain_id=live.settings.chain_id,
+        settlement_address=settlement,
+        node_key=live.keys[1],
+        confirmations=0,
+    )
+    setup = build_runner(oracle)
+    try:
+        outcome = setup.runner.run_once()
+    finally:
+        setup.close()
+    assert outcome.status == "posted", outcome
+    held = {h.platform_id: h for h in outcome.held_back}
+    assert bad.platform_id in held
+    assert good.platform_id not in held
+    assert dict(outcome.debits)[good.platform_id] == 1_000 * RATE_PER_UNIT
+    assert bad.platform_id not in dict(outcome.debits)
+    assert f"platform {bad.platform_id} held back: its usage cannot be settled" in outcome.message
+    assert "64 bits" in outcome.message or "overflow" in outcome.message, outcome.message
