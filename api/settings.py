@@ -73,6 +73,11 @@ class ApiSettings(BaseSettings):
     )
     confirmations: int = Field(default=0, ge=0)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Size cap of any other request body (413 before it is read or parsed).",
+    )
     max_json_report_bytes: int = Field(
         default=16 * 1024 * 1024, gt=0, description="Size cap of a JSON report body."
     )

@@ -180,6 +180,23 @@ def _bad_key_huge_body(api: LiveApi, platform: LivePlatform, track: int) -> http
     )
 
 
+def _big_body(path: str, chunked: bool) -> Any:
+    """A 3 MiB body with no key to a route with a JSON body model (parsed before auth)."""
+
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        filler = b'{"message": "' + b"a" * (3 * 1024 * 1024) + b'"}'
+        if not chunked:
+            return api.http.post(path, content=filler, headers={"Content-Type": "application/json"})
+
+        def chunks() -> Iterator[bytes]:
+            for start in range(0, len(filler), 65536):
+                yield filler[start : start + 65536]
+
+        return api.http.post(path, content=chunks(), headers={"Content-Type": "application/json"})
+
+    return send
+
+
 def _oversized_json(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
     filler = [_line(track, 1)] * 120_000
     return api.http.post(
@@ -366,6 +383,16 @@ CASES = [
     Case("body over the size cap", _oversized_json, ("body",)),
     Case("chunked body over the size cap", _chunked_oversized, ("body",)),
     Case("bad API key with a huge body", _bad_key_huge_body, ("authorization",)),
+    Case(
+        "siwe: 3 MiB body, no key",
+        _big_body("/v1/auth/siwe", chunked=False),
+        ("body: larger than",),
+    ),
+    Case(
+        "tracks: 3 MiB chunked body, no key",
+        _big_body("/v1/tracks", chunked=True),
+        ("body: larger than",),
+    ),
     # ---- CSV -------------------------------------------------------------------------------
     Case("csv units: 5000 digits", _csv([f"{{track}},0,{HUGE},"]), ("units",)),
     Case("csv units: full-width digit", _csv(["{track},0,\uff16,"]), ("units",)),
@@ -392,7 +419,7 @@ CASES = [
     Case(
         "csv over the size cap",
         _multipart({"file": ("a.csv", b"1" * (3 * 1024 * 1024))}, {"signature": "0x" + "11" * 65}),
-        ("file",),
+        ("file: larger than the 2097152 byte limit",),  # the cap set, not cap + framing
     ),  # fmt: skip
     # ---- DSR -------------------------------------------------------------------------------
     Case(
