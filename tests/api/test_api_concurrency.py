@@ -168,7 +168,8 @@ def test_sqlite_writes_are_serialised_across_processes(tmp_path: Path) -> None:
 def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
     live: LiveApi, setup: tuple[LivePlatform, int, tuple[int, int]], w3: Any
 ) -> None:
-    """20 parallel relayed claims with one Idempotency-Key, then 20 with different keys."""
+    """20 parallel relayed claims with one Idempotency-Key, then 20 with different keys: settlement
+    money and split money, paid exactly once (one claim and one releaseMany in all)."""
     from api_helpers import address_of, sign_in
 
     from chain_client.constants import NATIVE_TOKEN
@@ -196,10 +197,16 @@ def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
         runner.close()
     artist = live.keys[11]
     account = address_of(artist)
+    # Money paid to the track's split directly (a licence fee): the claim also releases it.
+    split = live.http.get(f"/v1/tracks/{track}").json()["split_address"]
+    w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": payer, "to": split, "value": 10**15})
+    )
     token = sign_in(live.http, artist)  # type: ignore[arg-type]
     claimable = live.http.get(f"/v1/contributors/{account}/claimable", headers=bearer(token))
     owed = int(claimable.json()["per_token"][NATIVE_TOKEN])
-    assert owed > 0
+    assert [s["in_split"] for s in claimable.json()["splits"]] == [str(10**15)]
+    assert owed > 10**15
     before = w3.eth.get_balance(account)
     relayer = address_of(live.keys[19])
     nonce_before = w3.eth.get_transaction_count(relayer)
@@ -228,9 +235,16 @@ def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
     # The claim mined before this read: the stored claimable body (read cache) is not kept.
     after = live.http.get(f"/v1/contributors/{account}/claimable", headers=bearer(token))
     assert NATIVE_TOKEN not in after.json()["per_token"]
-    assert w3.eth.get_transaction_count(relayer) - nonce_before == 1  # no no-op transaction
+    # One claim and one releaseMany, by the first claim only: no no-op transaction.
+    assert w3.eth.get_transaction_count(relayer) - nonce_before == 2
+    assert len(same[0].json()["tx_hashes"]) == 2
     with live.engine.connect() as conn:
         statuses = conn.execute(text("SELECT status FROM api_relayed_claim")).scalars().all()
+    print(  # noqa: T201
+        f"claims: relayer transactions {w3.eth.get_transaction_count(relayer) - nonce_before}, "
+        f"paid {w3.eth.get_balance(account) - before} of claimable {owed}, "
+        f"rows {sorted(statuses)}"
+    )
     assert "pending" not in statuses
 
 
