@@ -86,6 +86,12 @@ class ApiSettings(BaseSettings):
         gt=0,
         description="Reports larger than this are decided in the background: 202 + status URL.",
     )
+    async_report_lines: int = Field(
+        default=100_000,
+        gt=0,
+        description="CSV and DSR reports of more lines than this are decided in the background "
+        "too (202 + status URL), whatever their size (a gzip DSR counted decompressed).",
+    )
     oracle_node_urls: list[str] = Field(
         default_factory=list, description="Peer URLs of the oracle nodes (GET /v1/oracle/nodes)."
     )

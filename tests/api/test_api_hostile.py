@@ -148,6 +148,22 @@ def _dsr(count: str, rid: str = "MSG-HOSTILE") -> Any:
     return send
 
 
+def _dsr_bytes(content: bytes, rid: str, name: str) -> Any:
+    """A DSR upload of raw bytes, validly signed (the signature covers exactly these bytes)."""
+
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        day = 1_699_920_000
+        signature = _file_signature(api, platform, content, rid, 2, (day, day + 86_400))
+        return api.http.post(
+            f"/v1/platforms/{platform.platform_id}/reports/dsr",
+            files={"file": (name, content)},
+            data={"signature": signature},
+            headers=bearer(platform.api_key),
+        )
+
+    return send
+
+
 def _multipart(files: dict[str, Any], data: dict[str, str]) -> Any:
     def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
         return api.http.post(
@@ -432,6 +448,16 @@ CASES = [
         _dsr("\uff16", "MSG-H2"),
         ("NumberOfStreams", "NumberOfUsages", "TotalUsages"),
     ),  # fmt: skip
+    Case(
+        "dsr: a gzip stream cut short",
+        _dsr_bytes(__import__("gzip").compress(b"HEAD\tx\n" * 1000)[:60], "MSG-H3", "cut.dsr.gz"),
+        ("file", "HEAD"),
+    ),  # fmt: skip
+    Case(
+        "dsr: not a DSR at all",
+        _dsr_bytes(b"\x00\x01binary", "MSG-H4", "bin.dsr"),
+        ("file", "HEAD"),
+    ),
     # ---- SIWE ------------------------------------------------------------------------------
     Case("siwe: URI of another origin", _siwe(uri="https://evil.example"), ("uri",)),
     Case("siwe: Issued At tomorrow", _siwe(issued_at=TOMORROW), ("issued_at",)),
@@ -537,6 +563,31 @@ def test_a_large_report_is_decided_in_the_background(
     decided = status["versions"][-1]
     counted = int(decided["payable_micro_units"]) + int(decided["quarantined_micro_units"])
     assert counted == 8_000 * 10**6  # payable, or held as a spike: counted exactly once
+
+
+def test_a_csv_of_many_lines_is_decided_in_the_background_whatever_its_size(
+    live: LiveApi, target: tuple[LivePlatform, int]
+) -> None:
+    """A CSV over `async_report_lines` lines answers 202 even when its bytes are few (a 700k-line
+    CSV is about 5 MB, below the byte bound): the line bound is lowered here to 1,000."""
+    import time
+
+    platform, track = target
+    live.settings.async_report_lines = 1_000
+    try:
+        response = _csv(["{track},0,1,"] * 2_000, rid="many-lines")(live, platform, track)
+    finally:
+        live.settings.async_report_lines = 100_000
+    assert response.status_code == 202, response.text
+    assert response.headers["Location"] == response.json()["status_url"]
+    for _ in range(600):
+        status = live.http.get(response.json()["status_url"], headers=bearer(platform.api_key))
+        version = status.json()["versions"][-1]
+        if version["status"] != "received":
+            break
+        time.sleep(0.05)
+    assert version["status"] == "accepted"
+    assert version["line_count"] == 2_000
 
 
 def test_overflow_attack_is_refused_and_the_next_epoch_settles_the_others(
