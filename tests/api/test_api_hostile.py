@@ -709,3 +709,19 @@ def test_a_platform_whose_stored_usage_overflows_is_held_back_with_the_reason(
     assert bad.platform_id not in dict(outcome.debits)
     assert f"platform {bad.platform_id} held back: its usage cannot be settled" in outcome.message
     assert "64 bits" in outcome.message or "overflow" in outcome.message, outcome.message
+
+
+def test_a_reused_dsr_message_id_is_a_409_naming_file_line_and_field(
+    live: LiveApi, target: tuple[LivePlatform, int]
+) -> None:
+    platform, track = target
+    first = _dsr("5", "MSG-REUSED")(live, platform, track)
+    assert first.status_code == 200, first.text
+    before = live.counted()
+    other = _dsr("6", "MSG-REUSED")(live, platform, track)  # other content, same MessageId
+    assert other.status_code == 409, other.text
+    message = other.json()["message"]
+    assert "hostile.dsr:1: field 'MessageId'" in message, message
+    assert "never reused" in message
+    assert other.json()["details"]["issues"][0]["field"] == "MessageId"
+    assert live.counted() == before
