@@ -20,8 +20,6 @@ from api_helpers import bearer
 from live_api import LiveApi, LivePlatform
 from sqlalchemy import Connection, create_engine, select, text
 
-from oracle.epoch.wiring import build_runner
-from oracle.settings import OracleSettings
 from oracle.store.records import ReportStatus
 from oracle.store.report_repository import report_history
 from oracle.store.usage_repository import payable_totals
@@ -175,26 +173,9 @@ def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
     from chain_client.constants import NATIVE_TOKEN
 
     platform, track, _ = setup
-    settlement = live.gateway.contract("UsageSettlement")
     payer = address_of(platform.key)
-    deposit = settlement.functions.deposit(platform.platform_id, 10**18).build_transaction(
-        {"from": payer, "value": 10**18}
-    )
-    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(deposit))
-    oracle = OracleSettings(
-        database_url=live.settings.database_url,
-        data_dir=live.settings.data_dir,
-        rpc_url=live.settings.rpc_url,
-        chain_id=live.settings.chain_id,
-        settlement_address=live.settlement,
-        node_key=live.keys[1],
-        confirmations=0,
-    )
-    runner = build_runner(oracle)
-    try:
-        assert runner.runner.run_once().status == "posted"
-    finally:
-        runner.close()
+    live.deposit(w3, platform)
+    assert live.run_epoch().status == "posted"
     artist = live.keys[11]
     account = address_of(artist)
     # Money paid to the track's split directly (a licence fee): the claim also releases it.

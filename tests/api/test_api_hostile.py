@@ -17,14 +17,11 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import address_of, bearer, sign_text
-from eth_account import Account
 from live_api import LiveApi, LivePlatform
 from siwe import SiweMessage
 from sqlalchemy import select
 
 from chain_client.eip712 import UsageReport, sign_usage_report
-from oracle.epoch.wiring import build_runner
-from oracle.settings import OracleSettings
 
 PERIOD = (1_700_000_000, 1_700_086_400)
 HUGE = "9" * 5000
@@ -619,31 +616,12 @@ def test_overflow_attack_is_refused_and_the_next_epoch_settles_the_others(
     )
     assert balance.status_code == 200, balance.text
     # The honest platform funds its escrow and reports; the epoch settles it.
-    settlement = live.gateway.deployment.usage_settlement
-    contract = w3.eth.contract(address=settlement, abi=live.gateway.contract("UsageSettlement").abi)
-    payer = Account.from_key(honest.key)
-    tx = contract.functions.deposit(honest.platform_id, 10**18).build_transaction(
-        {"from": payer.address, "value": 10**18}
-    )
-    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    live.deposit(w3, honest)
     good = live.report(honest, "honest-1", [_line(track, 1_000)], period)
     submitted = live.submit(honest, good).json()["report"]
     assert submitted["status"] == "accepted"
     assert submitted["payable_micro_units"] == str(1_000 * 10**6), json.dumps(submitted)
-    oracle = OracleSettings(
-        database_url=live.settings.database_url,
-        data_dir=live.settings.data_dir,
-        rpc_url=live.settings.rpc_url,
-        chain_id=live.settings.chain_id,
-        settlement_address=settlement,
-        node_key=live.keys[1],
-        confirmations=0,
-    )
-    setup = build_runner(oracle)
-    try:
-        outcome = setup.runner.run_once()
-    finally:
-        setup.close()
+    outcome = live.run_epoch()
     assert outcome.status == "posted", outcome
     held = {h.platform_id for h in outcome.held_back}
     assert attacker.platform_id in held  # no escrow for its usage: held back, not paid
@@ -664,14 +642,8 @@ def test_a_platform_whose_stored_usage_overflows_is_held_back_with_the_reason(
     bad = live.onboard(live.keys[17], "Overflowing")
     good = live.onboard(live.keys[18], "Fine")
     track = live.add_track(live.keys[16])
-    settlement = live.gateway.deployment.usage_settlement
-    contract = w3.eth.contract(address=settlement, abi=live.gateway.contract("UsageSettlement").abi)
     for platform in (bad, good):
-        payer = Account.from_key(platform.key).address
-        tx = contract.functions.deposit(platform.platform_id, 10**18).build_transaction(
-            {"from": payer, "value": 10**18}
-        )
-        w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+        live.deposit(w3, platform)
     now = int(w3.eth.get_block("latest")["timestamp"])
     period = (now, now + 1)
     for n in (1, 2):
@@ -687,20 +659,7 @@ def test_a_platform_whose_stored_usage_overflows_is_held_back_with_the_reason(
             .where(usage.c.report_version_id.in_(versions.scalar_subquery()))
             .values(micro_units=5 * 10**18)
         )
-    oracle = OracleSettings(
-        database_url=live.settings.database_url,
-        data_dir=live.settings.data_dir,
-        rpc_url=live.settings.rpc_url,
-        chain_id=live.settings.chain_id,
-        settlement_address=settlement,
-        node_key=live.keys[1],
-        confirmations=0,
-    )
-    setup = build_runner(oracle)
-    try:
-        outcome = setup.runner.run_once()
-    finally:
-        setup.close()
+    outcome = live.run_epoch()
     assert outcome.status == "posted", outcome
     held = {h.platform_id: h for h in outcome.held_back}
     assert bad.platform_id in held
@@ -714,7 +673,8 @@ def test_a_platform_whose_stored_usage_overflows_is_held_back_with_the_reason(
 def test_a_reused_dsr_message_id_is_a_409_naming_file_line_and_field(
     live: LiveApi, target: tuple[LivePlatform, int]
 ) -> None:
-    platform, track = target
+    _, track = target
+    platform = live.onboard(live.keys[12], "DSR sender")  # no period of it settled yet
     first = _dsr("5", "MSG-REUSED")(live, platform, track)
     assert first.status_code == 200, first.text
     before = live.counted()
