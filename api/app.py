@@ -109,7 +109,11 @@ def create_app(
     app.state.principal_cache = PrincipalCache()
     install_error_handlers(app)
     app.state.read_cache = ReadCacheStats()
-    app.add_middleware(BodyCapMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyCapMiddleware,
+        max_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(ReadCacheMiddleware, routes=CACHED_READS, stats=app.state.read_cache)
     for router in (
         health_router,

@@ -161,6 +161,17 @@ def _dsr_bytes(content: bytes, rid: str, name: str) -> Any:
     return send
 
 
+def _post_files(route: str, files: dict[str, Any]) -> Any:
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        return api.http.post(
+            f"/v1/platforms/{platform.platform_id}{route}",
+            files=files,
+            headers=bearer(platform.api_key),
+        )
+
+    return send
+
+
 def _multipart(files: dict[str, Any], data: dict[str, str]) -> Any:
     def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
         return api.http.post(
@@ -434,6 +445,11 @@ CASES = [
         _multipart({"file": ("a.csv", b"1" * (3 * 1024 * 1024))}, {"signature": "0x" + "11" * 65}),
         ("file: larger than the 2097152 byte limit",),  # the cap set, not cap + framing
     ),  # fmt: skip
+    Case(
+        "inspect: 4 MiB file (dry run, parsed by FastAPI's form reader)",
+        _post_files("/reports/inspect", {"files": ("a.dsr", b"1" * (4 * 1024 * 1024))}),
+        ("body: larger than the 2097152 byte limit",),
+    ),
     # ---- DSR -------------------------------------------------------------------------------
     Case(
         "dsr NumberOfStreams: 5000 digits",
