@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from api.auth.dependencies import wallet_self_or_operator
 from api.auth.principal_cache import PrincipalCache
 from api.auth.router import router as auth_router
+from api.body_cap import BodyCapMiddleware
 from api.chain.gateway import ChainGateway
 from api.contributors.dashboard_cache import DashboardCache
 from api.contributors.router import router as contributors_router
@@ -108,6 +109,11 @@ def create_app(
     app.state.principal_cache = PrincipalCache()
     install_error_handlers(app)
     app.state.read_cache = ReadCacheStats()
+    app.add_middleware(
+        BodyCapMiddleware,
+        max_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(ReadCacheMiddleware, routes=CACHED_READS, stats=app.state.read_cache)
     for router in (
         health_router,

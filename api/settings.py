@@ -65,8 +65,19 @@ class ApiSettings(BaseSettings):
         default=5, gt=0, description="Relayed claims allowed per contributor per window."
     )
     claim_rate_window_seconds: int = Field(default=3600, gt=0)
+    claim_pending_timeout_seconds: int = Field(
+        default=600,
+        gt=0,
+        description="A relayed claim still pending after this long lost its request (the API "
+        "stopped mid-way): the contributor's next claim marks it failed.",
+    )
     confirmations: int = Field(default=0, ge=0)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Size cap of any other request body (413 before it is read or parsed).",
+    )
     max_json_report_bytes: int = Field(
         default=16 * 1024 * 1024, gt=0, description="Size cap of a JSON report body."
     )
@@ -74,6 +85,12 @@ class ApiSettings(BaseSettings):
         default=8 * 1024 * 1024,
         gt=0,
         description="Reports larger than this are decided in the background: 202 + status URL.",
+    )
+    async_report_lines: int = Field(
+        default=100_000,
+        gt=0,
+        description="CSV and DSR reports of more lines than this are decided in the background "
+        "too (202 + status URL), whatever their size (a gzip DSR counted decompressed).",
     )
     oracle_node_urls: list[str] = Field(
         default_factory=list, description="Peer URLs of the oracle nodes (GET /v1/oracle/nodes)."

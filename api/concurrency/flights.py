@@ -12,7 +12,8 @@
 4. `perform(handle)` does the work and records its result; any exception calls
    `fail(handle, exc)` first, so no attempt is ever left pending by an error. (A crash of the
    process between 3 and 4 leaves a pending row: the operation's own resume, with the same key,
-   is its path to completion.)
+   is its path to completion; claims also fail such a row once it is older than
+   `claim_pending_timeout_seconds`, at the account's next claim.)
 """
 
 from __future__ import annotations

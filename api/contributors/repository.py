@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlmodel import Session, col
 from web3 import Web3
 
@@ -176,13 +177,35 @@ class ContributorRepository:
         )
 
     def claims_since(self, address: str, since: datetime) -> int:
+        """Relayed claims of `address` created since `since` that count towards its quota: every
+        one except a failed claim that sent no transaction (it cost the relayer nothing)."""
         total = self.session.execute(
             select(func.count())
             .select_from(RelayedClaim)
             .where(col(RelayedClaim.address) == address)
             .where(col(RelayedClaim.created_at) >= since)
+            .where(
+                or_(
+                    col(RelayedClaim.status) != "failed",
+                    col(RelayedClaim.pull_tx_hashes) != "[]",
+                )
+            )
         ).scalar()
         return int(total or 0)
+
+    def fail_stale_claims(self, address: str, before: datetime, reason: str) -> int:
+        """Marks `address`'s claims still pending since before `before` failed with `reason`:
+        the request that started them is gone (an API process stopped between recording the
+        claim and recording its result). Returns how many."""
+        result: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
+            update(RelayedClaim)
+            .where(col(RelayedClaim.address) == address)
+            .where(col(RelayedClaim.status) == "pending")
+            .where(col(RelayedClaim.created_at) < before)
+            .values(status="failed", error=reason)
+        )
+        self.session.commit()
+        return int(result.rowcount or 0)
 
     def save_claim(self, claim: RelayedClaim) -> RelayedClaim:
         self.session.add(claim)

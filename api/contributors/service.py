@@ -45,6 +45,11 @@ from api.tracks.schemas import PreparedTransaction
 from chain_client.errors import ContractRevert
 from oracle.settlement.queries import account_leaf, settled_epoch
 
+STALE_CLAIM_REASON = (
+    "the API stopped before this claim finished (it may have sent its transaction); send the "
+    "claim again: it pays only what is still claimable on chain"
+)
+
 
 class ContributorService:
     def __init__(self, session: Session, chain: ChainGateway) -> None:
@@ -226,7 +231,15 @@ class ContributorService:
             if claim is not None:
                 return claim
             settings = self.chain.settings
-            since = utc_now() - timedelta(seconds=settings.claim_rate_window_seconds)
+            now = utc_now()
+            # A claim pending past the timeout lost its request (the process stopped): it fails
+            # with the reason, so no row stays pending and it no longer counts for the quota.
+            self.repo.fail_stale_claims(
+                address,
+                now - timedelta(seconds=settings.claim_pending_timeout_seconds),
+                STALE_CLAIM_REASON,
+            )
+            since = now - timedelta(seconds=settings.claim_rate_window_seconds)
             if self.repo.claims_since(address, since) >= settings.claim_rate_limit:
                 raise RateLimited(
                     f"address: at most {settings.claim_rate_limit} relayed claims per "

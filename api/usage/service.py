@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -74,6 +76,26 @@ def version_out(
     )
 
 
+def more_lines_than(path: Path, limit: int, max_bytes: int) -> bool:
+    """Whether the report file has more than `limit` lines (a gzip file counted decompressed).
+
+    Reads at most `max_bytes` decompressed bytes: a file that holds more is large anyway (and a
+    gzip bomb costs no more than that)."""
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    seen = read = 0
+    try:
+        with gzip.open(path, "rb") if gzipped else path.open("rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                seen += chunk.count(b"\n")
+                read += len(chunk)
+                if seen > limit or read > max_bytes:
+                    return True
+    except (OSError, EOFError, zlib.error):
+        return False  # a broken gzip stream: the intake rejects it with the reason, at once
+    return False
+
+
 @dataclass(frozen=True)
 class Submission:
     body: SubmissionOut
@@ -110,7 +132,8 @@ class UsageService:
     ) -> Submission:
         """Verifies (no key: signature first), records and decides a report.
 
-        A report over `async_report_bytes` is only recorded here and decided in the background:
+        A report over `async_report_bytes` (or a CSV/DSR of more than `async_report_lines`
+        lines) is only recorded here and decided in the background:
         the answer is 202 with the status URL, where its status moves from received to
         accepted or rejected.
         """
@@ -120,9 +143,13 @@ class UsageService:
             if principal is None:
                 self._require_valid_signature(platform_id, path, report_format, signature, settings)
             now = self.chain.settlement_clock()
-            background = (
-                self.jobs is not None
-                and path.stat().st_size > self.chain.settings.async_report_bytes
+            api = self.chain.settings
+            background = self.jobs is not None and (
+                path.stat().st_size > api.async_report_bytes
+                or (
+                    report_format is not ReportFormat.JSON
+                    and more_lines_than(path, api.async_report_lines, api.async_report_bytes)
+                )
             )
             if background:
                 assert self.jobs is not None

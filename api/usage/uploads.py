@@ -30,21 +30,23 @@ def _too_large(what: str, max_bytes: int) -> PayloadTooLarge:
     )
 
 
-def check_declared_length(request: Request, max_bytes: int, what: str) -> None:
-    """413 at once when Content-Length already says the body is over the cap."""
+def check_declared_length(request: Request, max_bytes: int, what: str, allowance: int = 0) -> None:
+    """413 at once when Content-Length already says the body is over the cap (plus `allowance`
+    bytes of multipart framing; the message names the cap itself)."""
     declared = request.headers.get("content-length")
     if declared is None:
         return
     if not (declared.isascii() and declared.isdigit()) or len(declared) > 19:
         raise ValidationFailed("content-length: not a byte count")
-    if int(declared) > max_bytes:
+    if int(declared) > max_bytes + allowance:
         raise _too_large(what, max_bytes)
 
 
 def capped_receive(
-    receive: Callable[[], Awaitable[Message]], max_bytes: int, what: str
+    receive: Callable[[], Awaitable[Message]], max_bytes: int, what: str, allowance: int = 0
 ) -> Callable[[], Awaitable[Message]]:
-    """A receive channel that fails with 413 once more than `max_bytes` of body arrived."""
+    """A receive channel that fails with 413 once more than `max_bytes` + `allowance` bytes of
+    body arrived."""
     seen = 0
 
     async def wrapped() -> Message:
@@ -52,7 +54,7 @@ def capped_receive(
         message = await receive()
         if message.get("type") == "http.request":
             seen += len(message.get("body", b""))
-            if seen > max_bytes:
+            if seen > max_bytes + allowance:
                 raise _too_large(what, max_bytes)
         return message
 
@@ -80,8 +82,10 @@ async def spool_body(request: Request, directory: Path, suffix: str, max_bytes: 
 
 async def read_upload_form(request: Request, max_bytes: int) -> tuple[UploadFile, str]:
     """The `file` and `signature` parts of a multipart upload, read under the size cap."""
-    check_declared_length(request, max_bytes + CHUNK, "file")
-    capped = Request(request.scope, capped_receive(request.receive, max_bytes + CHUNK, "file"))
+    check_declared_length(request, max_bytes, "file", allowance=CHUNK)
+    capped = Request(
+        request.scope, capped_receive(request.receive, max_bytes, "file", allowance=CHUNK)
+    )
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise ValidationFailed(

@@ -96,7 +96,8 @@ def status_command(
         for platform_id, amount in debits[record.epoch]:
             typer.echo(f"          debit platform {platform_id}: {amount}")
         for h in held[record.epoch]:
-            typer.echo(f"          held back platform {h.platform_id}: {h.debit} > {h.escrow}")
+            why = f"{h.debit} > {h.escrow}" if h.debit > h.escrow else "waits (see the note)"
+            typer.echo(f"          held back platform {h.platform_id}: {why}")
         if record.note:
             typer.echo(f"          note: {record.note}")
     typer.echo(f"pending reports (accepted, not settled): {pending}")

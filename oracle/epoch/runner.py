@@ -126,7 +126,7 @@ class EpochRunner:
                 "skipped",
                 proposal.epoch,
                 held_back=result.held_back,
-                message="nothing new to settle",
+                message="; ".join(("nothing new to settle", *_reasons(result.held_back))),
             )
         path = data_file_path(self.data_dir, self.node.chain_id, self.view.address, proposal.epoch)
         publish(computation.data_path, path)
@@ -143,7 +143,7 @@ class EpochRunner:
                     data_hash=computation.data_hash,
                     data_path=str(path),
                     leaf_count=computation.leaf_count,
-                    note=_note(computation.below_settled),
+                    note=_note(computation.below_settled, computation.held_back),
                 ),
                 computation.debits,
                 computation.held_back,
@@ -352,10 +352,17 @@ class EpochRunner:
         return int(self.view.w3.eth.get_block(block)["timestamp"]) if block else int(time.time())
 
 
-def _note(below_settled: tuple[object, ...]) -> str:
-    if not below_settled:
-        return ""
-    return (
-        f"{len(below_settled)} totals were corrected below their settled value and stay there "
-        "(listed under belowSettled in the data file)"
-    )
+def _reasons(held_back: Sequence[HeldBack]) -> tuple[str, ...]:
+    """Why platforms were held back other than for their escrow (their stored usage could not
+    be settled): shown in the epoch's note (`royalties oracle status`) and the worker's log."""
+    return tuple(h.reason for h in held_back if h.reason)
+
+
+def _note(below_settled: tuple[object, ...], held_back: Sequence[HeldBack] = ()) -> str:
+    parts = list(_reasons(held_back))
+    if below_settled:
+        parts.append(
+            f"{len(below_settled)} totals were corrected below their settled value and stay "
+            "there (listed under belowSettled in the data file)"
+        )
+    return "; ".join(parts)

@@ -72,6 +72,9 @@ class HeldBack:
     platform_id: int
     debit: int
     escrow: int
+    reason: str = ""
+    """Why, when it is not the escrow: the platform's stored usage could not be settled (a sum
+    over 64 bits, an invalid row); logged and written into the epoch's note, not the data file."""
 
 
 K = TypeVar("K", TotalKey, CardKey)

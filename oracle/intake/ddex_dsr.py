@@ -30,6 +30,7 @@ from oracle.intake.dsrf.reader import CONTEXTS, DsrReader, DsrResult, Issues, re
 from oracle.intake.issues import IssueCollector
 from oracle.intake.model import KEY_SHIFT, Aggregate, ReportHeader
 from oracle.intake.refs import AI_CLASS_VALUES, TrackRefs
+from oracle.intake.units import MAX_ID_DIGITS, parse_count
 from oracle.settings import OracleSettings
 
 RAW_SUFFIX = ".dsr"
@@ -269,7 +270,8 @@ def ingest_dsr_files(
     entries = []
     for path in paths:
         head = read_first_line(path)
-        number = int(head[6]) if len(head) > 7 and head[0] == "HEAD" and head[6].isdigit() else 0
+        found = parse_count(head[6], MAX_ID_DIGITS, "FileNumber")[0] if len(head) > 7 else None
+        number = found if found is not None and head[0] == "HEAD" else 0
         stored = store_raw_file(path, settings.data_dir, RAW_SUFFIX)
         entries.append((number, path.name, stored.keccak_hex))
     numbers = [e[0] for e in entries]

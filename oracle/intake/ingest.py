@@ -412,31 +412,33 @@ def recover_pending(
     goes on with the next one. Only a configuration error (nothing could be decided) stops it.
     """
     with engine.connect() as conn:
-        pending = reports_repo.list_reports(conn, status=ReportStatus.RECEIVED, limit=1_000_000)
+        pending = reports_repo.received_versions(conn)
     outcomes: list[IngestResult | ReportRejectedError] = []
     oldest = int(time.time()) - min_age_seconds
-    for version in sorted(pending, key=lambda v: v.id):
-        if version.received_at > oldest:
+    for version_id, received_at, file_name in pending:
+        if received_at > oldest:
             continue  # its own request (or background job) is probably still deciding it
         try:
-            outcomes.append(decide(settings, engine, version.id))
+            outcomes.append(decide(settings, engine, version_id))
         except ReportRejectedError as exc:
             outcomes.append(exc)
         except ConfigurationError:
             raise
         except Exception as exc:  # one bad row never stops the recovery of the others
-            log.exception("recovering report version %s failed", version.id)
-            outcomes.append(_mark_failed(engine, version, exc))
+            log.exception("recovering report version %s failed", version_id)
+            outcomes.append(_mark_failed(engine, version_id, file_name, exc))
     return outcomes
 
 
-def _mark_failed(engine: Engine, version: ReportVersion, exc: Exception) -> ReportRejectedError:
+def _mark_failed(
+    engine: Engine, version_id: int, file_name: str, exc: Exception
+) -> ReportRejectedError:
     reason = f"could not be decided: {type(exc).__name__}: {exc}"[:500]
-    issue = ValidationIssue(version.file_name, None, "file", reason)
+    issue = ValidationIssue(file_name or f"report version {version_id}", None, "file", reason)
 
     def work(conn: Connection) -> None:
-        if reports_repo.lock_for_decision(conn, version.id) is ReportStatus.RECEIVED:
-            reports_repo.record_rejection(conn, version.id, [issue], 1)
+        if reports_repo.lock_for_decision(conn, version_id) is ReportStatus.RECEIVED:
+            reports_repo.record_rejection(conn, version_id, [issue], 1)
 
     run_write(engine, work)
     return ReportRejectedError([issue], 1)

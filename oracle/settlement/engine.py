@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sqlite3
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
 from chain_client.constants import NUM_CLASSES
@@ -419,7 +421,7 @@ def step_transaction(engine: Engine) -> Iterator[Connection]:
                 conn.commit()
 
 
-def stream_rows(conn: Connection, query: Any) -> Iterator[tuple[Any, ...]]:
+def stream_rows(conn: Connection, query: Any) -> Generator[tuple[Any, ...], None, None]:
     """The rows of `query` as plain tuples, streamed in batches.
 
     On SQLite the driver cursor is read directly: a SQLAlchemy Row costs about 4 us, and an
@@ -449,9 +451,17 @@ def _advance_totals(
     moved: Sequence[int],
     cuts: Mapping[int, int],
     platform_at: PlatformReader,
-) -> tuple[dict[int, PlatformState], dict[int, int], list[tuple[CardKey, int, int]], int, set[int]]:
+) -> tuple[
+    dict[int, PlatformState],
+    dict[int, int],
+    list[tuple[CardKey, int, int]],
+    int,
+    set[int],
+    dict[int, str],
+]:
     """Step 1: oracle_epoch_totals rows of every platform; (platforms, debits, below, rows,
-    platforms deferred because a report's period starts after the pinned block).
+    platforms deferred because a report's period starts after the pinned block or held back
+    because their stored usage cannot be settled, the reasons of the latter).
 
     A total is kept per (track, platform, class, rate card); each card's units are priced by
     that card's rates (see rate_from_column for which card prices a report's usage)."""
@@ -460,7 +470,7 @@ def _advance_totals(
     below: list[tuple[CardKey, int, int]] = []
     written = 0
     deferred: set[int] = set()
-    epoch = request.epoch
+    faults: dict[int, str] = {}
     with engine.connect() as reader, step_transaction(engine) as conn:
         out = _Inserter(
             conn,
@@ -481,73 +491,127 @@ def _advance_totals(
                 known: PlatformState | None = platform_at(platform_id)
             except UnknownPlatform:
                 known = None  # raised below if the platform has usage to settle
-            if known is not None and _starts_after(
-                reader, platform_id, cuts.get(platform_id, 0), request.cut_seq, known.block_time
-            ):
-                # A report whose period starts after the pinned block could still be priced
-                # by a card applied later: the platform waits (held back whole) until the
-                # chain's time passes it, so a report's card never changes once settled.
+            try:
+                written += _platform_totals(
+                    reader, out, request, platform_id, known, cuts, platforms, debit_of, below,
+                    deferred,
+                )  # fmt: skip
+            except (EpochError, DBAPIError, sqlite3.Error) as exc:
+                if known is None or isinstance(exc, UnknownPlatform):
+                    raise  # no chain state to hold it back with: a configuration fault
+                if not isinstance(exc, EpochError) and not _is_value_fault(exc):
+                    raise
+                # One platform's bad rows never stop settlement for the others: it is held back
+                # whole, its totals stay settled and its rows of this epoch are dropped (by
+                # _hold_back, with every held platform's), with the reason logged and returned.
+                reader.rollback()
+                out.rows = []
+                reason = f"platform {platform_id} held back: its usage cannot be settled ({exc})"
+                log.error(reason)
+                faults[platform_id] = reason[:500]
+                debit_of.pop(platform_id, None)
+                below[:] = [b for b in below if b[0][1] != platform_id]
                 platforms[platform_id] = known
                 deferred.add(platform_id)
+    return platforms, debit_of, below, written, deferred, faults
+
+
+def _is_value_fault(exc: DBAPIError | sqlite3.Error) -> bool:
+    """A database error caused by the rows' values (a sum or a number out of range), not by
+    the database itself: SQLite's "integer overflow" (raised by the driver cursor that
+    stream_rows reads directly, or through SQLAlchemy), PostgreSQL's SQLSTATE class 22."""
+    origin = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlstate = str(getattr(origin, "sqlstate", "") or "")
+    text = str(origin).lower()
+    return sqlstate.startswith("22") or "overflow" in text or "out of range" in text
+
+
+def _platform_totals(
+    reader: Connection,
+    out: _Inserter,
+    request: EpochRequest,
+    platform_id: int,
+    known: PlatformState | None,
+    cuts: Mapping[int, int],
+    platforms: dict[int, PlatformState],
+    debit_of: dict[int, int],
+    below: list[tuple[CardKey, int, int]],
+    deferred: set[int],
+) -> int:
+    """One platform's step-1 rows (see _advance_totals); returns how many were written."""
+    written = 0
+    epoch = request.epoch
+    if known is not None and _starts_after(
+        reader, platform_id, cuts.get(platform_id, 0), request.cut_seq, known.block_time
+    ):
+        # A report whose period starts after the pinned block could still be priced
+        # by a card applied later: the platform waits (held back whole) until the
+        # chain's time passes it, so a report's card never changes once settled.
+        platforms[platform_id] = known
+        deferred.add(platform_id)
+        return 0
+    rows = stream_rows(
+        reader,
+        delta_query(
+            platform_id,
+            cuts.get(platform_id, 0),
+            request.cut_seq,
+            rate_from_column(known.rate_cards if known is not None else ()),
+        ),
+    )
+    state: PlatformState | None = None
+    debit = 0
+    with closing(rows):  # closed before the caller rolls the reader back on a fault
+        for track_id, usage_class, rate_from, delta, s_units, s_amount, s_store in rows:
+            if not delta:
                 continue
-            rows = stream_rows(
-                reader,
-                delta_query(
-                    platform_id,
-                    cuts.get(platform_id, 0),
-                    request.cut_seq,
-                    rate_from_column(known.rate_cards if known is not None else ()),
-                ),
-            )
-            state: PlatformState | None = None
-            debit = 0
-            for track_id, usage_class, rate_from, delta, s_units, s_amount, s_store in rows:
-                if not delta:
-                    continue
-                if state is None:
-                    if known is None:
-                        raise UnknownPlatform(platform_id)
-                    state = platforms[platform_id] = known
-                if not 0 <= usage_class < NUM_CLASSES:
-                    raise InvalidUsageClass(int(usage_class))
-                settled_units = int(s_units or 0)
-                amount_old = int(s_amount) if s_amount is not None else 0
-                store_old = int(s_store) if s_store is not None else settled_units
-                store_new = store_old + int(delta)
-                if store_new < 0:
-                    raise EpochError(
-                        f"track {track_id} platform {platform_id} class {usage_class}: the "
-                        f"store's units would fall to {store_new}; the store is inconsistent"
-                    )
-                if store_new <= settled_units:
-                    micro, amount = settled_units, amount_old
-                    if store_new < settled_units:
-                        key = (int(track_id), platform_id, int(usage_class), int(rate_from))
-                        below.append((key, micro, store_new))
-                else:
-                    micro = store_new
-                    rates = state.rates_from(int(rate_from))
-                    amount = advance_amount(
-                        settled_units, amount_old, store_new, rates[usage_class]
-                    )
-                debit += amount - amount_old
-                out.add(
-                    (
-                        epoch,
-                        int(track_id),
-                        platform_id,
-                        int(usage_class),
-                        int(rate_from),
-                        micro,
-                        str(amount),
-                        None if store_new == micro else store_new,
-                    )
+            if state is None:
+                if known is None:
+                    raise UnknownPlatform(platform_id)
+                state = platforms[platform_id] = known
+            if not 0 <= usage_class < NUM_CLASSES:
+                raise InvalidUsageClass(int(usage_class))
+            settled_units = int(s_units or 0)
+            amount_old = int(s_amount) if s_amount is not None else 0
+            store_old = int(s_store) if s_store is not None else settled_units
+            store_new = store_old + int(delta)
+            if store_new >= 2**63:
+                raise EpochError(
+                    f"track {track_id} class {usage_class}: its cumulative micro-units {store_new} "
+                    "do not fit 64 bits (the store holds usage over the intake caps)"
                 )
-                written += 1
-            out.flush()
-            if state is not None:
-                debit_of[platform_id] = debit
-    return platforms, debit_of, below, written, deferred
+            if store_new < 0:
+                raise EpochError(
+                    f"track {track_id} platform {platform_id} class {usage_class}: the "
+                    f"store's units would fall to {store_new}; the store is inconsistent"
+                )
+            if store_new <= settled_units:
+                micro, amount = settled_units, amount_old
+                if store_new < settled_units:
+                    key = (int(track_id), platform_id, int(usage_class), int(rate_from))
+                    below.append((key, micro, store_new))
+            else:
+                micro = store_new
+                rates = state.rates_from(int(rate_from))
+                amount = advance_amount(settled_units, amount_old, store_new, rates[usage_class])
+            debit += amount - amount_old
+            out.add(
+                (
+                    epoch,
+                    int(track_id),
+                    platform_id,
+                    int(usage_class),
+                    int(rate_from),
+                    micro,
+                    str(amount),
+                    None if store_new == micro else store_new,
+                )
+            )
+            written += 1
+    out.flush()
+    if state is not None:
+        debit_of[platform_id] = debit
+    return written
 
 
 def _starts_after(reader: Connection, platform_id: int, since: int, cut: int, time: int) -> bool:
@@ -1014,7 +1078,7 @@ def compute(
         # Nothing accepted since the settled cuts and no debit owed: no leaf can change. The
         # nodes ask every tick, so this answer costs two queries, not a pass over the leaves.
         return _unchanged(request, work_dir, timings={"totals": 0.0})
-    platforms, debit_of, below_found, changed_totals, deferred = _advance_totals(
+    platforms, debit_of, below_found, changed_totals, deferred, faults = _advance_totals(
         engine, request, moved, cuts, platform_at
     )
     for pid in sorted(set(cuts) | set(carried)):
@@ -1025,6 +1089,7 @@ def compute(
         debit_of[pid] = debit_of.get(pid, 0) + amount
     step("totals")
     held, debits = _hold_back(engine, request, platforms, debit_of, cuts, deferred)
+    held = tuple(replace(h, reason=faults.get(h.platform_id, "")) for h in held)
     held_ids = {h.platform_id for h in held}
     carried_now = tuple((p, a) for p, a in sorted(carried.items()) if p not in held_ids)
     token_of = {pid: p.token.lower() for pid, p in platforms.items()}

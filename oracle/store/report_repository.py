@@ -106,6 +106,19 @@ def list_reports(
     return [_to_version(r) for r in conn.execute(query)]
 
 
+def received_versions(conn: Connection) -> list[tuple[int, int, str]]:
+    """(id, received_at, file name) of every version still ``received``, oldest first.
+
+    Only these three columns are read, so a row whose other columns do not make a ReportVersion
+    (an unknown format code, a broken value) is still listed: recovery marks it failed."""
+    rows = conn.execute(
+        select(reports.c.id, reports.c.received_at, reports.c.file_name)
+        .where(reports.c.status == ReportStatus.RECEIVED.value)
+        .order_by(reports.c.id)
+    )
+    return [(int(i), int(r or 0), str(f or "")) for i, r, f in rows]
+
+
 def report_errors(conn: Connection, version_id: int) -> list[ValidationIssue]:
     """The listed (capped) errors of a rejected version; `error_count` has the total."""
     raw = conn.execute(select(reports.c.errors).where(reports.c.id == version_id)).scalar()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -122,3 +123,24 @@ def signed_json_report(
         "lines": lines,
         "signature": "0x" + bytes(signature).hex(),
     }
+
+
+def run_epoch(settings: Any, settlement: str, node_key: str) -> Any:
+    """One epoch on the API's store (`settings`: its ApiSettings) signed by `node_key`."""
+    from oracle.epoch.wiring import build_runner
+    from oracle.settings import OracleSettings
+
+    oracle = OracleSettings(
+        database_url=settings.database_url,
+        data_dir=settings.data_dir,
+        rpc_url=settings.rpc_url,
+        chain_id=settings.chain_id,
+        settlement_address=settlement,
+        node_key=node_key,
+        confirmations=0,
+    )
+    setup = build_runner(oracle)
+    try:
+        return setup.runner.run_once()
+    finally:
+        setup.close()

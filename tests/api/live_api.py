@@ -18,7 +18,14 @@ from typing import Any
 
 import httpx
 import uvicorn
-from api_helpers import address_of, admin_headers, bearer, signed_json_report, track_body
+from api_helpers import (
+    address_of,
+    admin_headers,
+    bearer,
+    run_epoch,
+    signed_json_report,
+    track_body,
+)
 from conftest import POSTGRES_URL_ENV, make_settings
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -127,6 +134,19 @@ class LiveApi:
             headers=bearer(platform.api_key),
             **kwargs,
         )
+
+    def deposit(self, w3: Any, platform: LivePlatform, amount: int = 10**18) -> None:
+        """Funds the platform's escrow from its payer (the platform key)."""
+        settlement = self.gateway.contract("UsageSettlement")
+        payer = address_of(platform.key)
+        tx = settlement.functions.deposit(platform.platform_id, amount).build_transaction(
+            {"from": payer, "value": amount}
+        )
+        w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+
+    def run_epoch(self) -> Any:
+        """One epoch run by oracle node key 1 (the deployment's only signer) on the API's store."""
+        return run_epoch(self.settings, self.settlement, self.keys[1])
 
     def counted(self) -> tuple[int, int, int, int]:
         """(accepted or superseded versions, usage rows, their micro-units, quarantine rows)."""

@@ -20,8 +20,6 @@ from api_helpers import bearer
 from live_api import LiveApi, LivePlatform
 from sqlalchemy import Connection, create_engine, select, text
 
-from oracle.epoch.wiring import build_runner
-from oracle.settings import OracleSettings
 from oracle.store.records import ReportStatus
 from oracle.store.report_repository import report_history
 from oracle.store.usage_repository import payable_totals
@@ -168,38 +166,28 @@ def test_sqlite_writes_are_serialised_across_processes(tmp_path: Path) -> None:
 def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
     live: LiveApi, setup: tuple[LivePlatform, int, tuple[int, int]], w3: Any
 ) -> None:
-    """20 parallel relayed claims with one Idempotency-Key, then 20 with different keys."""
+    """20 parallel relayed claims with one Idempotency-Key, then 20 with different keys: settlement
+    money and split money, paid exactly once (one claim and one releaseMany in all)."""
     from api_helpers import address_of, sign_in
 
     from chain_client.constants import NATIVE_TOKEN
 
     platform, track, _ = setup
-    settlement = live.gateway.contract("UsageSettlement")
     payer = address_of(platform.key)
-    deposit = settlement.functions.deposit(platform.platform_id, 10**18).build_transaction(
-        {"from": payer, "value": 10**18}
-    )
-    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(deposit))
-    oracle = OracleSettings(
-        database_url=live.settings.database_url,
-        data_dir=live.settings.data_dir,
-        rpc_url=live.settings.rpc_url,
-        chain_id=live.settings.chain_id,
-        settlement_address=live.settlement,
-        node_key=live.keys[1],
-        confirmations=0,
-    )
-    runner = build_runner(oracle)
-    try:
-        assert runner.runner.run_once().status == "posted"
-    finally:
-        runner.close()
+    live.deposit(w3, platform)
+    assert live.run_epoch().status == "posted"
     artist = live.keys[11]
     account = address_of(artist)
+    # Money paid to the track's split directly (a licence fee): the claim also releases it.
+    split = live.http.get(f"/v1/tracks/{track}").json()["split_address"]
+    w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": payer, "to": split, "value": 10**15})
+    )
     token = sign_in(live.http, artist)  # type: ignore[arg-type]
     claimable = live.http.get(f"/v1/contributors/{account}/claimable", headers=bearer(token))
     owed = int(claimable.json()["per_token"][NATIVE_TOKEN])
-    assert owed > 0
+    assert [s["in_split"] for s in claimable.json()["splits"]] == [str(10**15)]
+    assert owed > 10**15
     before = w3.eth.get_balance(account)
     relayer = address_of(live.keys[19])
     nonce_before = w3.eth.get_transaction_count(relayer)
@@ -228,7 +216,68 @@ def test_parallel_claims_pay_once_with_no_empty_transaction_and_no_stuck_row(
     # The claim mined before this read: the stored claimable body (read cache) is not kept.
     after = live.http.get(f"/v1/contributors/{account}/claimable", headers=bearer(token))
     assert NATIVE_TOKEN not in after.json()["per_token"]
-    assert w3.eth.get_transaction_count(relayer) - nonce_before == 1  # no no-op transaction
+    # One claim and one releaseMany, by the first claim only: no no-op transaction.
+    assert w3.eth.get_transaction_count(relayer) - nonce_before == 2
+    assert len(same[0].json()["tx_hashes"]) == 2
     with live.engine.connect() as conn:
         statuses = conn.execute(text("SELECT status FROM api_relayed_claim")).scalars().all()
+    print(  # noqa: T201
+        f"claims: relayer transactions {w3.eth.get_transaction_count(relayer) - nonce_before}, "
+        f"paid {w3.eth.get_balance(account) - before} of claimable {owed}, "
+        f"rows {sorted(statuses)}"
+    )
     assert "pending" not in statuses
+
+
+def test_failed_and_abandoned_claims_do_not_use_up_the_quota(
+    live: LiveApi, setup: tuple[LivePlatform, int, tuple[int, int]]
+) -> None:
+    """Failed claims that sent nothing leave the quota alone; a claim pending past the timeout
+    (its API process stopped after recording it) is failed with the reason by the next claim."""
+    from datetime import timedelta
+
+    from api_helpers import address_of, sign_in
+
+    from api.contributors.models import RelayedClaim
+    from api.db.types import utc_now
+
+    key = live.keys[17]
+    account = address_of(key)
+    token = sign_in(live.http, key)  # type: ignore[arg-type]
+    limit = live.settings.claim_rate_limit
+    now = utc_now()
+    rows = [
+        {"idempotency_key": f"failed-{n}", "status": "failed", "created_at": now}
+        for n in range(limit)
+    ]
+    rows.append({"idempotency_key": "abandoned", "status": "pending",
+                 "created_at": now - timedelta(seconds=700)})  # fmt: skip
+    rows.append({"idempotency_key": "in-flight", "status": "pending", "created_at": now})
+    with live.engine.begin() as conn:
+        conn.execute(
+            RelayedClaim.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {"address": account, "request_hash": "0x00", "pull_tx_hashes": "[]", **r}
+                for r in rows
+            ],
+        )
+    response = live.http.post(
+        f"/v1/contributors/{account}/claims",
+        json={},
+        headers={**bearer(token), "Idempotency-Key": "after-failures"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "nothing_to_claim"
+    with live.engine.connect() as conn:
+        found = dict(
+            conn.execute(
+                text("SELECT idempotency_key, status FROM api_relayed_claim WHERE address = :a"),
+                {"a": account},
+            ).all()
+        )
+        error = conn.execute(
+            text("SELECT error FROM api_relayed_claim WHERE idempotency_key = 'abandoned'")
+        ).scalar_one()
+    assert found["abandoned"] == "failed"
+    assert "stopped before this claim finished" in error
+    assert found["in-flight"] == "pending"  # younger than the timeout: maybe still running

@@ -17,17 +17,17 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import address_of, bearer, sign_text
-from eth_account import Account
 from live_api import LiveApi, LivePlatform
 from siwe import SiweMessage
+from sqlalchemy import select
 
 from chain_client.eip712 import UsageReport, sign_usage_report
-from oracle.epoch.wiring import build_runner
-from oracle.settings import OracleSettings
 
 PERIOD = (1_700_000_000, 1_700_086_400)
 HUGE = "9" * 5000
 ISRC = "USRC17600001"
+#: The live platforms' stream rate (10^15 base units per 10^6 units, see live_api.RATE).
+RATE_PER_UNIT = 10**15 // 10**6
 
 
 @dataclass
@@ -145,6 +145,33 @@ def _dsr(count: str, rid: str = "MSG-HOSTILE") -> Any:
     return send
 
 
+def _dsr_bytes(content: bytes, rid: str, name: str) -> Any:
+    """A DSR upload of raw bytes, validly signed (the signature covers exactly these bytes)."""
+
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        day = 1_699_920_000
+        signature = _file_signature(api, platform, content, rid, 2, (day, day + 86_400))
+        return api.http.post(
+            f"/v1/platforms/{platform.platform_id}/reports/dsr",
+            files={"file": (name, content)},
+            data={"signature": signature},
+            headers=bearer(platform.api_key),
+        )
+
+    return send
+
+
+def _post_files(route: str, files: dict[str, Any]) -> Any:
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        return api.http.post(
+            f"/v1/platforms/{platform.platform_id}{route}",
+            files=files,
+            headers=bearer(platform.api_key),
+        )
+
+    return send
+
+
 def _multipart(files: dict[str, Any], data: dict[str, str]) -> Any:
     def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
         return api.http.post(
@@ -175,6 +202,23 @@ def _bad_key_huge_body(api: LiveApi, platform: LivePlatform, track: int) -> http
         content=b"[" * (3 * 1024 * 1024),
         headers={"Authorization": "Bearer rp_not-a-key", "Content-Type": "application/json"},
     )
+
+
+def _big_body(path: str, chunked: bool) -> Any:
+    """A 3 MiB body with no key to a route with a JSON body model (parsed before auth)."""
+
+    def send(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
+        filler = b'{"message": "' + b"a" * (3 * 1024 * 1024) + b'"}'
+        if not chunked:
+            return api.http.post(path, content=filler, headers={"Content-Type": "application/json"})
+
+        def chunks() -> Iterator[bytes]:
+            for start in range(0, len(filler), 65536):
+                yield filler[start : start + 65536]
+
+        return api.http.post(path, content=chunks(), headers={"Content-Type": "application/json"})
+
+    return send
 
 
 def _oversized_json(api: LiveApi, platform: LivePlatform, track: int) -> httpx.Response:
@@ -363,6 +407,16 @@ CASES = [
     Case("body over the size cap", _oversized_json, ("body",)),
     Case("chunked body over the size cap", _chunked_oversized, ("body",)),
     Case("bad API key with a huge body", _bad_key_huge_body, ("authorization",)),
+    Case(
+        "siwe: 3 MiB body, no key",
+        _big_body("/v1/auth/siwe", chunked=False),
+        ("body: larger than",),
+    ),
+    Case(
+        "tracks: 3 MiB chunked body, no key",
+        _big_body("/v1/tracks", chunked=True),
+        ("body: larger than",),
+    ),
     # ---- CSV -------------------------------------------------------------------------------
     Case("csv units: 5000 digits", _csv([f"{{track}},0,{HUGE},"]), ("units",)),
     Case("csv units: full-width digit", _csv(["{track},0,\uff16,"]), ("units",)),
@@ -389,8 +443,13 @@ CASES = [
     Case(
         "csv over the size cap",
         _multipart({"file": ("a.csv", b"1" * (3 * 1024 * 1024))}, {"signature": "0x" + "11" * 65}),
-        ("file",),
+        ("file: larger than the 2097152 byte limit",),  # the cap set, not cap + framing
     ),  # fmt: skip
+    Case(
+        "inspect: 4 MiB file (dry run, parsed by FastAPI's form reader)",
+        _post_files("/reports/inspect", {"files": ("a.dsr", b"1" * (4 * 1024 * 1024))}),
+        ("body: larger than the 2097152 byte limit",),
+    ),
     # ---- DSR -------------------------------------------------------------------------------
     Case(
         "dsr NumberOfStreams: 5000 digits",
@@ -402,6 +461,16 @@ CASES = [
         _dsr("\uff16", "MSG-H2"),
         ("NumberOfStreams", "NumberOfUsages", "TotalUsages"),
     ),  # fmt: skip
+    Case(
+        "dsr: a gzip stream cut short",
+        _dsr_bytes(__import__("gzip").compress(b"HEAD\tx\n" * 1000)[:60], "MSG-H3", "cut.dsr.gz"),
+        ("file", "HEAD"),
+    ),  # fmt: skip
+    Case(
+        "dsr: not a DSR at all",
+        _dsr_bytes(b"\x00\x01binary", "MSG-H4", "bin.dsr"),
+        ("file", "HEAD"),
+    ),
     # ---- SIWE ------------------------------------------------------------------------------
     Case("siwe: URI of another origin", _siwe(uri="https://evil.example"), ("uri",)),
     Case("siwe: Issued At tomorrow", _siwe(issued_at=TOMORROW), ("issued_at",)),
@@ -509,6 +578,31 @@ def test_a_large_report_is_decided_in_the_background(
     assert counted == 8_000 * 10**6  # payable, or held as a spike: counted exactly once
 
 
+def test_a_csv_of_many_lines_is_decided_in_the_background_whatever_its_size(
+    live: LiveApi, target: tuple[LivePlatform, int]
+) -> None:
+    """A CSV over `async_report_lines` lines answers 202 even when its bytes are few (a 700k-line
+    CSV is about 5 MB, below the byte bound): the line bound is lowered here to 1,000."""
+    import time
+
+    platform, track = target
+    live.settings.async_report_lines = 1_000
+    try:
+        response = _csv(["{track},0,1,"] * 2_000, rid="many-lines")(live, platform, track)
+    finally:
+        live.settings.async_report_lines = 100_000
+    assert response.status_code == 202, response.text
+    assert response.headers["Location"] == response.json()["status_url"]
+    for _ in range(600):
+        status = live.http.get(response.json()["status_url"], headers=bearer(platform.api_key))
+        version = status.json()["versions"][-1]
+        if version["status"] != "received":
+            break
+        time.sleep(0.05)
+    assert version["status"] == "accepted"
+    assert version["line_count"] == 2_000
+
+
 def test_overflow_attack_is_refused_and_the_next_epoch_settles_the_others(
     live: LiveApi, w3: Any
 ) -> None:
@@ -538,33 +632,72 @@ def test_overflow_attack_is_refused_and_the_next_epoch_settles_the_others(
     )
     assert balance.status_code == 200, balance.text
     # The honest platform funds its escrow and reports; the epoch settles it.
-    settlement = live.gateway.deployment.usage_settlement
-    contract = w3.eth.contract(address=settlement, abi=live.gateway.contract("UsageSettlement").abi)
-    payer = Account.from_key(honest.key)
-    tx = contract.functions.deposit(honest.platform_id, 10**18).build_transaction(
-        {"from": payer.address, "value": 10**18}
-    )
-    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    live.deposit(w3, honest)
     good = live.report(honest, "honest-1", [_line(track, 1_000)], period)
     submitted = live.submit(honest, good).json()["report"]
     assert submitted["status"] == "accepted"
     assert submitted["payable_micro_units"] == str(1_000 * 10**6), json.dumps(submitted)
-    oracle = OracleSettings(
-        database_url=live.settings.database_url,
-        data_dir=live.settings.data_dir,
-        rpc_url=live.settings.rpc_url,
-        chain_id=live.settings.chain_id,
-        settlement_address=settlement,
-        node_key=live.keys[1],
-        confirmations=0,
-    )
-    setup = build_runner(oracle)
-    try:
-        outcome = setup.runner.run_once()
-    finally:
-        setup.close()
+    outcome = live.run_epoch()
     assert outcome.status == "posted", outcome
     held = {h.platform_id for h in outcome.held_back}
     assert attacker.platform_id in held  # no escrow for its usage: held back, not paid
     assert honest.platform_id not in held
     assert dict(outcome.debits)[honest.platform_id] == 1_000 * 10**15 // 10**6
+
+
+def test_a_platform_whose_stored_usage_overflows_is_held_back_with_the_reason(
+    live: LiveApi, w3: Any
+) -> None:
+    """A store that already holds usage over the intake caps (older data, a manual import): the
+    epoch holds that platform back with the reason (in the outcome and the epoch's note, which
+    `royalties oracle status` prints) and settles the others instead of failing for everyone."""
+    from sqlalchemy import update
+
+    from oracle.store.schema import reports, usage
+
+    bad = live.onboard(live.keys[17], "Overflowing")
+    good = live.onboard(live.keys[18], "Fine")
+    track = live.add_track(live.keys[16])
+    for platform in (bad, good):
+        live.deposit(w3, platform)
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    period = (now, now + 1)
+    for n in (1, 2):
+        body = live.report(bad, f"old-{n}", [_line(track, 1)], period)
+        assert live.submit(bad, body).json()["report"]["status"] == "accepted"
+    assert live.submit(good, live.report(good, "fine-1", [_line(track, 1_000)], period)).json()[
+        "report"
+    ]["status"] == "accepted"  # fmt: skip
+    with live.engine.begin() as conn:  # two rows of 5x10^18: their sum does not fit 64 bits
+        versions = select(reports.c.id).where(reports.c.platform_id == bad.platform_id)
+        conn.execute(
+            update(usage)
+            .where(usage.c.report_version_id.in_(versions.scalar_subquery()))
+            .values(micro_units=5 * 10**18)
+        )
+    outcome = live.run_epoch()
+    assert outcome.status == "posted", outcome
+    held = {h.platform_id: h for h in outcome.held_back}
+    assert bad.platform_id in held
+    assert good.platform_id not in held
+    assert dict(outcome.debits)[good.platform_id] == 1_000 * RATE_PER_UNIT
+    assert bad.platform_id not in dict(outcome.debits)
+    assert f"platform {bad.platform_id} held back: its usage cannot be settled" in outcome.message
+    assert "64 bits" in outcome.message or "overflow" in outcome.message, outcome.message
+
+
+def test_a_reused_dsr_message_id_is_a_409_naming_file_line_and_field(
+    live: LiveApi, target: tuple[LivePlatform, int]
+) -> None:
+    _, track = target
+    platform = live.onboard(live.keys[12], "DSR sender")  # no period of it settled yet
+    first = _dsr("5", "MSG-REUSED")(live, platform, track)
+    assert first.status_code == 200, first.text
+    before = live.counted()
+    other = _dsr("6", "MSG-REUSED")(live, platform, track)  # other content, same MessageId
+    assert other.status_code == 409, other.text
+    message = other.json()["message"]
+    assert "hostile.dsr:1: field 'MessageId'" in message, message
+    assert "never reused" in message
+    assert other.json()["details"]["issues"][0]["field"] == "MessageId"
+    assert live.counted() == before

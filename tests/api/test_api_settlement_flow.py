@@ -15,6 +15,7 @@ from api_helpers import (
     address_of,
     admin_headers,
     bearer,
+    run_epoch,
     sign_in,
     signed_json_report,
     track_body,
@@ -33,8 +34,6 @@ from api.db.engine import make_engine
 from api.indexer.runner import Indexer
 from chain_client.constants import NATIVE_TOKEN
 from chain_client.merkle import process_proof, standard_leaf_hash
-from oracle.epoch.wiring import build_runner
-from oracle.settings import OracleSettings
 
 ACCOUNT_LEAF = ("address", "address", "uint256")  # (account, token, cumulativeAmount)
 RATE = 10**15 + 7  # wei per stream x 1e6 (odd, so the floors show)
@@ -87,20 +86,7 @@ def world(
 
 
 def _settle_epoch(world: World) -> Any:
-    oracle = OracleSettings(
-        database_url=world.settings.database_url,
-        data_dir=world.settings.data_dir,
-        rpc_url=world.settings.rpc_url,
-        chain_id=world.settings.chain_id,
-        settlement_address=world.gateway.deployment.usage_settlement,
-        node_key=world.keys[1],
-        confirmations=0,
-    )
-    setup = build_runner(oracle)
-    try:
-        return setup.runner.run_once()
-    finally:
-        setup.close()
+    return run_epoch(world.settings, world.gateway.deployment.usage_settlement, world.keys[1])
 
 
 def _onboard(world: World, platform_key: str) -> tuple[int, str]:

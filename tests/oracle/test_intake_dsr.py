@@ -345,3 +345,17 @@ def test_shifted_columns_are_caught_by_the_comment_line(tmp_path: Path) -> None:
     answer = inspect_files([("r.tsv", target)], now=NOW)
     errors = [(e["line"], e["record"], e["column"]) for e in answer["errors"]]
     assert errors == [(row, "#SU02", "TransactedResource")]
+
+
+@pytest.mark.parametrize("file_number", ["9" * 5000, "\uff12"])
+def test_a_hostile_file_number_of_a_set_is_refused_naming_the_field(
+    dsr_kit: IntakeKit, tmp_path: Path, file_number: str
+) -> None:
+    """FileNumber goes through parse_count: 5000 digits (int() would raise) or a full-width digit
+    (int() would accept) are no FileNumber at all, and the set is refused naming the field."""
+    first = copy(dsr_kit, SET[0])
+    other = tmp_path / "hostile-2.tsv"
+    other.write_text("\t".join(["HEAD", "x", "x", "x", "x", "x", file_number, "x"]) + "\n")
+    with pytest.raises(ReportRejectedError) as info:
+        ingest_dsr_files(dsr_kit.settings, dsr_kit.engine, [first, other], 1, "0x" + "11" * 65)
+    assert info.value.issues[0].field == "HEAD.FileNumber"

@@ -11,7 +11,7 @@ from oracle.intake.headers import read_header
 from oracle.intake.ingest import record_received, recover_pending
 from oracle.intake.raw_store import store_raw_file
 from oracle.intake.units import MAX_UNIT_DIGITS, is_plain_count, parse_count, parse_units
-from oracle.store.records import ReportFormat, ReportStatus
+from oracle.store.records import ReportFormat, ReportStatus, ReportVersion
 from oracle.store.report_repository import get_report
 
 
@@ -87,22 +87,7 @@ def test_the_per_platform_lifetime_cap_refuses_the_report_that_would_cross_it(
 
 
 def test_recovery_marks_a_bad_row_failed_and_finishes_the_others(kit: IntakeKit) -> None:
-    versions = []
-    for n in range(3):
-        path, signature = kit.csv_report(f"r{n}.csv", [f"1,0,{n + 1},"], report_id=f"rec-{n}")
-        stored = store_raw_file(path, kit.settings.data_dir, ".csv")
-        version, _ = record_received(
-            kit.engine,
-            platform_id=1,
-            header=read_header(stored.absolute_path, ReportFormat.CSV),
-            report_format=ReportFormat.CSV,
-            content_hash=stored.keccak_hex,
-            raw_hash=stored.keccak_hex,
-            raw_path=stored.relative_path,
-            file_name=f"r{n}.csv",
-            signature=signature,
-        )
-        versions.append(version)
+    versions = _left_received(kit, "rec")
     # The first one's stored file turns unreadable (a hostile or corrupted row).
     (kit.settings.data_dir / versions[0].raw_path).write_bytes(b"\xff\xfe" * 100)
     outcomes = recover_pending(kit.settings, kit.engine)
@@ -112,3 +97,51 @@ def test_recovery_marks_a_bad_row_failed_and_finishes_the_others(kit: IntakeKit)
         statuses = [get_report(conn, v.id).status for v in versions]  # type: ignore[union-attr]
     assert statuses == [ReportStatus.REJECTED, ReportStatus.ACCEPTED, ReportStatus.ACCEPTED]
     assert recover_pending(kit.settings, kit.engine) == []
+
+
+def test_recovery_marks_a_row_it_cannot_even_read_failed_and_goes_on(kit: IntakeKit) -> None:
+    """A received row whose columns do not make a report version (an unknown format code) used
+    to stop `recover` at the listing with a ValueError: it is now marked failed with the reason,
+    and the rows queued after it are still recovered."""
+    from sqlalchemy import text, update
+
+    from oracle.store.schema import reports
+
+    versions = _left_received(kit, "unread")
+    with kit.engine.begin() as conn:
+        conn.execute(update(reports).where(reports.c.id == versions[0].id).values(format=9))
+    outcomes = recover_pending(kit.settings, kit.engine)
+    assert len(outcomes) == 3
+    assert isinstance(outcomes[0], ReportRejectedError)
+    assert "could not be decided: ValueError" in str(outcomes[0])
+    with kit.engine.connect() as conn:
+        rows = dict(
+            conn.execute(
+                text("SELECT id, status FROM oracle_reports WHERE id IN (:a, :b, :c)"),
+                {"a": versions[0].id, "b": versions[1].id, "c": versions[2].id},
+            ).all()
+        )
+    assert [rows[v.id] for v in versions] == ["rejected", "accepted", "accepted"]
+    assert recover_pending(kit.settings, kit.engine) == []
+
+
+def _left_received(kit: IntakeKit, prefix: str, count: int = 3) -> list[ReportVersion]:
+    """`count` CSV reports left as a crash after step 2 leaves them: raw file and 'received' row."""
+    versions = []
+    for n in range(count):
+        name = f"{prefix}-{n}.csv"
+        path, signature = kit.csv_report(name, [f"1,0,{n + 1},"], report_id=f"{prefix}-{n}")
+        stored = store_raw_file(path, kit.settings.data_dir, ".csv")
+        version, _ = record_received(
+            kit.engine,
+            platform_id=1,
+            header=read_header(stored.absolute_path, ReportFormat.CSV),
+            report_format=ReportFormat.CSV,
+            content_hash=stored.keccak_hex,
+            raw_hash=stored.keccak_hex,
+            raw_path=stored.relative_path,
+            file_name=name,
+            signature=signature,
+        )
+        versions.append(version)
+    return versions

@@ -27,6 +27,7 @@ from oracle.intake.issues import IssueCollector
 from oracle.intake.json_report import read_json_report
 from oracle.intake.model import KEY_SHIFT
 from oracle.intake.refs import TrackRefs
+from oracle.intake.units import MAX_ID_DIGITS, parse_count
 from oracle.store.records import ReportFormat, ReportStatus
 from oracle.store.report_repository import report_history
 
@@ -197,6 +198,6 @@ def _dsr_content_hash(files: Sequence[tuple[str, Path]]) -> str:
     entries = []
     for name, path in files:
         head = read_first_line(path)
-        number = int(head[6]) if len(head) > 7 and head[6].isdigit() else 0
+        number = (parse_count(head[6], MAX_ID_DIGITS, "FileNumber")[0] or 0) if len(head) > 7 else 0
         entries.append((number, Path(name).name, file_keccak(path)))
     return keccak_hex(manifest_bytes(entries))

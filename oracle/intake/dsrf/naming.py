@@ -24,7 +24,7 @@ MANIFEST_MAGIC = "dsrf-set/1"
 MANIFEST_SUFFIX = ".dsrset"
 _NAME = re.compile(
     r"^DSR_([A-Za-z0-9-]+)_([A-Za-z0-9-]+)_([^_]+)_([^_]+)_([A-Za-z0-9-]+)_"
-    r"([0-9]+)of([0-9]+)_([0-9]{8}T[0-9]{6})\.(tsv|txt)(\.gz)?$"
+    r"([0-9]{1,9})of([0-9]{1,9})_([0-9]{8}T[0-9]{6})\.(tsv|txt)(\.gz)?$"
 )
 
 

@@ -38,6 +38,8 @@ from oracle.intake.dsrf.cells import (
 )
 from oracle.intake.dsrf.classes import ClassTable
 from oracle.intake.dsrf.profiles import FOOT, HEAD, PHASE, Kind, Layout, Profile, find_profile
+from oracle.intake.units import MAX_ID_DIGITS
+from oracle.intake.units import parse_count as parse_id
 
 #: Aggregation keys: isrc index * CONTEXTS + summary context index.
 CONTEXTS = 1 << 12
@@ -813,6 +815,6 @@ class DsrReader:
 
 def _file_number(head: list[str]) -> int:
     column = HEAD.columns["FileNumber"]
-    if len(head) > column and head[column].isdigit():
-        return int(head[column])
+    if len(head) > column:
+        return parse_id(head[column], MAX_ID_DIGITS, "FileNumber")[0] or 0
     return 0
