@@ -67,7 +67,7 @@ from oracle.epoch.tables import (
 from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import DataFileWriter, leaf_line
 from oracle.settlement.flatten import SHARE_SCALE
-from oracle.settlement.records import EpochFacts, track_record
+from oracle.settlement.records import EpochFacts, track_line
 from oracle.settlement.splits import RootReader, fix_track_paths, unfix_epoch_paths
 from oracle.settlement.tables import (
     SETTLEMENT_EPOCH_TABLES,
@@ -1182,10 +1182,11 @@ class _Cursor:
         return taken
 
 
-def track_records(
+def track_lines(
     conn: Connection, epoch: int, token_of: Mapping[int, str]
-) -> Iterator[tuple[dict[str, Any], set[str]]]:
-    """(record, nested splits it names) of every moved (track, token), by track and token."""
+) -> Iterator[tuple[bytes, set[str]]]:
+    """(data file line, nested splits it names) of every moved (track, token), by track and
+    token."""
     streams = _track_streams(conn, epoch)
     totals = _Cursor(streams["totals"])
     credit_rows = _Cursor(streams["credits"])
@@ -1200,7 +1201,7 @@ def track_records(
         ]
         own = [(str(r), int(s)) for _t, r, s in recipients.take(track_id)]
         for _t, token, amount, split, settle in group:
-            yield track_record(
+            yield track_line(
                 track_id=track_id,
                 token=str(token),
                 amount=int(amount),
@@ -1221,14 +1222,12 @@ def write_file(
     with DataFileWriter(path) as writer, engine.connect() as conn:
         writer.record(header_record(facts))
         nested: set[str] = set()
-        track_lines = path.with_name(path.name + ".tracks")
+        track_spool = path.with_name(path.name + ".tracks")
         # Track records go after the split lists they name: spool them, then append.
-        with open(track_lines, "wb") as spool:
-            from oracle.settlement.data_file import canonical_line
-
-            for record, names in track_records(conn, facts.epoch, token_of):
+        with open(track_spool, "wb") as spool:
+            for line, names in track_lines(conn, facts.epoch, token_of):
                 nested |= names
-                spool.write(canonical_line(record))
+                spool.write(line)
         for start in range(0, len(nested), 2_000):
             chunk = sorted(nested)[start : start + 2_000]
             rows = conn.execute(
@@ -1240,7 +1239,7 @@ def write_file(
             )
             for split, group in _grouped(rows, lambda r: str(r[0])):
                 writer.record(split_record(split, [(str(r), int(s)) for _x, r, s in group]))
-        for spooled in (track_lines, leaf_spool_path(path)):
+        for spooled in (track_spool, leaf_spool_path(path)):
             with open(spooled, "rb") as spool:
                 while block := spool.read(1 << 20):
                     writer.write(block)
