@@ -91,6 +91,8 @@ BATCH = 10_000
 LOOKUP = 500
 """Keys per batched lookup of stored leaves and tree nodes."""
 STREAM = {"stream_results": True, "max_row_buffer": BATCH}
+WAL_AUTOCHECKPOINT = 1000
+"""SQLite's default pages of write-ahead log before a commit checkpoints it."""
 RELEASED = QuarantineStatus.RELEASED.value
 _RELEASED_ROW = func.coalesce(quarantine.c.status, "") == RELEASED
 
@@ -401,11 +403,17 @@ def step_transaction(engine: Engine) -> Iterator[Connection]:
     (synchronous=FULL) fsyncs the write-ahead log holding every earlier commit. A power loss
     in between can only lose a suffix of the step commits, and a recomputation of the epoch
     deletes whatever it finds of them first (clear_epoch). A killed process loses nothing.
+
+    Its commit does not checkpoint the write-ahead log either (wal_autocheckpoint=0 on this
+    connection): the next commit of a connection with the default (the epoch row's) copies
+    every page the steps wrote back into the database once, instead of each step's commit
+    copying the pages it touched, many of them again (the indexes' hot pages).
     """
     with engine.connect() as conn:
         relaxed = conn.dialect.name == "sqlite"
         if relaxed:
             conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             conn.commit()
         try:
             with conn.begin():
@@ -414,6 +422,7 @@ def step_transaction(engine: Engine) -> Iterator[Connection]:
             if relaxed:
                 conn.rollback()
                 conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
                 conn.commit()
 
 
