@@ -169,10 +169,10 @@ def track_line(
     engine writes one per moved (track, token)). The strings are lower-case 0x-hex addresses
     and decimal digits, which canonical JSON writes as they are; any other character goes
     through track_record and json (the reference path, so the bytes are the same)."""
-    texts = [token, split, *(a for a, _v, _c in credit_rows), *(v for _a, v, _c in credit_rows)]
-    if not all(_PLAIN.fullmatch(t) for t in texts) or any(
-        not _PLAIN.fullmatch(r) for r, _s in own_recipients
-    ):
+    texts = [token, split]
+    texts.extend(f"{a},{v}" for a, v, _c in credit_rows)
+    texts.extend(r for r, _s in own_recipients)
+    if not _PLAIN.fullmatch(",".join(texts)):
         from oracle.settlement.data_file import canonical_line
 
         record, names = track_record(
