@@ -200,8 +200,11 @@ def fix_track_paths(
             )
             if not recipients:
                 break
-            verify_splits(conn, _known_splits(conn, recipients), reader, block)
-            lists.load(recipients)  # plain accounts are cached as None
+            known = _known_splits(conn, recipients)
+            verify_splits(conn, known, reader, block)
+            plain = set(recipients).difference(known)
+            lists.cache.update(dict.fromkeys(plain))  # plain accounts: not expandable
+            lists.load(known)
             frontier = [r for r in recipients if lists.cache.get(r) is not None]
         values: list[tuple[object, ...]] = []
         for track_id, split, settle_to_split in todo:
