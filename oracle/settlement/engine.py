@@ -15,11 +15,13 @@ which the next computation of that epoch number deletes first):
    exceeds its escrow is held back whole (its rows are dropped, its cut stays).
 2. track amounts per (track, token) moved (oracle_epoch_track_amounts).
 3. flattenings fixed for tracks settled for the first time (oracle_track_paths).
-4. path credits of every moved (track, token) (oracle_epoch_credits).
-5. leaves: the per-account differences applied to the stored leaves (a new (account, token) is
-   appended at the end of the tree), and the tree nodes on their paths to the root rehashed;
-   only what changed is written (versioned rows of oracle_leaf_versions, oracle_tree_nodes).
-6. the data file, streamed into gzip, hashed as written: the moved tracks and the changed and
+4. leaves: the path credits of every moved (track, token) (oracle_epoch_credits, written in
+   account order on the way), their per-account differences with the settled credits (derived:
+   path_credit of the settled track amount) applied to the stored leaves (a new (account,
+   token) is appended at the end of the tree), and the tree nodes on their paths to the root
+   rehashed; only what changed is written (versioned rows of oracle_leaf_versions,
+   oracle_tree_nodes).
+5. the data file, streamed into gzip, hashed as written: the moved tracks and the changed and
    appended leaves.
 
 The result is exactly what oracle.settlement.reference computes from the whole history.
@@ -844,16 +846,16 @@ def stored_root(conn: Connection, epoch: int, leaf_count: int) -> bytes:
 
 
 def leaf_spool_path(data_path: Path) -> Path:
-    """Where step 5 spools the data file's leaf lines for step 6."""
+    """Where step 4 spools the data file's leaf lines for step 5."""
     return data_path.with_name(data_path.name + ".leaves")
 
 
 def _leaves(
     engine: Engine, request: EpochRequest, base: int, spool_path: Path
 ) -> tuple[bytes, int, int]:
-    """Step 5: the leaves this epoch changes or appends, and the tree nodes above them; (root,
+    """Step 4: the leaves this epoch changes or appends, and the tree nodes above them; (root,
     leaf count, changed leaves). The data file's leaf lines (changed and appended leaves, in
-    position order) are spooled to `spool_path` on the way (step 6 appends them).
+    position order) are spooled to `spool_path` on the way (step 5 appends them).
 
     Work and writes grow with the changed accounts: each changed (account, token) is looked up
     by its index, a new one is appended at the end, and only their paths to the root are
@@ -1225,7 +1227,7 @@ def track_lines(
 def write_file(
     engine: Engine, facts: EpochFacts, path: Path, token_of: Mapping[int, str]
 ) -> tuple[str, int]:
-    """Step 6: streams the data file; returns (dataHash, bytes)."""
+    """Step 5: streams the data file; returns (dataHash, bytes)."""
     from oracle.settlement.records import header_record, split_record
 
     with DataFileWriter(path) as writer, engine.connect() as conn:

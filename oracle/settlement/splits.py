@@ -200,11 +200,11 @@ def fix_track_paths(
             )
             if not recipients:
                 break
-            known = _known_splits(conn, recipients)
-            verify_splits(conn, known, reader, block)
-            plain = set(recipients).difference(known)
+            nested_splits = _known_splits(conn, recipients)
+            verify_splits(conn, nested_splits, reader, block)
+            plain = set(recipients).difference(nested_splits)
             lists.cache.update(dict.fromkeys(plain))  # plain accounts: not expandable
-            lists.load(known)
+            lists.load(nested_splits)
             frontier = [r for r in recipients if lists.cache.get(r) is not None]
         values: list[tuple[object, ...]] = []
         for track_id, split, settle_to_split in todo:
