@@ -69,6 +69,9 @@ class SettlementView:
     def latest_timestamp(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
+    def withdrawal_delay(self, block: int | None = None) -> int:
+        return int(self.contract.functions.withdrawalDelay().call(block_identifier=self._at(block)))
+
     def last_epoch(self, block: int | None = None) -> int:
         return int(self.contract.functions.lastEpoch().call(block_identifier=self._at(block)))
 

@@ -9,6 +9,10 @@ re-pins, so the platform waits whole off chain instead of being held back on cha
 usage already in the root's leaves (a leaf nobody funded: InsolventClaim for the last claimers).
 The on-chain hold-back (DebitHeldBack) stays the last line of defence, for a post that lands
 more than POST_HORIZON after this check or a transaction persisted before it.
+
+That check only holds while the contract's withdrawalDelay is at least POST_HORIZON: a request
+made after the check matures withdrawalDelay later. Under a shorter delay the poster refuses to
+post at all (WithdrawalDelayTooShort, nothing persisted or sent) until governance raises it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,21 @@ class CoverageShort(EpochError):
         self.short = short
 
 
+class WithdrawalDelayTooShort(EpochError):
+    """The contract's withdrawal notice is shorter than the oracle's post horizon: a payer could
+    request and withdraw escrow between the coverage check and the post landing."""
+
+    def __init__(self, epoch: int, delay: int, horizon: int):
+        super().__init__(
+            f"epoch {epoch}: withdrawalDelay is {delay} s, under the post horizon of {horizon} s; "
+            "not posted: raise withdrawalDelay by governance (queue_withdrawal_delay) "
+            f"to at least {horizon} s"
+        )
+        self.epoch = epoch
+        self.delay = delay
+        self.horizon = horizon
+
+
 class Poster:
     def __init__(
         self, engine: Engine, view: SettlementView, sender: TransactionSender, crash: CrashHook
@@ -47,7 +66,8 @@ class Poster:
 
     def sign_and_send(self, epoch: int, report: SettlementReport, signatures: list[bytes]) -> str:
         """Prepares, persists and broadcasts the post; raises ContractRevert if it would revert
-        and CoverageShort (nothing persisted or sent) if the escrows no longer cover it."""
+        and CoverageShort or WithdrawalDelayTooShort (nothing persisted or sent) if the escrows
+        no longer cover it or cannot be relied on to."""
         self.check_coverage(epoch, report)
         to, data = call_target(self.view.post_function(report.as_abi_tuple(), signatures))
         signed = self.sender.prepare({"to": to, "data": data})
@@ -70,6 +90,9 @@ class Poster:
 
     def check_coverage(self, epoch: int, report: SettlementReport) -> None:
         block = self.view.head()
+        delay = self.view.withdrawal_delay(block)
+        if report.debits and delay < self.view.post_horizon:
+            raise WithdrawalDelayTooShort(epoch, delay, self.view.post_horizon)
         short = []
         for debit in report.debits:
             covered = self.view.platform(debit.platform_id, block).escrow

@@ -12,6 +12,7 @@ from eth_typing import BlockNumber
 from test_epoch_world import ETH, PAYERS, STABLE, EpochWorld, build_world
 
 from oracle.epoch.chain_view import POST_HORIZON
+from oracle.epoch.poster import WithdrawalDelayTooShort
 from oracle.settlement.data_file import read_records
 from oracle.store import epoch_repository as repo
 
@@ -152,3 +153,34 @@ def test_a_matured_request_not_yet_executed_also_makes_the_poster_repin(
     _withdraw(world)  # the front-run comes too late: nothing of STABLE was promised
     assert _held_back_events(world) == []
     assert world.claim_all(store, Path(outcome.data_path))
+
+
+def test_a_withdrawal_delay_under_the_post_horizon_stops_posting_until_raised(
+    world: EpochWorld,
+) -> None:
+    """The attack the horizon cannot see: with no withdrawal notice, a payer requests and
+    withdraws in the seconds between the poster's check and its post landing. Under such a delay
+    the poster sends nothing, and posts the same epoch once governance raises the delay."""
+    store = world.new_store("short-delay")
+    node = world.node(store, 0)
+    owner = world.settlement()
+    owner.set_signers([node.address], 1)
+    owner.set_withdrawal_delay(0)
+    world.deposit(ETH, 10**18)
+    world.submit(ETH, ETH_LINES)
+    runner = world.runner(node, [])
+
+    with pytest.raises(WithdrawalDelayTooShort, match="withdrawalDelay is 0 s"):
+        runner.run_once()
+
+    assert owner.last_epoch() == 0
+    with store.engine.connect() as conn:
+        record = repo.get_epoch(conn, 1)
+    assert record is not None
+    assert record.status == "signed"  # the nodes signed the report; no transaction exists
+    assert record.raw_tx is None
+    owner.set_withdrawal_delay(POST_HORIZON)
+    posted = runner.run_once()
+    assert posted.status == "posted"
+    assert posted.epoch == 1
+    assert posted.debits == ((ETH, sum(world.expected_leaf_amounts([ETH]).values())),)

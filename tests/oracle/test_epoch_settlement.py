@@ -9,6 +9,7 @@ from sqlalchemy import select
 from test_epoch_world import ETH, STABLE, EpochWorld, build_world
 
 from chain_client.eip712 import Debit
+from oracle.epoch.chain_view import POST_HORIZON
 from oracle.epoch.computation import EpochProposal
 from oracle.settlement.data_file import read_records
 from oracle.settlement.verify_file import verify_files
@@ -282,6 +283,7 @@ def test_a_matured_withdrawal_request_holds_the_platform_back_until_it_deposits(
     assert world.settlement().last_epoch() == 0
     world.settlement(payer).withdraw(STABLE, payer.address)
     world.deposit(STABLE, 10**12)
+    owner.set_withdrawal_delay(POST_HORIZON)  # under it the poster refuses (test_epoch_coverage)
     posted = runner.run_once()
     assert posted.status == "posted"
     assert posted.epoch == 1
