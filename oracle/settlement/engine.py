@@ -15,11 +15,13 @@ which the next computation of that epoch number deletes first):
    exceeds its escrow is held back whole (its rows are dropped, its cut stays).
 2. track amounts per (track, token) moved (oracle_epoch_track_amounts).
 3. flattenings fixed for tracks settled for the first time (oracle_track_paths).
-4. path credits of every moved (track, token) (oracle_epoch_credits).
-5. leaves: the per-account differences applied to the stored leaves (a new (account, token) is
-   appended at the end of the tree), and the tree nodes on their paths to the root rehashed;
-   only what changed is written (versioned rows of oracle_leaf_versions, oracle_tree_nodes).
-6. the data file, streamed into gzip, hashed as written: the moved tracks and the changed and
+4. leaves: the path credits of every moved (track, token) (oracle_epoch_credits, written in
+   account order on the way), their per-account differences with the settled credits (derived:
+   path_credit of the settled track amount) applied to the stored leaves (a new (account,
+   token) is appended at the end of the tree), and the tree nodes on their paths to the root
+   rehashed; only what changed is written (versioned rows of oracle_leaf_versions,
+   oracle_tree_nodes).
+5. the data file, streamed into gzip, hashed as written: the moved tracks and the changed and
    appended leaves.
 
 The result is exactly what oracle.settlement.reference computes from the whole history.
@@ -50,7 +52,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
     union_all,
 )
 from sqlalchemy.exc import DBAPIError
@@ -69,12 +70,11 @@ from oracle.epoch.tables import (
 )
 from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import DataFileWriter, leaf_line
-from oracle.settlement.flatten import path_credit
-from oracle.settlement.records import EpochFacts, track_record
+from oracle.settlement.flatten import SHARE_SCALE
+from oracle.settlement.records import EpochFacts, track_line
 from oracle.settlement.splits import RootReader, fix_track_paths, unfix_epoch_paths
 from oracle.settlement.tables import (
     SETTLEMENT_EPOCH_TABLES,
-    credits,
     epoch_credits,
     epoch_cuts,
     epoch_track_amounts,
@@ -95,6 +95,8 @@ BATCH = 10_000
 LOOKUP = 500
 """Keys per batched lookup of stored leaves and tree nodes."""
 STREAM = {"stream_results": True, "max_row_buffer": BATCH}
+WAL_AUTOCHECKPOINT = 1000
+"""SQLite's default pages of write-ahead log before a commit checkpoints it."""
 RELEASED = QuarantineStatus.RELEASED.value
 _RELEASED_ROW = func.coalesce(quarantine.c.status, "") == RELEASED
 
@@ -405,11 +407,17 @@ def step_transaction(engine: Engine) -> Iterator[Connection]:
     (synchronous=FULL) fsyncs the write-ahead log holding every earlier commit. A power loss
     in between can only lose a suffix of the step commits, and a recomputation of the epoch
     deletes whatever it finds of them first (clear_epoch). A killed process loses nothing.
+
+    Its commit does not checkpoint the write-ahead log either (wal_autocheckpoint=0 on this
+    connection): the next commit of a connection with the default (the epoch row's) copies
+    every page the steps wrote back into the database once, instead of each step's commit
+    copying the pages it touched, many of them again (the indexes' hot pages).
     """
     with engine.connect() as conn:
         relaxed = conn.dialect.name == "sqlite"
         if relaxed:
             conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             conn.commit()
         try:
             with conn.begin():
@@ -418,6 +426,7 @@ def step_transaction(engine: Engine) -> Iterator[Connection]:
             if relaxed:
                 conn.rollback()
                 conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
                 conn.commit()
 
 
@@ -755,69 +764,66 @@ def _fix_paths(engine: Engine, request: EpochRequest, reader: RootReader) -> Non
             last = chunk[-1]
 
 
-def _credits(engine: Engine, request: EpochRequest) -> None:
-    """Step 4: every path credit of the moved (track, token)s."""
-    epoch = request.epoch
-    with engine.connect() as reader, step_transaction(engine) as writer:
-        rows = stream_rows(
-            reader,
-            select(
-                epoch_track_amounts.c.track_id,
-                epoch_track_amounts.c.token,
-                epoch_track_amounts.c.amount,
-                track_paths.c.seq,
-                track_paths.c.account,
-                track_paths.c.via,
-                track_paths.c.product,
-                track_paths.c.depth,
-            )
-            .join(track_paths, track_paths.c.track_id == epoch_track_amounts.c.track_id)
-            .where(epoch_track_amounts.c.epoch == epoch)
-            .order_by(
-                epoch_track_amounts.c.track_id, epoch_track_amounts.c.token, track_paths.c.seq
-            ),
-        )
-        out = _Inserter(
-            writer,
-            epoch_credits,
-            ("epoch", "track_id", "token", "seq", "account", "via", "amount"),
-        )
-        for track_id, token, amount, seq, account, via, product, depth in rows:
-            credit = path_credit(int(amount), int(product), int(depth))
-            out.add((epoch, track_id, token, seq, account, via, str(credit)))
-        out.flush()
-
-
 def byte_order(conn: Connection, column: Any) -> Any:
     """`column` sorted by its bytes (the tree's order): SQLite's default, "C" on PostgreSQL."""
     return column.collate("C") if conn.dialect.name == "postgresql" else column
 
 
-def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, int]]:
-    """(account, token, new minus old credits) of every account a moved track pays, sorted."""
-    moved = select(epoch_track_amounts.c.track_id, epoch_track_amounts.c.token).where(
-        epoch_track_amounts.c.epoch == epoch
-    )
-    new = select(
-        epoch_credits.c.account,
-        epoch_credits.c.token,
-        epoch_credits.c.amount,
-        literal(1).label("sign"),
-    ).where(epoch_credits.c.epoch == epoch)
-    old = select(
-        credits.c.account, credits.c.token, credits.c.amount, literal(-1).label("sign")
-    ).where(tuple_(credits.c.track_id, credits.c.token).in_(moved))
-    both = union_all(new, old).subquery("both_credits")
+CREDIT_COLUMNS = ("epoch", "track_id", "token", "seq", "account", "via", "amount")
+
+
+def _account_deltas(
+    conn: Connection, epoch: int, credit_sink: Callable[[tuple[Any, ...]], None]
+) -> Iterator[tuple[str, str, int]]:
+    """(account, token, new minus old credits) of every account a moved track pays, sorted;
+    every path credit of the moved (track, token)s goes to `credit_sink` on the way (an
+    oracle_epoch_credits row, CREDIT_COLUMNS), in account order, so the account index of the
+    credits is written in one ordered sweep instead of at random places.
+
+    A path's old credit is not stored: it is path_credit(settled track amount, product,
+    depth), what the confirmed epoch that last moved the (track, token) credited (the track's
+    paths are fixed at its first settlement, oracle_track_paths)."""
     rows = stream_rows(
         conn,
-        select(both.c.account, both.c.token, both.c.amount, both.c.sign).order_by(
-            byte_order(conn, both.c.account), byte_order(conn, both.c.token)
+        select(
+            track_paths.c.account,
+            epoch_track_amounts.c.token,
+            epoch_track_amounts.c.amount,
+            track_amounts.c.amount,
+            track_paths.c.product,
+            track_paths.c.depth,
+            epoch_track_amounts.c.track_id,
+            track_paths.c.seq,
+            track_paths.c.via,
+        )
+        .select_from(
+            epoch_track_amounts.join(
+                track_paths, track_paths.c.track_id == epoch_track_amounts.c.track_id
+            ).outerjoin(
+                track_amounts,
+                and_(
+                    track_amounts.c.track_id == epoch_track_amounts.c.track_id,
+                    track_amounts.c.token == epoch_track_amounts.c.token,
+                ),
+            )
+        )
+        .where(epoch_track_amounts.c.epoch == epoch)
+        .order_by(
+            byte_order(conn, track_paths.c.account), byte_order(conn, epoch_track_amounts.c.token)
         ),
     )
+    scale = SHARE_SCALE
     for (account, token), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
         total = 0
-        for _a, _t, amount, sign in group:
-            total += int(amount) if sign > 0 else -int(amount)
+        for _a, _t, new, old, product, depth, track_id, seq, via in group:
+            # path_credit(new) - path_credit(old), inlined: the loop runs once per moved path.
+            weight = int(product)
+            divisor = scale**depth
+            credit = int(new) * weight // divisor
+            credit_sink((epoch, track_id, token, seq, account, via, str(credit)))
+            total += credit
+            if old is not None:
+                total -= int(old) * weight // divisor
         yield str(account), str(token), total
 
 
@@ -904,16 +910,16 @@ def stored_root(conn: Connection, epoch: int, leaf_count: int) -> bytes:
 
 
 def leaf_spool_path(data_path: Path) -> Path:
-    """Where step 5 spools the data file's leaf lines for step 6."""
+    """Where step 4 spools the data file's leaf lines for step 5."""
     return data_path.with_name(data_path.name + ".leaves")
 
 
 def _leaves(
     engine: Engine, request: EpochRequest, base: int, spool_path: Path
 ) -> tuple[bytes, int, int]:
-    """Step 5: the leaves this epoch changes or appends, and the tree nodes above them; (root,
+    """Step 4: the leaves this epoch changes or appends, and the tree nodes above them; (root,
     leaf count, changed leaves). The data file's leaf lines (changed and appended leaves, in
-    position order) are spooled to `spool_path` on the way (step 6 appends them).
+    position order) are spooled to `spool_path` on the way (step 5 appends them).
 
     Work and writes grow with the changed accounts: each changed (account, token) is looked up
     by its index, a new one is appended at the end, and only their paths to the root are
@@ -936,7 +942,8 @@ def _leaves(
         new_positions = array("q")
         new_hashes = bytearray()
         lines: list[bytes] = []
-        deltas = _account_deltas(delta_conn, epoch)
+        credit_rows = _Inserter(writer, epoch_credits, CREDIT_COLUMNS)
+        deltas = _account_deltas(delta_conn, epoch, credit_rows.add)
         with open(appended_spool, "wb") as spool:
             while taken := list(itertools.islice(deltas, LOOKUP)):
                 chunk = [d for d in taken if d[2] != 0]
@@ -967,6 +974,7 @@ def _leaves(
                     lines.clear()
             spool.write(b"".join(lines))
         leaves.flush()
+        credit_rows.flush()
         total = before + len(new_positions)
         moved.sort()
         with open(spool_path, "wb") as out:
@@ -1061,12 +1069,15 @@ def compute(
     """Computes epoch `request.epoch` into the store's epoch tables and a data file in
     `work_dir`. When no leaf changes nothing is kept and the result has changed_leaves 0."""
     timings: dict[str, float] = {}
-    clock = [time.perf_counter()]
+    clock = [time.perf_counter(), time.process_time()]
 
     def step(name: str) -> None:
-        now = time.perf_counter()
+        # Wall seconds per step, and this process's CPU seconds (`<step>_cpu`: on a shared
+        # machine the wall figure includes waiting for a core).
+        now, cpu = time.perf_counter(), time.process_time()
         timings[name] = round(now - clock[0], 3)
-        clock[0] = now
+        timings[f"{name}_cpu"] = round(cpu - clock[1], 3)
+        clock[0], clock[1] = now, cpu
 
     with engine.begin() as conn:
         clear_epoch(conn, request.epoch)
@@ -1097,8 +1108,6 @@ def compute(
     step("track_amounts")
     _fix_paths(engine, request, reader)
     step("paths")
-    _credits(engine, request)
-    step("credits")
     path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
     root, leaf_count, changed_leaves = _leaves(engine, request, base, leaf_spool_path(path))
     step("leaves")
@@ -1249,10 +1258,11 @@ class _Cursor:
         return taken
 
 
-def track_records(
+def track_lines(
     conn: Connection, epoch: int, token_of: Mapping[int, str]
-) -> Iterator[tuple[dict[str, Any], set[str]]]:
-    """(record, nested splits it names) of every moved (track, token), by track and token."""
+) -> Iterator[tuple[bytes, set[str]]]:
+    """(data file line, nested splits it names) of every moved (track, token), by track and
+    token."""
     streams = _track_streams(conn, epoch)
     totals = _Cursor(streams["totals"])
     credit_rows = _Cursor(streams["credits"])
@@ -1267,7 +1277,7 @@ def track_records(
         ]
         own = [(str(r), int(s)) for _t, r, s in recipients.take(track_id)]
         for _t, token, amount, split, settle in group:
-            yield track_record(
+            yield track_line(
                 track_id=track_id,
                 token=str(token),
                 amount=int(amount),
@@ -1282,20 +1292,18 @@ def track_records(
 def write_file(
     engine: Engine, facts: EpochFacts, path: Path, token_of: Mapping[int, str]
 ) -> tuple[str, int]:
-    """Step 6: streams the data file; returns (dataHash, bytes)."""
+    """Step 5: streams the data file; returns (dataHash, bytes)."""
     from oracle.settlement.records import header_record, split_record
 
     with DataFileWriter(path) as writer, engine.connect() as conn:
         writer.record(header_record(facts))
         nested: set[str] = set()
-        track_lines = path.with_name(path.name + ".tracks")
+        track_spool = path.with_name(path.name + ".tracks")
         # Track records go after the split lists they name: spool them, then append.
-        with open(track_lines, "wb") as spool:
-            from oracle.settlement.data_file import canonical_line
-
-            for record, names in track_records(conn, facts.epoch, token_of):
+        with open(track_spool, "wb") as spool:
+            for line, names in track_lines(conn, facts.epoch, token_of):
                 nested |= names
-                spool.write(canonical_line(record))
+                spool.write(line)
         for start in range(0, len(nested), 2_000):
             chunk = sorted(nested)[start : start + 2_000]
             rows = conn.execute(
@@ -1307,7 +1315,7 @@ def write_file(
             )
             for split, group in _grouped(rows, lambda r: str(r[0])):
                 writer.record(split_record(split, [(str(r), int(s)) for _x, r, s in group]))
-        for spooled in (track_lines, leaf_spool_path(path)):
+        for spooled in (track_spool, leaf_spool_path(path)):
             with open(spooled, "rb") as spool:
                 while block := spool.read(1 << 20):
                     writer.write(block)
@@ -1319,77 +1327,58 @@ def write_file(
 # ---- confirmation ------------------------------------------------------------------------
 
 
+def _replace_from(
+    conn: Connection, table: Any, key: Sequence[str], values: Sequence[str], rows: Any
+) -> None:
+    """Inserts `rows` (columns `key` + `values`) into `table`, replacing the rows of the same
+    primary key."""
+    columns = [*key, *values]
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).from_select(columns, rows)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(key),
+                set_={name: statement.excluded[name] for name in values},
+            )
+        )
+        return
+    conn.execute(insert(table).prefix_with("OR REPLACE").from_select(columns, rows))
+
+
 def confirm(conn: Connection, epoch: int) -> None:
-    """Makes a confirmed epoch's computed rows the settled state; prunes older tree levels."""
-    moved_keys = select(
-        epoch_totals.c.track_id,
-        epoch_totals.c.platform_id,
-        epoch_totals.c.usage_class,
-        epoch_totals.c.rate_from,
-    ).where(epoch_totals.c.epoch == epoch)
-    conn.execute(
-        delete(settled_totals).where(
-            tuple_(
-                settled_totals.c.track_id,
-                settled_totals.c.platform_id,
-                settled_totals.c.usage_class,
-                settled_totals.c.rate_from,
-            ).in_(moved_keys)
-        )
+    """Makes a confirmed epoch's computed rows the settled state; prunes older tree levels.
+
+    Every key the epoch moved replaces its settled row in one indexed pass (an upsert on the
+    primary key: SQLite's INSERT OR REPLACE, PostgreSQL's ON CONFLICT DO UPDATE)."""
+    _replace_from(
+        conn,
+        settled_totals,
+        ("track_id", "platform_id", "usage_class", "rate_from"),
+        ("micro_units", "amount", "epoch", "store_units"),
+        select(
+            epoch_totals.c.track_id,
+            epoch_totals.c.platform_id,
+            epoch_totals.c.usage_class,
+            epoch_totals.c.rate_from,
+            epoch_totals.c.micro_units,
+            epoch_totals.c.amount,
+            epoch_totals.c.epoch,
+            epoch_totals.c.store_units,
+        ).where(epoch_totals.c.epoch == epoch),
     )
-    conn.execute(
-        insert(settled_totals).from_select(
-            [
-                "track_id",
-                "platform_id",
-                "usage_class",
-                "rate_from",
-                "micro_units",
-                "amount",
-                "epoch",
-                "store_units",
-            ],
-            select(
-                epoch_totals.c.track_id,
-                epoch_totals.c.platform_id,
-                epoch_totals.c.usage_class,
-                epoch_totals.c.rate_from,
-                epoch_totals.c.micro_units,
-                epoch_totals.c.amount,
-                epoch_totals.c.epoch,
-                epoch_totals.c.store_units,
-            ).where(epoch_totals.c.epoch == epoch),
-        )
-    )
-    moved_tracks = select(epoch_track_amounts.c.track_id, epoch_track_amounts.c.token).where(
-        epoch_track_amounts.c.epoch == epoch
-    )
-    for table in (track_amounts, credits):
-        conn.execute(delete(table).where(tuple_(table.c.track_id, table.c.token).in_(moved_tracks)))
-    conn.execute(
-        insert(track_amounts).from_select(
-            ["track_id", "token", "amount", "epoch"],
-            select(
-                epoch_track_amounts.c.track_id,
-                epoch_track_amounts.c.token,
-                epoch_track_amounts.c.amount,
-                epoch_track_amounts.c.epoch,
-            ).where(epoch_track_amounts.c.epoch == epoch),
-        )
-    )
-    conn.execute(
-        insert(credits).from_select(
-            ["track_id", "token", "seq", "account", "via", "amount", "epoch"],
-            select(
-                epoch_credits.c.track_id,
-                epoch_credits.c.token,
-                epoch_credits.c.seq,
-                epoch_credits.c.account,
-                epoch_credits.c.via,
-                epoch_credits.c.amount,
-                epoch_credits.c.epoch,
-            ).where(epoch_credits.c.epoch == epoch),
-        )
+    _replace_from(
+        conn,
+        track_amounts,
+        ("track_id", "token"),
+        ("amount", "epoch"),
+        select(
+            epoch_track_amounts.c.track_id,
+            epoch_track_amounts.c.token,
+            epoch_track_amounts.c.amount,
+            epoch_track_amounts.c.epoch,
+        ).where(epoch_track_amounts.c.epoch == epoch),
     )
     conn.execute(
         delete(settled_cuts).where(

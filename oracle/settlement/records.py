@@ -5,6 +5,7 @@ Shared by the incremental engine and the from-scratch reference so both write th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,9 @@ from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import AMOUNT_RULE, FLATTENING_RULE, FORMAT, TREE_RULE
 from oracle.settlement.flatten import MAX_SPLIT_DEPTH, SHARE_SCALE
 from oracle.settlement.tree import ACCOUNT_LEAF_TYPES
+
+_PLAIN = re.compile(r"[0-9a-z,]*")
+"""Characters canonical JSON writes unescaped, as the engine's strings use them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +148,69 @@ def track_record(
         "credits": credit_list,
     }
     return record, nested
+
+
+def _strings(values: Sequence[str]) -> str:
+    return '["' + '","'.join(values) + '"]' if values else "[]"
+
+
+def track_line(
+    *,
+    track_id: int,
+    token: str,
+    amount: int,
+    split: str,
+    settle_to_split: bool,
+    usage_rows: Sequence[tuple[int, int, int, int, int]],
+    credit_rows: Sequence[tuple[str, str, int]],
+    own_recipients: Sequence[tuple[str, int]],
+) -> tuple[bytes, set[str]]:
+    """canonical_line(track_record(...)) and its nested splits, formatted directly (the epoch
+    engine writes one per moved (track, token)). The strings are lower-case 0x-hex addresses
+    and decimal digits, which canonical JSON writes as they are; any other character goes
+    through track_record and json (the reference path, so the bytes are the same)."""
+    texts = [token, split]
+    texts.extend(f"{a},{v}" for a, v, _c in credit_rows)
+    texts.extend(r for r, _s in own_recipients)
+    if not _PLAIN.fullmatch(",".join(texts)):
+        from oracle.settlement.data_file import canonical_line
+
+        record, names = track_record(
+            track_id=track_id,
+            token=token,
+            amount=amount,
+            split=split,
+            settle_to_split=settle_to_split,
+            usage_rows=usage_rows,
+            credit_rows=credit_rows,
+            own_recipients=own_recipients,
+        )
+        return canonical_line(record), names
+    per_platform: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
+    for platform_id, rate_from, usage_class, units, class_amount in usage_rows:
+        slot = per_platform.setdefault((platform_id, rate_from), (["0"] * 6, ["0"] * 6))
+        slot[0][usage_class] = str(units)
+        slot[1][usage_class] = str(class_amount)
+    nested: set[str] = set()
+    credit_parts = []
+    flattened = False
+    for account, via, credit in credit_rows:
+        path = [a for a in via.split(",") if a]
+        if path:
+            flattened = True
+            nested.update(path[1:])
+        credit_parts.append(f'{{"account":"{account}","amount":"{credit}","via":{_strings(path)}}}')
+    recipients = (
+        "[" + ",".join(f'["{r}",{s}]' for r, s in own_recipients) + "]" if flattened else "null"
+    )
+    usage = ",".join(
+        f'{{"amounts":{_strings(amounts)},"platformId":{pid},"rateFrom":{rate_from},'
+        f'"units":{_strings(units)}}}'
+        for (pid, rate_from), (units, amounts) in sorted(per_platform.items())
+    )
+    line = (
+        f'{{"amount":"{amount}","credits":[{",".join(credit_parts)}],"kind":"track",'
+        f'"recipients":{recipients},"settleToSplit":{"true" if settle_to_split else "false"},'
+        f'"split":"{split}","token":"{token}","trackId":{track_id},"usage":[{usage}]}}\n'
+    )
+    return line.encode(), nested

@@ -13,10 +13,11 @@ from typing import Protocol
 
 from eth_typing import BlockNumber
 from hexbytes import HexBytes
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, update
 from web3 import Web3
 
 from oracle.errors import EpochError
+from oracle.settlement import driver
 from oracle.settlement.flatten import FlatPath, RecipientList, flatten_split
 from oracle.settlement.tables import split_recipients, splits, track_paths
 from oracle.store.schema import tracks
@@ -68,15 +69,16 @@ def verify_splits(
     for chunk in _chunks(wanted):
         unread = [
             str(s)
-            for (s,) in conn.execute(
-                select(splits.c.split).where(
-                    splits.c.split.in_(list(chunk)), splits.c.chain_root.is_(None)
-                )
+            for (s,) in driver.rows(
+                conn,
+                f"SELECT split FROM {splits.name} WHERE split IN ({driver.marks(conn, len(chunk))})"
+                " AND chain_root IS NULL",
+                chunk,
             )
         ]
         if not unread:
             continue
-        for split, root in reader.recipients_roots(unread, block).items():
+        for split, root in reader.recipients_roots(sorted(unread), block).items():
             conn.execute(
                 update(splits)
                 .where(splits.c.split == split)
@@ -92,32 +94,34 @@ class VerifiedLists:
         self.cache: dict[str, RecipientList | None] = {}
 
     def load(self, addresses: Iterable[str]) -> None:
+        conn = self.conn
         wanted = sorted({a for a in addresses if a not in self.cache})
         for chunk in _chunks(wanted):
-            expandable = {
-                str(s)
-                for (s,) in self.conn.execute(
-                    select(splits.c.split)
-                    .join(tracks, tracks.c.split_address == splits.c.split)
-                    .where(
-                        splits.c.split.in_(list(chunk)),
-                        splits.c.chain_root == splits.c.list_root,
-                        tracks.c.settle_to_split == 0,
+            # Expandable: the catalog's list matches the chain's recipientsRoot() and a track
+            # registered with this split does not settle to the split.
+            expandable = sorted(
+                {
+                    str(s)
+                    for (s,) in driver.rows(
+                        conn,
+                        f"SELECT s.split FROM {splits.name} AS s JOIN {tracks.name} AS t"
+                        " ON t.split_address = s.split"
+                        f" WHERE s.split IN ({driver.marks(conn, len(chunk))})"
+                        " AND s.chain_root = s.list_root AND t.settle_to_split = 0",
+                        chunk,
                     )
-                )
-            }
+                }
+            )
             lists: dict[str, tuple[list[str], list[int]]] = {}
             if expandable:
-                rows = self.conn.execute(
-                    select(
-                        split_recipients.c.split,
-                        split_recipients.c.recipient,
-                        split_recipients.c.share,
-                    )
-                    .where(split_recipients.c.split.in_(sorted(expandable)))
-                    .order_by(split_recipients.c.split, split_recipients.c.position)
+                listed_rows = driver.rows(
+                    conn,
+                    f"SELECT split, recipient, share FROM {split_recipients.name}"
+                    f" WHERE split IN ({driver.marks(conn, len(expandable))})"
+                    " ORDER BY split, position",
+                    expandable,
                 )
-                for split, recipient, share in rows:
+                for split, recipient, share in listed_rows:
                     entry = lists.setdefault(str(split), ([], []))
                     entry[0].append(str(recipient))
                     entry[1].append(int(share))
@@ -150,26 +154,30 @@ def fix_track_paths(
     fixed = 0
     for start in range(0, len(track_ids), CHUNK):
         chunk = list(track_ids[start : start + CHUNK])
-        rows = conn.execute(
-            select(tracks.c.track_id, tracks.c.split_address, tracks.c.settle_to_split)
-            .where(
-                tracks.c.track_id.in_(chunk),
-                ~select(track_paths.c.track_id)
-                .where(track_paths.c.track_id == tracks.c.track_id)
-                .exists(),
+        listed = driver.marks(conn, len(chunk))
+        rows = list(
+            driver.rows(
+                conn,
+                f"SELECT t.track_id, t.split_address, t.settle_to_split FROM {tracks.name} AS t"
+                f" WHERE t.track_id IN ({listed}) AND NOT EXISTS (SELECT 1 FROM"
+                f" {track_paths.name} AS p WHERE p.track_id = t.track_id) ORDER BY t.track_id",
+                chunk,
             )
-            .order_by(tracks.c.track_id)
-        ).all()
+        )
         known = {int(t) for t, _, _ in rows}
-        has_paths = {
-            int(t)
-            for (t,) in conn.execute(
-                select(track_paths.c.track_id).distinct().where(track_paths.c.track_id.in_(chunk))
-            )
-        }
-        for track_id in chunk:
-            if track_id not in known and track_id not in has_paths:
-                raise UnknownTrack(track_id)
+        if len(known) < len(chunk):
+            has_paths = {
+                int(t)
+                for (t,) in driver.rows(
+                    conn,
+                    f"SELECT DISTINCT track_id FROM {track_paths.name}"
+                    f" WHERE track_id IN ({listed})",
+                    chunk,
+                )
+            }
+            for track_id in chunk:
+                if track_id not in known and track_id not in has_paths:
+                    raise UnknownTrack(track_id)
         todo = [(int(t), str(s) if s else None, bool(f)) for t, s, f in rows]
         for track_id, split, _ in todo:
             if split is None:
@@ -185,23 +193,25 @@ def fix_track_paths(
                 {
                     r
                     for address in frontier
-                    if (listed := lists.cache.get(address)) is not None
-                    for r in listed.recipients
+                    if (listed_list := lists.cache.get(address)) is not None
+                    for r in listed_list.recipients
                     if r not in lists.cache
                 }
             )
             if not recipients:
                 break
-            verify_splits(conn, _known_splits(conn, recipients), reader, block)
-            lists.load(recipients)  # plain accounts are cached as None
+            nested_splits = _known_splits(conn, recipients)
+            verify_splits(conn, nested_splits, reader, block)
+            plain = set(recipients).difference(nested_splits)
+            lists.cache.update(dict.fromkeys(plain))  # plain accounts: not expandable
+            lists.load(nested_splits)
             frontier = [r for r in recipients if lists.cache.get(r) is not None]
-        values: list[dict[str, object]] = []
+        values: list[tuple[object, ...]] = []
         for track_id, split, settle_to_split in todo:
             assert split is not None
             paths = flatten_split(split, lists, settle_to_split=settle_to_split)
             values.extend(_path_rows(track_id, paths, epoch))
-        for row_start in range(0, len(values), 10_000):
-            conn.execute(insert(track_paths), values[row_start : row_start + 10_000])
+        driver.insert_rows(conn, track_paths.name, PATH_COLUMNS, values)
         fixed += len(todo)
     return fixed
 
@@ -211,22 +221,23 @@ def _known_splits(conn: Connection, addresses: Sequence[str]) -> list[str]:
     found: list[str] = []
     for chunk in _chunks(addresses):
         found.extend(
-            str(s) for (s,) in conn.execute(select(splits.c.split).where(splits.c.split.in_(chunk)))
+            str(s)
+            for (s,) in driver.rows(
+                conn,
+                f"SELECT split FROM {splits.name}"
+                f" WHERE split IN ({driver.marks(conn, len(chunk))})",
+                chunk,
+            )
         )
     return sorted(found)
 
 
-def _path_rows(track_id: int, paths: Sequence[FlatPath], epoch: int) -> list[dict[str, object]]:
+PATH_COLUMNS = ("track_id", "seq", "account", "via", "product", "depth", "epoch")
+
+
+def _path_rows(track_id: int, paths: Sequence[FlatPath], epoch: int) -> list[tuple[object, ...]]:
     return [
-        {
-            "track_id": track_id,
-            "seq": seq,
-            "account": path.account,
-            "via": ",".join(path.via),
-            "product": str(path.product),
-            "depth": path.depth,
-            "epoch": epoch,
-        }
+        (track_id, seq, path.account, ",".join(path.via), str(path.product), path.depth, epoch)
         for seq, path in enumerate(paths)
     ]
 

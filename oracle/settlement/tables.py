@@ -59,6 +59,7 @@ track_paths = Table(
     Column("product", Text, nullable=False),
     Column("depth", SmallInteger, nullable=False),
     Column("epoch", BigInteger, nullable=False),
+    Index("ix_oracle_track_paths_epoch", "epoch"),
 )
 
 settled_cuts = Table(
@@ -98,24 +99,12 @@ epoch_track_amounts = Table(
     Column("amount", Text, nullable=False),
 )
 
-credits = Table(
-    "oracle_credits",
-    metadata,
-    # The latest confirmed credit per (track, token, path): floor(A * product / 1e6^depth).
-    Column("track_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("token", String(42), primary_key=True),
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("account", String(42), nullable=False),
-    Column("via", Text, nullable=False),
-    Column("amount", Text, nullable=False),
-    Column("epoch", BigInteger, nullable=False),
-    Index("ix_oracle_credits_account", "account", "token"),
-)
-
 epoch_credits = Table(
     "oracle_epoch_credits",
     metadata,
-    # Every path credit of the (track, token)s an epoch moves.
+    # Every path credit of the (track, token)s an epoch moves. The settled credit of a path is
+    # not stored (migration 0008_derived_credits): it is path_credit(the settled track amount,
+    # product, depth) over the track's fixed oracle_track_paths row.
     Column("epoch", BigInteger, primary_key=True, autoincrement=False),
     Column("track_id", BigInteger, primary_key=True, autoincrement=False),
     Column("token", String(42), primary_key=True),

@@ -1,0 +1,49 @@
+"""Plain DB-API access for the epoch engine's catalog-sized loops.
+
+A SQLAlchemy Row costs microseconds, and compiling an ``IN`` list of thousands of bound values
+costs more than running it; an epoch at platform scale reads and writes millions of rows. These
+helpers run hand-written SQL (table and column names from the Core tables, values always bound,
+never formatted into the text) straight on the connection's driver cursor, with the dialect's
+parameter mark. They see what the SQLAlchemy connection wrote (same driver connection, same
+transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+BATCH = 10_000
+"""Rows per executemany and per fetchmany."""
+
+
+def mark(conn: Connection) -> str:
+    """The driver's positional parameter mark ("?" for sqlite3, "%s" for psycopg)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def marks(conn: Connection, count: int) -> str:
+    """`count` parameter marks, comma-separated (for an IN list)."""
+    return ", ".join([mark(conn)] * count)
+
+
+def rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+    """The rows of `sql` (positional parameters) as plain tuples, fetched in batches."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(params))
+        while batch := cursor.fetchmany(BATCH):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: Sequence[str], values: Sequence[Any]
+) -> None:
+    """executemany of positional rows into `table`, in batches."""
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(conn, len(columns))})"
+    for start in range(0, len(values), BATCH):
+        conn.exec_driver_sql(sql, list(values[start : start + BATCH]))
