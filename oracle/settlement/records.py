@@ -103,6 +103,31 @@ def split_record(split: str, recipients: Sequence[tuple[str, int]]) -> dict[str,
     return {"kind": "split", "split": split, "recipients": [[r, s] for r, s in recipients]}
 
 
+def _usage_by_platform(
+    usage_rows: Sequence[tuple[int, int, int, int, int]],
+) -> dict[tuple[int, int], tuple[list[str], list[str]]]:
+    """(platform, rate card's effectiveFrom) -> (units, amounts) per usage class, as strings."""
+    per_platform: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
+    for platform_id, rate_from, usage_class, units, class_amount in usage_rows:
+        slot = per_platform.setdefault((platform_id, rate_from), (["0"] * 6, ["0"] * 6))
+        slot[0][usage_class] = str(units)
+        slot[1][usage_class] = str(class_amount)
+    return per_platform
+
+
+def _credit_paths(
+    credit_rows: Sequence[tuple[str, str, int]],
+) -> tuple[list[tuple[str, list[str], int]], set[str]]:
+    """(account, path, amount) per credit row, and the nested splits the paths pass through."""
+    nested: set[str] = set()
+    credits = []
+    for account, via, credit in credit_rows:
+        path = [a for a in via.split(",") if a]
+        nested.update(path[1:])
+        credits.append((account, path, credit))
+    return credits, nested
+
+
 def track_record(
     *,
     track_id: int,
@@ -119,20 +144,13 @@ def track_record(
     usage_rows: (platform, rate card's effectiveFrom, class, micro-units, amount); credit_rows:
     (account, via, amount) with via comma-separated.
     """
-    per_platform: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
-    for platform_id, rate_from, usage_class, units, class_amount in usage_rows:
-        slot = per_platform.setdefault((platform_id, rate_from), (["0"] * 6, ["0"] * 6))
-        slot[0][usage_class] = str(units)
-        slot[1][usage_class] = str(class_amount)
-    nested: set[str] = set()
-    credit_list = []
-    flattened = False
-    for account, via, credit in credit_rows:
-        path = [a for a in via.split(",") if a]
-        if path:
-            flattened = True
-            nested.update(path[1:])
-        credit_list.append({"account": account, "via": path, "amount": str(credit)})
+    per_platform = _usage_by_platform(usage_rows)
+    credits, nested = _credit_paths(credit_rows)
+    flattened = any(path for _a, path, _c in credits)
+    credit_list = [
+        {"account": account, "via": path, "amount": str(credit)}
+        for account, path, credit in credits
+    ]
     record = {
         "kind": "track",
         "trackId": track_id,
@@ -186,20 +204,13 @@ def track_line(
             own_recipients=own_recipients,
         )
         return canonical_line(record), names
-    per_platform: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
-    for platform_id, rate_from, usage_class, units, class_amount in usage_rows:
-        slot = per_platform.setdefault((platform_id, rate_from), (["0"] * 6, ["0"] * 6))
-        slot[0][usage_class] = str(units)
-        slot[1][usage_class] = str(class_amount)
-    nested: set[str] = set()
-    credit_parts = []
-    flattened = False
-    for account, via, credit in credit_rows:
-        path = [a for a in via.split(",") if a]
-        if path:
-            flattened = True
-            nested.update(path[1:])
-        credit_parts.append(f'{{"account":"{account}","amount":"{credit}","via":{_strings(path)}}}')
+    per_platform = _usage_by_platform(usage_rows)
+    credits, nested = _credit_paths(credit_rows)
+    flattened = any(path for _a, path, _c in credits)
+    credit_parts = [
+        f'{{"account":"{account}","amount":"{credit}","via":{_strings(path)}}}'
+        for account, path, credit in credits
+    ]
     recipients = (
         "[" + ",".join(f'["{r}",{s}]' for r, s in own_recipients) + "]" if flattened else "null"
     )
