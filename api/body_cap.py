@@ -14,17 +14,17 @@ and HEAD requests pass untouched.
 
 from __future__ import annotations
 
-import json
 import re
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_handlers import error_body
+from api.errors import ApiError, BadRequest
+from api.usage.uploads import MULTIPART_ALLOWANCE, too_large
 
 _OWN_CAPS = re.compile(r"/v1/platforms/[^/]+/reports(/csv|/dsr)?/?")
 _INSPECT = re.compile(r"/v1/platforms/[^/]+/reports/inspect/?")
-#: Multipart framing allowed on top of a file cap (as api.usage.uploads allows).
-MULTIPART_ALLOWANCE = 1024 * 1024
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -45,9 +45,7 @@ class BodyCapMiddleware:
         declared = _content_length(scope)
         if declared is not None:
             if declared > cap + allowance:
-                await _answer(
-                    send, 413, "payload_too_large", f"larger than the {cap} byte limit", cap
-                )
+                await _answer(scope, receive, send, too_large("body", cap))
                 return
             await self.app(scope, receive, send)
             return
@@ -58,16 +56,15 @@ class BodyCapMiddleware:
             try:
                 message = await receive()
             except Exception as exc:  # the body could not be read (as FastAPI answers: 400)
-                await _answer(send, 400, "bad_request", f"could not be read ({exc})", cap)
+                problem = BadRequest(f"body: could not be read ({exc})", {"max_bytes": cap})
+                await _answer(scope, receive, send, problem)
                 return
             messages.append(message)
             if message["type"] != "http.request":
                 break
             seen += len(message.get("body", b""))
             if seen > cap + allowance:
-                await _answer(
-                    send, 413, "payload_too_large", f"larger than the {cap} byte limit", cap
-                )
+                await _answer(scope, receive, send, too_large("body", cap))
                 return
             if not message.get("more_body", False):
                 break
@@ -78,20 +75,11 @@ class BodyCapMiddleware:
         await self.app(scope, replay, send)
 
 
-async def _answer(send: Send, status: int, code: str, problem: str, cap: int) -> None:
-    body = json.dumps(error_body(code, f"body: {problem}", {"max_bytes": cap})).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _answer(scope: Scope, receive: Receive, send: Send, error: ApiError) -> None:
+    # The body was not read to its end: close the connection rather than reuse it.
+    body = error_body(error.code, error.message, error.details)
+    response = JSONResponse(body, error.status_code, headers={"connection": "close"})
+    await response(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -21,10 +21,12 @@ from api.errors import PayloadTooLarge, ValidationFailed
 from oracle.intake.json_report import LongDigits, load_json
 
 CHUNK = 1024 * 1024
+#: Multipart framing allowed on top of a file cap (boundaries, part headers, the signature part).
+MULTIPART_ALLOWANCE = 1024 * 1024
 SIGNATURE_PATTERN = re.compile(r"0x[0-9a-fA-F]{130}")
 
 
-def _too_large(what: str, max_bytes: int) -> PayloadTooLarge:
+def too_large(what: str, max_bytes: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"{what}: larger than the {max_bytes} byte limit", {"max_bytes": max_bytes}
     )
@@ -39,7 +41,7 @@ def check_declared_length(request: Request, max_bytes: int, what: str, allowance
     if not (declared.isascii() and declared.isdigit()) or len(declared) > 19:
         raise ValidationFailed("content-length: not a byte count")
     if int(declared) > max_bytes + allowance:
-        raise _too_large(what, max_bytes)
+        raise too_large(what, max_bytes)
 
 
 def capped_receive(
@@ -55,7 +57,7 @@ def capped_receive(
         if message.get("type") == "http.request":
             seen += len(message.get("body", b""))
             if seen > max_bytes + allowance:
-                raise _too_large(what, max_bytes)
+                raise too_large(what, max_bytes)
         return message
 
     return wrapped
@@ -72,7 +74,7 @@ async def spool_body(request: Request, directory: Path, suffix: str, max_bytes: 
             async for chunk in request.stream():
                 written += len(chunk)
                 if written > max_bytes:
-                    raise _too_large("body", max_bytes)
+                    raise too_large("body", max_bytes)
                 target.write(chunk)
     except BaseException:
         Path(name).unlink(missing_ok=True)
@@ -82,9 +84,10 @@ async def spool_body(request: Request, directory: Path, suffix: str, max_bytes: 
 
 async def read_upload_form(request: Request, max_bytes: int) -> tuple[UploadFile, str]:
     """The `file` and `signature` parts of a multipart upload, read under the size cap."""
-    check_declared_length(request, max_bytes, "file", allowance=CHUNK)
+    check_declared_length(request, max_bytes, "file", allowance=MULTIPART_ALLOWANCE)
     capped = Request(
-        request.scope, capped_receive(request.receive, max_bytes, "file", allowance=CHUNK)
+        request.scope,
+        capped_receive(request.receive, max_bytes, "file", allowance=MULTIPART_ALLOWANCE),
     )
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
@@ -125,7 +128,7 @@ def spool(source: BinaryIO, directory: Path, suffix: str, max_bytes: int) -> Pat
             while chunk := source.read(CHUNK):
                 written += len(chunk)
                 if written > max_bytes:
-                    raise _too_large("file", max_bytes)
+                    raise too_large("file", max_bytes)
                 target.write(chunk)
     except BaseException:
         Path(name).unlink(missing_ok=True)
