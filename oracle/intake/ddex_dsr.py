@@ -26,11 +26,17 @@ from oracle.intake.dsrf.naming import (
     name_problem,
     read_manifest,
 )
-from oracle.intake.dsrf.reader import CONTEXTS, DsrReader, DsrResult, Issues, read_first_line
+from oracle.intake.dsrf.reader import (
+    CONTEXTS,
+    DsrReader,
+    DsrResult,
+    Issues,
+    head_file_number,
+    read_first_line,
+)
 from oracle.intake.issues import IssueCollector
 from oracle.intake.model import KEY_SHIFT, Aggregate, ReportHeader
 from oracle.intake.refs import AI_CLASS_VALUES, TrackRefs
-from oracle.intake.units import MAX_ID_DIGITS, parse_count
 from oracle.settings import OracleSettings
 
 RAW_SUFFIX = ".dsr"
@@ -269,9 +275,7 @@ def ingest_dsr_files(
         get_platform(conn, platform_id)
     entries = []
     for path in paths:
-        head = read_first_line(path)
-        found = parse_count(head[6], MAX_ID_DIGITS, "FileNumber")[0] if len(head) > 7 else None
-        number = found if found is not None and head[0] == "HEAD" else 0
+        number = head_file_number(read_first_line(path))
         stored = store_raw_file(path, settings.data_dir, RAW_SUFFIX)
         entries.append((number, path.name, stored.keccak_hex))
     numbers = [e[0] for e in entries]

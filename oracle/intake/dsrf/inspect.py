@@ -22,12 +22,11 @@ from oracle.intake.csv_report import read_csv_report
 from oracle.intake.ddex_dsr import read_dsr_files
 from oracle.intake.dsrf.classes import ClassTable, load_class_table
 from oracle.intake.dsrf.naming import file_keccak, keccak_hex, manifest_bytes
-from oracle.intake.dsrf.reader import Issues, read_first_line
+from oracle.intake.dsrf.reader import Issues, head_file_number, read_first_line
 from oracle.intake.issues import IssueCollector
 from oracle.intake.json_report import read_json_report
 from oracle.intake.model import KEY_SHIFT
 from oracle.intake.refs import TrackRefs
-from oracle.intake.units import MAX_ID_DIGITS, parse_count
 from oracle.store.records import ReportFormat, ReportStatus
 from oracle.store.report_repository import report_history
 
@@ -197,7 +196,6 @@ def _dsr_content_hash(files: Sequence[tuple[str, Path]]) -> str:
         return file_keccak(files[0][1])
     entries = []
     for name, path in files:
-        head = read_first_line(path)
-        number = (parse_count(head[6], MAX_ID_DIGITS, "FileNumber")[0] or 0) if len(head) > 7 else 0
+        number = head_file_number(read_first_line(path))
         entries.append((number, Path(name).name, file_keccak(path)))
     return keccak_hex(manifest_bytes(entries))

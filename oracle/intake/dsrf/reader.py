@@ -188,7 +188,7 @@ class DsrReader:
     # ---- entry point -------------------------------------------------------------------
     def read(self, files: Sequence[tuple[str, Path]]) -> DsrResult:
         """Reads the files of one report; `files` are (name for errors, path) in any order."""
-        ordered = sorted(files, key=lambda f: _file_number(read_first_line(f[1])))
+        ordered = sorted(files, key=lambda f: head_file_number(read_first_line(f[1])))
         for name, path in ordered:
             self._read_file(name, path)
         self._check_set()
@@ -813,8 +813,10 @@ class DsrReader:
                     )
 
 
-def _file_number(head: list[str]) -> int:
-    column = HEAD.columns["FileNumber"]
-    if len(head) > column:
-        return parse_id(head[column], MAX_ID_DIGITS, "FileNumber")[0] or 0
+def head_file_number(head: list[str]) -> int:
+    """The FileNumber a file's first line declares, 0 when that line is no HEAD or the number is
+    not 1-19 ASCII digits (the file is then refused for it while it is read). It orders a set's
+    files and numbers them in the set's manifest, in the intake and in its dry run alike."""
+    if len(head) > 7 and head[0] == "HEAD":
+        return parse_id(head[HEAD.columns["FileNumber"]], MAX_ID_DIGITS, "FileNumber")[0] or 0
     return 0
