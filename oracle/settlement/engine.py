@@ -70,7 +70,7 @@ from oracle.epoch.tables import (
 )
 from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import DataFileWriter, leaf_line
-from oracle.settlement.flatten import SHARE_SCALE
+from oracle.settlement.flatten import path_credit
 from oracle.settlement.records import EpochFacts, track_line
 from oracle.settlement.splits import RootReader, fix_track_paths, unfix_epoch_paths
 from oracle.settlement.tables import (
@@ -812,18 +812,14 @@ def _account_deltas(
             byte_order(conn, track_paths.c.account), byte_order(conn, epoch_track_amounts.c.token)
         ),
     )
-    scale = SHARE_SCALE
     for (account, token), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
         total = 0
         for _a, _t, new, old, product, depth, track_id, seq, via in group:
-            # path_credit(new) - path_credit(old), inlined: the loop runs once per moved path.
-            weight = int(product)
-            divisor = scale**depth
-            credit = int(new) * weight // divisor
+            credit = path_credit(int(new), int(product), int(depth))
             credit_sink((epoch, track_id, token, seq, account, via, str(credit)))
             total += credit
             if old is not None:
-                total -= int(old) * weight // divisor
+                total -= path_credit(int(old), int(product), int(depth))
         yield str(account), str(token), total
 
 
