@@ -27,10 +27,11 @@ import os
 import platform
 import random
 import resource
+import shutil
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -350,34 +351,126 @@ def _spread(values: list[float]) -> dict[str, float]:
     }
 
 
-def catalog_leg(
-    tracks: int, changed: int, history: int, repeats: int, seed: int, profile: str = ""
+def _world_meta_path(world_dir: Path) -> Path:
+    return world_dir / "world.json"
+
+
+def _save_world(world_dir: Path, tmp: Path, meta: dict[str, Any]) -> None:
+    """Copies the store, data and chain state of a built world (every connection closed, the
+    chain stopped so anvil has dumped its state) into `world_dir`."""
+    if world_dir.exists():
+        shutil.rmtree(world_dir)
+    shutil.copytree(tmp, world_dir / "files")
+    _world_meta_path(world_dir).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def _load_world(world_dir: Path, tracks: int, seed: int) -> dict[str, Any] | None:
+    path = _world_meta_path(world_dir)
+    if not path.is_file():
+        return None
+    meta: dict[str, Any] = json.loads(path.read_text())
+    wanted = {"tracks": tracks, "seed": seed}
+    found = {key: meta[key] for key in wanted}
+    if found != wanted:
+        raise SystemExit(f"{world_dir} holds a world built with {found}, not {wanted}")
+    return meta
+
+
+def build_world(
+    world: World,
+    engine: Engine,
+    tracks: int,
+    changed: int,
+    history: int,
+    rng: random.Random,
+    token: str,
+    profile: str,
 ) -> dict[str, Any]:
+    """The catalog, its first epoch (measured in a fresh process) and `history` - 1 more."""
+    started = time.perf_counter()
+    write_catalog(engine, tracks, rng, token)
+    add_usage(engine, 1, list(range(1, tracks + 1)), rng)
+    setup_s = round(time.perf_counter() - started, 1)
+    first = run_epoch_in_child(world, f"{profile}.first" if profile else "")
+    for day in range(2, history + 1):
+        add_usage(engine, day, rng.sample(range(1, tracks + 1), changed), rng)
+        run_epoch(world)
+    return {"setup_s": setup_s, "first": first, "next_day": history + 1, "history": history}
+
+
+def catalog_leg(
+    tracks: int,
+    changed: int,
+    history: int,
+    repeats: int,
+    seed: int,
+    profile: str = "",
+    world_dir: Path | None = None,
+) -> dict[str, Any]:
+    """`world_dir`: keep the built world there (store, data files, anvil state), or reuse the one
+    kept there: the catalog, first epoch and history are then not rebuilt, and the measured
+    epochs run on a copy (so every run starts from the same state)."""
     from chain_client.devchain import DevChain
     from oracle.store.engine import create_store_engine
+    from oracle.store.migrate import upgrade
 
-    rng = random.Random(seed)
     figures: dict[str, Any] = {}
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp,
-        DevChain(accounts_count=4) as chain,
-    ):
-        world, token = start_world(Path(tmp), chain)
-        engine = create_store_engine(world.database_url)
-        started = time.perf_counter()
-        write_catalog(engine, tracks, rng, token)
-        add_usage(engine, 1, list(range(1, tracks + 1)), rng)
-        figures["setup_s"] = round(time.perf_counter() - started, 1)
-        first = run_epoch_in_child(world, f"{profile}.first" if profile else "")
-        for day in range(2, history + 1):
-            add_usage(engine, day, rng.sample(range(1, tracks + 1), changed), rng)
-            run_epoch(world)
-        measured = []
-        for repeat in range(repeats):
-            add_usage(engine, history + 1 + repeat, rng.sample(range(1, tracks + 1), changed), rng)
-            measured.append(run_epoch_in_child(world, f"{profile}.{repeat}" if profile else ""))
-        engine.dispose()
-        figures["proof_ms_p99"] = round(proof_p99_ms(world), 3)
+    saved = _load_world(world_dir, tracks, seed) if world_dir else None
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp_name:
+        tmp = Path(tmp_name)
+        if saved is not None and world_dir is not None:
+            shutil.copytree(world_dir / "files", tmp, dirs_exist_ok=True)
+        chain = DevChain(accounts_count=4, state_path=tmp / "anvil-state.json")
+        with chain:
+            if saved is None:
+                rng = random.Random(seed)
+                world, token = start_world(tmp, chain)
+                engine = create_store_engine(world.database_url)
+                built = build_world(world, engine, tracks, changed, history, rng, token, profile)
+                if world_dir is not None:
+                    engine.dispose()
+                    chain.stop()
+                    meta = {
+                        **built,
+                        "tracks": tracks,
+                        "history_changed": changed,
+                        "seed": seed,
+                        "chain_id": world.chain_id,
+                        "settlement": world.settlement,
+                        "built_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    }
+                    _save_world(world_dir, tmp, meta)
+                    chain.port = None  # a new free port: the old one may linger
+                    chain.start()
+                    world = replace(world, rpc_url=chain.rpc_url)
+            else:
+                built = saved
+                keys = chain.private_keys
+                world = World(
+                    tmp=tmp,
+                    rpc_url=chain.rpc_url,
+                    database_url=f"sqlite:///{tmp / 'oracle.db'}",
+                    data_dir=tmp / "data",
+                    chain_id=int(saved["chain_id"]),
+                    settlement=str(saved["settlement"]),
+                    node_key=keys[1],
+                    poster_key=keys[3],
+                )
+                upgrade(world.database_url)  # a world kept by an older checkout
+                engine = create_store_engine(world.database_url)
+                # The measured epochs' usage: the same draws on every reuse of this world.
+                rng = random.Random(seed * 1_000 + int(saved["next_day"]))
+            first = built["first"]
+            figures["setup_s"] = built["setup_s"]
+            day = int(built["next_day"])
+            measured = []
+            for repeat in range(repeats):
+                add_usage(engine, day + repeat, rng.sample(range(1, tracks + 1), changed), rng)
+                measured.append(run_epoch_in_child(world, f"{profile}.{repeat}" if profile else ""))
+            engine.dispose()
+            figures["proof_ms_p99"] = round(proof_p99_ms(world), 3)
+            if saved is not None:
+                figures[f"scale.world_built_at.catalog_{label(tracks)}"] = saved["built_at"]
     cat = label(tracks)
     seconds = [m["seconds"] for m in measured]
     figures[f"scale.first_epoch_s.catalog_{cat}"] = round(first["seconds"], 2)
@@ -455,7 +548,7 @@ def print_table(figures: dict[str, Any]) -> None:
     width = max(len(k) for k in figures)
     print(f"{'key':<{width}}  {'value':>14}  goal")  # noqa: T201
     for key, value in sorted(figures.items()):
-        shown = json.dumps(value) if isinstance(value, dict | list) else f"{value:,}"
+        shown = json.dumps(value) if isinstance(value, dict | list | str) else f"{value:,}"
         print(f"{key:<{width}}  {shown:>14}  {GOALS.get(key, '')}")  # noqa: T201
 
 
@@ -468,6 +561,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--history-only", action="store_true", help="only the history leg")
     parser.add_argument("--history-epochs", type=int, default=0, help="also run a history leg")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--world",
+        type=Path,
+        default=None,
+        help="keep the built catalog, first epoch and history in DIR, or reuse the ones kept there",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_PATH)
     parser.add_argument(
         "--profile", default="", help="write each measured epoch's cProfile stats to PROFILE.<n>"
@@ -477,7 +576,13 @@ def main(argv: list[str] | None = None) -> None:
     if not args.history_only:
         figures.update(
             catalog_leg(
-                args.tracks, args.changed, args.history, args.repeats, args.seed, args.profile
+                args.tracks,
+                args.changed,
+                args.history,
+                args.repeats,
+                args.seed,
+                args.profile,
+                args.world,
             )
         )
     if args.history_only or args.history_epochs:
