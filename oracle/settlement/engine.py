@@ -15,12 +15,11 @@ which the next computation of that epoch number deletes first):
    exceeds its escrow is held back whole (its rows are dropped, its cut stays).
 2. track amounts per (track, token) moved (oracle_epoch_track_amounts).
 3. flattenings fixed for tracks settled for the first time (oracle_track_paths).
-4. leaves: the path credits of every moved (track, token) (oracle_epoch_credits, written in
-   account order on the way), their per-account differences with the settled credits (derived:
-   path_credit of the settled track amount) applied to the stored leaves (a new (account,
-   token) is appended at the end of the tree), and the tree nodes on their paths to the root
-   rehashed; only what changed is written (versioned rows of oracle_leaf_versions,
-   oracle_tree_nodes).
+4. leaves: the per-account differences between the path credits of every moved (track, token)
+   and its settled credits (neither is stored: path_credit of the new and of the settled track
+   amount over the track's fixed paths) applied to the stored leaves (a new (account, token) is
+   appended at the end of the tree), and the tree nodes on their paths to the root rehashed;
+   only what changed is written (versioned rows of oracle_leaf_versions, oracle_tree_nodes).
 5. the data file, streamed into gzip, hashed as written: the moved tracks and the changed and
    appended leaves.
 
@@ -75,7 +74,6 @@ from oracle.settlement.records import EpochFacts, track_line
 from oracle.settlement.splits import RootReader, fix_track_paths, unfix_epoch_paths
 from oracle.settlement.tables import (
     SETTLEMENT_EPOCH_TABLES,
-    epoch_credits,
     epoch_cuts,
     epoch_track_amounts,
     leaf_versions,
@@ -769,20 +767,13 @@ def byte_order(conn: Connection, column: Any) -> Any:
     return column.collate("C") if conn.dialect.name == "postgresql" else column
 
 
-CREDIT_COLUMNS = ("epoch", "track_id", "token", "seq", "account", "via", "amount")
+def _account_deltas(conn: Connection, epoch: int) -> Iterator[tuple[str, str, int]]:
+    """(account, token, new minus old credits) of every account a moved track pays, sorted.
 
-
-def _account_deltas(
-    conn: Connection, epoch: int, credit_sink: Callable[[tuple[Any, ...]], None]
-) -> Iterator[tuple[str, str, int]]:
-    """(account, token, new minus old credits) of every account a moved track pays, sorted;
-    every path credit of the moved (track, token)s goes to `credit_sink` on the way (an
-    oracle_epoch_credits row, CREDIT_COLUMNS), in account order, so the account index of the
-    credits is written in one ordered sweep instead of at random places.
-
-    A path's old credit is not stored: it is path_credit(settled track amount, product,
-    depth), what the confirmed epoch that last moved the (track, token) credited (the track's
-    paths are fixed at its first settlement, oracle_track_paths)."""
+    A path's credits are not stored: the new one is path_credit(the epoch's track amount,
+    product, depth), the old one path_credit(settled track amount, product, depth), what the
+    confirmed epoch that last moved the (track, token) credited (the track's paths are fixed at
+    its first settlement, oracle_track_paths)."""
     rows = stream_rows(
         conn,
         select(
@@ -792,9 +783,6 @@ def _account_deltas(
             track_amounts.c.amount,
             track_paths.c.product,
             track_paths.c.depth,
-            epoch_track_amounts.c.track_id,
-            track_paths.c.seq,
-            track_paths.c.via,
         )
         .select_from(
             epoch_track_amounts.join(
@@ -814,10 +802,8 @@ def _account_deltas(
     )
     for (account, token), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
         total = 0
-        for _a, _t, new, old, product, depth, track_id, seq, via in group:
-            credit = path_credit(int(new), int(product), int(depth))
-            credit_sink((epoch, track_id, token, seq, account, via, str(credit)))
-            total += credit
+        for _a, _t, new, old, product, depth in group:
+            total += path_credit(int(new), int(product), int(depth))
             if old is not None:
                 total -= path_credit(int(old), int(product), int(depth))
         yield str(account), str(token), total
@@ -938,8 +924,7 @@ def _leaves(
         new_positions = array("q")
         new_hashes = bytearray()
         lines: list[bytes] = []
-        credit_rows = _Inserter(writer, epoch_credits, CREDIT_COLUMNS)
-        deltas = _account_deltas(delta_conn, epoch, credit_rows.add)
+        deltas = _account_deltas(delta_conn, epoch)
         with open(appended_spool, "wb") as spool:
             while taken := list(itertools.islice(deltas, LOOKUP)):
                 chunk = [d for d in taken if d[2] != 0]
@@ -970,7 +955,6 @@ def _leaves(
                     lines.clear()
             spool.write(b"".join(lines))
         leaves.flush()
-        credit_rows.flush()
         total = before + len(new_positions)
         moved.sort()
         with open(spool_path, "wb") as out:
@@ -1217,16 +1201,16 @@ def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
                 totals.c.track_id, totals.c.platform_id, totals.c.rate_from, totals.c.usage_class
             )
         ),
-        "credits": run(
+        "paths": run(
             select(
-                epoch_credits.c.track_id,
-                epoch_credits.c.token,
-                epoch_credits.c.account,
-                epoch_credits.c.via,
-                epoch_credits.c.amount,
+                track_paths.c.track_id,
+                track_paths.c.account,
+                track_paths.c.via,
+                track_paths.c.product,
+                track_paths.c.depth,
             )
-            .where(epoch_credits.c.epoch == epoch)
-            .order_by(epoch_credits.c.track_id, epoch_credits.c.token, epoch_credits.c.seq)
+            .where(track_paths.c.track_id.in_(moved_tracks))
+            .order_by(track_paths.c.track_id, track_paths.c.seq)
         ),
         "recipients": run(
             select(tracks.c.track_id, split_recipients.c.recipient, split_recipients.c.share)
@@ -1261,15 +1245,15 @@ def track_lines(
     token."""
     streams = _track_streams(conn, epoch)
     totals = _Cursor(streams["totals"])
-    credit_rows = _Cursor(streams["credits"])
+    path_rows = _Cursor(streams["paths"])
     recipients = _Cursor(streams["recipients"])
     for track_id, group in _grouped(streams["amounts"], lambda r: int(r[0])):
         usage_rows = [
             (int(p), int(r), int(c), int(u), int(a)) for _t, p, r, c, u, a in totals.take(track_id)
         ]
-        credit_list = [
-            (str(tok), str(acc), str(via), int(amt))
-            for _t, tok, acc, via, amt in credit_rows.take(track_id)
+        paths = [
+            (str(acc), str(via), int(product), int(depth))
+            for _t, acc, via, product, depth in path_rows.take(track_id)
         ]
         own = [(str(r), int(s)) for _t, r, s in recipients.take(track_id)]
         for _t, token, amount, split, settle in group:
@@ -1280,7 +1264,10 @@ def track_lines(
                 split=str(split) if split else "",
                 settle_to_split=bool(settle),
                 usage_rows=[row for row in usage_rows if token_of.get(row[0]) == token],
-                credit_rows=[(acc, via, amt) for tok, acc, via, amt in credit_list if tok == token],
+                credit_rows=[
+                    (acc, via, path_credit(int(amount), product, depth))
+                    for acc, via, product, depth in paths
+                ],
                 own_recipients=own,
             )
 

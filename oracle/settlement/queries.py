@@ -16,8 +16,8 @@ from sqlalchemy import Connection, exists, func, or_, select
 
 from oracle.epoch.tables import epochs
 from oracle.settlement.addresses import checksum, stored
+from oracle.settlement.flatten import path_credit
 from oracle.settlement.tables import (
-    epoch_credits,
     epoch_track_amounts,
     leaf_versions,
     track_paths,
@@ -235,45 +235,54 @@ def account_sources(
 ) -> list[AccountSource]:
     """The path credits that make up (account, token)'s leaf in `epoch` (default: latest posted).
 
-    A (track, token)'s credits are those of the latest epoch up to `epoch` that moved it, among
-    confirmed epochs and `epoch` itself. Zero credits are left out. Ordered by track, then path.
+    A (track, token)'s credit along one of the account's paths is path_credit(the amount of the
+    latest epoch up to `epoch` that moved it, among confirmed epochs and `epoch` itself,
+    product, depth). Zero credits are left out. Ordered by track, then path.
     """
     at = _epoch_or_latest(conn, epoch)
     if at is None:
         return []
+    moved = epoch_track_amounts
     later = epoch_track_amounts.alias("later")
     later_epoch = epochs.alias("later_epoch")
-    counted = or_(epochs.c.status == "confirmed", epoch_credits.c.epoch == at)
+    counted = or_(epochs.c.status == "confirmed", moved.c.epoch == at)
     superseded = exists().where(
-        later.c.track_id == epoch_credits.c.track_id,
-        later.c.token == epoch_credits.c.token,
-        later.c.epoch > epoch_credits.c.epoch,
+        later.c.track_id == moved.c.track_id,
+        later.c.token == moved.c.token,
+        later.c.epoch > moved.c.epoch,
         later.c.epoch <= at,
         later_epoch.c.epoch == later.c.epoch,
         or_(later_epoch.c.status == "confirmed", later.c.epoch == at),
     )
     rows = conn.execute(
         select(
-            epoch_credits.c.track_id,
-            epoch_credits.c.via,
-            epoch_credits.c.amount,
-            epoch_credits.c.epoch,
+            track_paths.c.track_id,
+            track_paths.c.via,
+            track_paths.c.product,
+            track_paths.c.depth,
+            moved.c.amount,
+            moved.c.epoch,
             tracks.c.split_address,
         )
-        .join(epochs, epochs.c.epoch == epoch_credits.c.epoch)
-        .outerjoin(tracks, tracks.c.track_id == epoch_credits.c.track_id)
+        .select_from(track_paths)
+        .join(
+            moved,
+            (moved.c.track_id == track_paths.c.track_id) & (moved.c.token == stored(token)),
+        )
+        .join(epochs, epochs.c.epoch == moved.c.epoch)
+        .outerjoin(tracks, tracks.c.track_id == track_paths.c.track_id)
         .where(
-            epoch_credits.c.account == stored(account),
-            epoch_credits.c.token == stored(token),
-            epoch_credits.c.epoch <= at,
+            track_paths.c.account == stored(account),
+            moved.c.epoch <= at,
             counted,
             ~superseded,
         )
-        .order_by(epoch_credits.c.track_id, epoch_credits.c.seq)
+        .order_by(track_paths.c.track_id, track_paths.c.seq)
     )
     sources: list[AccountSource] = []
-    for track_id, via, amount, credit_epoch, split in rows:
-        if int(amount) == 0:
+    for track_id, via, product, depth, amount, credit_epoch, split in rows:
+        credit = path_credit(int(amount), int(product), int(depth))
+        if credit == 0:
             continue
         path = tuple(checksum(a) for a in str(via).split(",") if a)
         sources.append(
@@ -282,7 +291,7 @@ def account_sources(
                 split=checksum(str(split)) if split else (path[0] if path else checksum(account)),
                 path=path,
                 token=checksum(token),
-                amount=int(amount),
+                amount=credit,
                 last_epoch=int(credit_epoch),
             )
         )

@@ -60,6 +60,10 @@ track_paths = Table(
     Column("depth", SmallInteger, nullable=False),
     Column("epoch", BigInteger, nullable=False),
     Index("ix_oracle_track_paths_epoch", "epoch"),
+    # An account's sources (migration 0009_derived_epoch_credits): what an epoch credited along a
+    # path is not stored, it is path_credit(the epoch's oracle_epoch_track_amounts amount,
+    # product, depth).
+    Index("ix_oracle_track_paths_account", "account"),
 )
 
 settled_cuts = Table(
@@ -99,22 +103,6 @@ epoch_track_amounts = Table(
     Column("amount", Text, nullable=False),
 )
 
-epoch_credits = Table(
-    "oracle_epoch_credits",
-    metadata,
-    # Every path credit of the (track, token)s an epoch moves. The settled credit of a path is
-    # not stored (migration 0008_derived_credits): it is path_credit(the settled track amount,
-    # product, depth) over the track's fixed oracle_track_paths row.
-    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
-    Column("track_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("token", String(42), primary_key=True),
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("account", String(42), nullable=False),
-    Column("via", Text, nullable=False),
-    Column("amount", Text, nullable=False),
-    Index("ix_oracle_epoch_credits_account", "account", "token"),
-)
-
 leaf_versions = Table(
     "oracle_leaf_versions",
     metadata,
@@ -152,7 +140,6 @@ tree_nodes = Table(
 SETTLEMENT_EPOCH_TABLES = (
     epoch_cuts,
     epoch_track_amounts,
-    epoch_credits,
     leaf_versions,
     tree_nodes,
 )
