@@ -26,14 +26,16 @@ from oracle.catalog import upsert_platform, upsert_track
 from oracle.epoch.tables import settled_totals
 from oracle.epoch.totals import PlatformState
 from oracle.settlement import engine as settlement_engine
-from oracle.settlement.engine import EpochRequest
+from oracle.settlement.engine import EngineResult, EpochRequest
+from oracle.settlement.queries import account_leaf, account_sources
 from oracle.settlement.reference import recompute_history
 from oracle.settlement.synthetic import add_report
+from oracle.settlement.tables import leaf_versions
 from oracle.settlement.verify_file import verify_files
 from oracle.store import epoch_repository as repo
 from oracle.store.counters import latest_intake_seq
 from oracle.store.engine import create_store_engine
-from oracle.store.migrate import upgrade
+from oracle.store.migrate import downgrade, upgrade
 from oracle.store.quarantine_repository import list_quarantine, release
 
 USD = "0x" + "aa" * 20
@@ -147,14 +149,14 @@ def _history_step(engine: Engine, rng: random.Random, day: int) -> None:
             release(conn, entry.id)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_incremental_epochs_equal_the_history_recomputed_from_scratch(
-    store: Engine, tmp_path: Path, seed: int
-) -> None:
-    rng = random.Random(seed)
-    reader = _catalog(store, rng)
+History = tuple[list[tuple[EpochRequest, dict[int, PlatformState]]], list[EngineResult]]
+
+
+def _run_history(store: Engine, tmp_path: Path, rng: random.Random, reader: KnownRoots) -> History:
+    """Seven days of reports, each computed incrementally and confirmed (skipped when no leaf
+    moves); the requests and results of the epochs kept."""
     requests: list[tuple[EpochRequest, dict[int, PlatformState]]] = []
-    results = []
+    results: list[EngineResult] = []
     epoch = 0
     for day in range(1, 8):
         _history_step(store, rng, day)
@@ -181,6 +183,17 @@ def test_incremental_epochs_equal_the_history_recomputed_from_scratch(
             repo.confirm_epoch(conn, epoch, None, None)
         requests.append((request, states))
         results.append(result)
+    return requests, results
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_epochs_equal_the_history_recomputed_from_scratch(
+    store: Engine, tmp_path: Path, seed: int
+) -> None:
+    rng = random.Random(seed)
+    reader = _catalog(store, rng)
+    requests, results = _run_history(store, tmp_path, rng, reader)
+    epoch = len(results)
     assert epoch >= 4
     assert any(r.held_back for r in results)  # the history exercised a held-back platform
     with store.connect() as conn:
@@ -213,3 +226,47 @@ def test_a_step_transaction_relaxes_fsync_only_for_itself(store: Engine) -> None
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     with store.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def _sources_by_leaf(store: Engine) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per (account, token) of the latest epoch: (leaf amount, sum of its sources)."""
+    found = {}
+    with store.connect() as conn:
+        keys = conn.execute(select(leaf_versions.c.account, leaf_versions.c.token).distinct())
+        for account, token in keys.all():
+            leaf = account_leaf(conn, account, token)
+            assert leaf is not None
+            sources = account_sources(conn, account, token)
+            assert all(s.amount > 0 for s in sources)
+            found[(str(account), str(token))] = (
+                leaf.cumulative_amount,
+                sum(s.amount for s in sources),
+            )
+    return found
+
+
+def test_an_accounts_sources_sum_to_its_leaf_and_the_credits_migration_reverts(
+    store: Engine, tmp_path: Path
+) -> None:
+    """Sources are derived from the fixed paths and the epochs' track amounts (no credit is
+    stored); migration 0009's downgrade refills oracle_epoch_credits with the same credits."""
+    rng = random.Random(4)
+    reader = _catalog(store, rng)
+    _requests, results = _run_history(store, tmp_path, rng, reader)
+    assert len(results) >= 4
+    found = _sources_by_leaf(store)
+    assert found
+    assert all(leaf == total for leaf, total in found.values())
+
+    url = str(store.url)
+    downgrade(url, "0008_derived_credits")
+    with store.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT c.account, c.token, SUM(CAST(c.amount AS INTEGER)) FROM oracle_epoch_credits c "
+            "WHERE c.epoch = (SELECT MAX(a.epoch) FROM oracle_epoch_track_amounts a "
+            "WHERE a.track_id = c.track_id AND a.token = c.token) GROUP BY c.account, c.token"
+        ).all()
+    refilled = {(str(a), str(t)): int(m) for a, t, m in rows if int(m) > 0}
+    assert refilled == {key: leaf for key, (leaf, _total) in found.items()}
+    upgrade(url)
+    assert _sources_by_leaf(store) == found
