@@ -19,7 +19,7 @@ which the next computation of that epoch number deletes first):
    and its settled credits (neither is stored: path_credit of the new and of the settled track
    amount over the track's fixed paths) applied to the stored leaves (a new (account, token) is
    appended at the end of the tree), and the tree nodes on their paths to the root rehashed;
-   only what changed is written (versioned rows of oracle_leaf_versions, oracle_tree_nodes).
+   only what changed is written (versioned rows of oracle_leaf_versions, oracle_tree_chunks).
 5. the data file, streamed into gzip, hashed as written: the moved tracks and the changed and
    appended leaves.
 
@@ -81,9 +81,10 @@ from oracle.settlement.tables import (
     split_recipients,
     track_amounts,
     track_paths,
-    tree_nodes,
+    tree_chunks,
 )
 from oracle.settlement.tree import ZERO, account_leaf_hash, level_sizes, rebuild_paths
+from oracle.settlement.tree_store import ChunkWriter, prune_chunks, read_nodes
 from oracle.store.records import QuarantineStatus
 from oracle.store.schema import platforms as platforms_table
 from oracle.store.schema import quarantine, reports, tracks, usage
@@ -865,16 +866,15 @@ def stored_nodes(
     conn: Connection, epoch: int, level: int, indexes: Sequence[int]
 ) -> dict[int, bytes]:
     """The hashes of nodes `indexes` of `level` (0: leaves) in the tree of `epoch`."""
-    table = leaf_versions if level == 0 else tree_nodes
-    column = leaf_versions.c.position if level == 0 else tree_nodes.c.idx
+    if level:
+        return read_nodes(conn, epoch, level, indexes, stream_rows)
     found: dict[int, bytes] = {}
     ordered = sorted(indexes)
     for start in range(0, len(ordered), LOOKUP):
-        query = select(column, table.c.epoch, table.c.hash).where(
-            column.in_(ordered[start : start + LOOKUP]), table.c.epoch <= epoch
+        query = select(leaf_versions.c.position, leaf_versions.c.epoch, leaf_versions.c.hash).where(
+            leaf_versions.c.position.in_(ordered[start : start + LOOKUP]),
+            leaf_versions.c.epoch <= epoch,
         )
-        if level:
-            query = query.where(tree_nodes.c.level == level)
         for index, _e, data in _newest(stream_rows(conn, query)).values():
             found[int(index)] = bytes(data)
     return found
@@ -968,15 +968,21 @@ def _leaves(
         hashes = b"".join(h for _p, h, _l in moved) + new_hashes
         changed = len(positions)
         del moved, new_positions, new_hashes
-        nodes = _Inserter(writer, tree_nodes, ("level", "idx", "epoch", "hash"))
+        chunk_rows = _Inserter(writer, tree_chunks, ("level", "chunk", "epoch", "hashes"))
+        chunks = ChunkWriter(lookup, base, epoch, stream_rows, chunk_rows.add)
         root = rebuild_paths(
             total,
             positions,
             hashes,
-            lambda level, indexes: stored_nodes(lookup, base, level, indexes),
-            lambda level, index, node: nodes.add((level, index, epoch, node)),
+            lambda level, indexes: (
+                chunks.siblings(level, indexes)
+                if level
+                else stored_nodes(lookup, base, level, indexes)
+            ),
+            chunks.node,
         )
-        nodes.flush()
+        chunks.close()
+        chunk_rows.flush()
         if root is None:
             root = stored_root(lookup, base, total)
     return root, total, changed
@@ -1394,22 +1400,7 @@ def prune_superseded(conn: Connection, epoch: int) -> None:
             ),
         )
     )
-    levels = conn.execute(
-        select(tree_nodes.c.level).distinct().where(tree_nodes.c.epoch == epoch)
-    ).scalars()
-    nodes_written = tree_nodes.alias("nodes_written")
-    for level in list(levels):
-        conn.execute(
-            delete(tree_nodes).where(
-                tree_nodes.c.level == level,
-                tree_nodes.c.epoch < epoch,
-                tree_nodes.c.idx.in_(
-                    select(nodes_written.c.idx).where(
-                        nodes_written.c.epoch == epoch, nodes_written.c.level == level
-                    )
-                ),
-            )
-        )
+    prune_chunks(conn, epoch)
 
 
 def carried_of(conn: Connection) -> dict[int, int]:

@@ -21,9 +21,10 @@ from oracle.settlement.tables import (
     epoch_track_amounts,
     leaf_versions,
     track_paths,
-    tree_nodes,
+    tree_chunks,
 )
 from oracle.settlement.tree import proof_positions
+from oracle.settlement.tree_store import CHUNK, node_of
 from oracle.store.schema import tracks
 
 #: Epoch statuses whose root the chain accepted: posted (pending its delay) or confirmed.
@@ -134,8 +135,8 @@ def proof_at(conn: Connection, epoch: int, position: int, leaf_count: int) -> li
     """Sibling hashes from leaf `position` up to the root, read from the stored versions.
 
     Levels pair neighbours (2i, 2i+1); an odd last node has no sibling and is carried up. Each
-    sibling is the newest version with epoch <= `epoch` of its (level, index) (level 0: the
-    leaf at that position): a few index seeks, nothing is rebuilt.
+    sibling is in the newest version with epoch <= `epoch` of its level's chunk (level 0: the
+    leaf at that position): one index seek per level, nothing is rebuilt.
     """
     wanted = proof_positions(position, leaf_count)
     if not wanted:
@@ -154,10 +155,10 @@ def proof_at(conn: Connection, epoch: int, position: int, leaf_count: int) -> li
             params += [index, epoch]
         else:
             parts.append(
-                f"SELECT level, idx, epoch, hash FROM {tree_nodes.name} "
-                f"WHERE level = {mark} AND idx = {mark} AND epoch <= {mark}"
+                f"SELECT level, chunk, epoch, hashes FROM {tree_chunks.name} "
+                f"WHERE level = {mark} AND chunk = {mark} AND epoch <= {mark}"
             )
-            params += [level, index, epoch]
+            params += [level, index // CHUNK, epoch]
     found: dict[tuple[int, int], tuple[int, bytes]] = {}
     for level, index, version, data in conn.exec_driver_sql(
         " UNION ALL ".join(parts), tuple(params)
@@ -167,11 +168,12 @@ def proof_at(conn: Connection, epoch: int, position: int, leaf_count: int) -> li
         if held is None or int(version) > held[0]:
             found[key] = (int(version), bytes(data))
     proof: list[str] = []
-    for key in wanted:
-        node = found.get(key)
+    for level, index in wanted:
+        held = found.get((level, index if level == 0 else index // CHUNK))
+        node = None if held is None else held[1] if level == 0 else node_of(held[1], index)
         if node is None:
             raise LookupError(f"epoch {epoch}'s tree is incomplete in this store")
-        proof.append("0x" + node[1].hex())
+        proof.append("0x" + node.hex())
     return proof
 
 

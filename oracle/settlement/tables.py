@@ -123,17 +123,20 @@ leaf_versions = Table(
     Index("ix_oracle_leaf_versions_epoch", "epoch", "position"),
 )
 
-tree_nodes = Table(
-    "oracle_tree_nodes",
+tree_chunks = Table(
+    "oracle_tree_chunks",
     metadata,
-    # The tree's inner nodes, versioned like the leaves: a row per (level >= 1, index, epoch that
-    # changed it); node i of level k+1 = hash of nodes 2i, 2i+1 of level k (level 0: the leaf
-    # hashes of oracle_leaf_versions). The node of epoch E is the newest version with epoch <= E.
+    # The tree's inner nodes (migration 0010_tree_chunks), versioned like the leaves: a row per
+    # (level >= 1, chunk, epoch that changed a node of it) holding the 32-byte hashes of nodes
+    # chunk*16 .. chunk*16+15 of the level, concatenated (fewer in the level's last chunk); node i
+    # of level k+1 = hash of nodes 2i, 2i+1 of level k (level 0: the leaf hashes of
+    # oracle_leaf_versions). The chunk of epoch E is the newest version with epoch <= E
+    # (oracle.settlement.tree_store).
     Column("level", SmallInteger, primary_key=True, autoincrement=False),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("chunk", BigInteger, primary_key=True, autoincrement=False),
     Column("epoch", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", LargeBinary, nullable=False),
-    Index("ix_oracle_tree_nodes_epoch", "epoch", "level", "idx"),
+    Column("hashes", LargeBinary, nullable=False),
+    Index("ix_oracle_tree_chunks_epoch", "epoch", "level", "chunk"),
 )
 
 #: Rows an epoch owns (deleted with it when it is rebuilt).
@@ -141,8 +144,8 @@ SETTLEMENT_EPOCH_TABLES = (
     epoch_cuts,
     epoch_track_amounts,
     leaf_versions,
-    tree_nodes,
+    tree_chunks,
 )
 #: Versioned tables: on confirming epoch E, the versions E superseded are deleted (proofs are
 #: served for the latest confirmed epoch and newer ones).
-VERSIONED_TABLES = (leaf_versions, tree_nodes)
+VERSIONED_TABLES = (leaf_versions, tree_chunks)

@@ -17,7 +17,7 @@ from oracle.epoch.tables import epochs
 from oracle.settlement.data_file import DataFileWriter, file_hash, leaf_line, read_records
 from oracle.settlement.engine import prune_superseded, stored_nodes
 from oracle.settlement.queries import account_leaf, account_leaves, latest_settled_epoch
-from oracle.settlement.tables import leaf_versions, tree_nodes
+from oracle.settlement.tables import leaf_versions, tree_chunks
 from oracle.settlement.tree import (
     ACCOUNT_LEAF_TYPES,
     account_leaf_hash,
@@ -25,8 +25,9 @@ from oracle.settlement.tree import (
     rebuild_paths,
     root_of,
 )
+from oracle.settlement.tree_store import ChunkWriter
 from oracle.store.engine import create_store_engine
-from oracle.store.migrate import upgrade
+from oracle.store.migrate import downgrade, upgrade
 
 
 def _naive_levels(leaves: list[bytes]) -> list[list[bytes]]:
@@ -130,22 +131,28 @@ def _store_epoch(
     changed: list[int],
 ) -> bytes:
     """Writes the versions epoch `epoch` changes (leaf positions `changed`) and its epoch row."""
-    nodes: list[dict[str, object]] = []
+    chunks: list[dict[str, object]] = []
     hashes = [account_leaf_hash(*v) for v in values]
     base = epoch - 1
+    writer = ChunkWriter(
+        conn,
+        base,
+        epoch,
+        lambda c, query: c.execute(query),
+        lambda row: chunks.append(
+            dict(zip(("level", "chunk", "epoch", "hashes"), row, strict=True))
+        ),
+    )
 
     def siblings(level: int, indexes: Sequence[int]) -> dict[int, bytes]:
+        if level:
+            return writer.siblings(level, indexes)
         return stored_nodes(conn, base, level, indexes)
 
     root = rebuild_paths(
-        len(values),
-        changed,
-        b"".join(hashes[p] for p in changed),
-        siblings,
-        lambda level, index, node: nodes.append(
-            {"level": level, "idx": index, "epoch": epoch, "hash": node}
-        ),
+        len(values), changed, b"".join(hashes[p] for p in changed), siblings, writer.node
     )
+    writer.close()
     assert root is not None
     conn.execute(
         insert(leaf_versions),
@@ -162,8 +169,8 @@ def _store_epoch(
             for p in changed
         ],
     )
-    if nodes:
-        conn.execute(insert(tree_nodes), nodes)
+    if chunks:
+        conn.execute(insert(tree_chunks), chunks)
     conn.execute(
         insert(epochs).values(
             epoch=epoch,
@@ -313,3 +320,99 @@ def test_migration_0007_copies_the_held_epochs_trees(tmp_path: Path) -> None:
                 == (levels[-1][0])
             )
     engine.dispose()
+
+
+def _epoch_row(epoch: int, status: str, root: bytes, leaf_count: int) -> dict[str, object]:
+    return {
+        "epoch": epoch,
+        "status": status,
+        "config_version": 1,
+        "cut_seq": epoch,
+        "block_number": 1,
+        "root": "0x" + root.hex(),
+        "data_hash": "0x" + "00" * 32,
+        "data_path": "",
+        "leaf_count": leaf_count,
+        "created_at": 0,
+        "updated_at": 0,
+    }
+
+
+def test_migration_0010_packs_every_node_version_into_chunks_and_reverts(tmp_path: Path) -> None:
+    """A store at 0009 holds epoch 3's whole tree and epoch 4's changed and appended nodes, a row
+    per node; after 0010 both epochs' proofs verify against their roots, and the downgrade gives
+    every node of both epochs back."""
+    url = f"sqlite:///{tmp_path / 'nodes.db'}"
+    upgrade(url, "0009_derived_epoch_credits")
+    values = sorted(_leaf(i) for i in range(300))
+    later = [
+        (a, t, m + 1) if p in (0, 17, 18, 299) else (a, t, m) for p, (a, t, m) in enumerate(values)
+    ]
+    later += sorted(_leaf(i) for i in range(300, 333))
+    trees = {3: (values, _naive_levels([account_leaf_hash(*v) for v in values]))}
+    trees[4] = (later, _naive_levels([account_leaf_hash(*v) for v in later]))
+    engine = create_store_engine(url)
+    with engine.begin() as conn:
+        for epoch, (leaves, levels) in trees.items():
+            previous = trees[3][1] if epoch == 4 else None
+            for position, (account, token, amount) in enumerate(leaves):
+                if (
+                    previous is None
+                    or position >= len(previous[0])
+                    or levels[0][position] != previous[0][position]
+                ):
+                    conn.execute(
+                        insert(leaf_versions).values(
+                            position=position,
+                            epoch=epoch,
+                            account=account,
+                            token=token,
+                            amount=str(amount),
+                            since_epoch=epoch,
+                            hash=levels[0][position],
+                        )
+                    )
+            for level, nodes in enumerate(levels[1:], start=1):
+                for index, node in enumerate(nodes):
+                    old = previous[level] if previous is not None and level < len(previous) else []
+                    if index < len(old) and old[index] == node:
+                        continue
+                    conn.execute(
+                        text(
+                            "INSERT INTO oracle_tree_nodes (level, idx, epoch, hash) "
+                            "VALUES (:l, :i, :e, :h)"
+                        ),
+                        {"l": level, "i": index, "e": epoch, "h": node},
+                    )
+            status = "confirmed" if epoch == 3 else "posted"
+            conn.execute(
+                insert(epochs).values(**_epoch_row(epoch, status, levels[-1][0], len(leaves)))
+            )
+    engine.dispose()
+    upgrade(url)
+    engine = create_store_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM oracle_tree_chunks").scalar()
+        for epoch, (leaves, levels) in trees.items():
+            for account, token, amount in leaves[::7] + leaves[-1:]:
+                leaf = account_leaf(conn, account, token, epoch)
+                assert leaf is not None
+                assert leaf.cumulative_amount == amount
+                assert (
+                    process_proof(account_leaf_hash(account, token, amount), leaf.proof)
+                    == (levels[-1][0])
+                )
+    engine.dispose()
+    downgrade(url, "0009_derived_epoch_credits")
+    engine = create_store_engine(url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT level, idx, epoch, hash FROM oracle_tree_nodes").all()
+    engine.dispose()
+    for epoch, (_leaves, levels) in trees.items():
+        newest: dict[tuple[int, int], tuple[int, bytes]] = {}
+        for level, index, version, node in rows:
+            key = (int(level), int(index))
+            if int(version) <= epoch and (key not in newest or int(version) > newest[key][0]):
+                newest[key] = (int(version), bytes(node))
+        for level, nodes in enumerate(levels[1:], start=1):
+            assert [newest[(level, i)][1] for i in range(len(nodes))] == nodes

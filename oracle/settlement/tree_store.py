@@ -1,0 +1,166 @@
+"""The settlement tree's inner levels in the store: chunks of CHUNK consecutive nodes, versioned.
+
+oracle_tree_chunks (migration 0010_tree_chunks) holds a row per (level >= 1, chunk, epoch that
+changed a node of it): the concatenated 32-byte hashes of nodes chunk*CHUNK .. of that level
+(fewer in a level's last chunk). The chunk of epoch E is the newest version with epoch <= E; a
+node is a slice of it, so a proof is still one index seek per level.
+
+An epoch that changes k nodes of a level rewrites the chunks they fall in: at the low levels,
+where changes are dense, that is up to CHUNK times fewer rows (and row deletes when the epoch is
+confirmed) than a row per node; at the high levels, where they are sparse, the same number.
+Siblings 2i and 2i+1 always share a chunk (CHUNK is even), so the chunks an epoch reads for its
+clean siblings are the ones it rewrites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+
+from oracle.settlement.tables import tree_chunks
+
+CHUNK = 16
+"""Nodes per chunk (even, so that a node and its sibling share one)."""
+NODE = 32
+LOOKUP = 500
+ChunkRows = Callable[[Connection, Any], Iterable[tuple[Any, ...]]]
+
+
+def _newest_chunks(
+    rows: Iterable[tuple[Any, ...]],
+) -> dict[int, bytes]:
+    """Per chunk (first column): the blob (third) of the highest version epoch (second)."""
+    best: dict[int, tuple[int, bytes]] = {}
+    for chunk, version, blob in rows:
+        held = best.get(int(chunk))
+        if held is None or int(version) > held[0]:
+            best[int(chunk)] = (int(version), bytes(blob))
+    return {chunk: blob for chunk, (_v, blob) in best.items()}
+
+
+def read_chunks(
+    conn: Connection, epoch: int, level: int, chunks: Sequence[int], rows: ChunkRows
+) -> dict[int, bytes]:
+    """The blobs of `chunks` of `level` in the tree of `epoch` (absent: not stored)."""
+    found: dict[int, bytes] = {}
+    ordered = sorted(set(chunks))
+    for start in range(0, len(ordered), LOOKUP):
+        query = select(tree_chunks.c.chunk, tree_chunks.c.epoch, tree_chunks.c.hashes).where(
+            tree_chunks.c.level == level,
+            tree_chunks.c.chunk.in_(ordered[start : start + LOOKUP]),
+            tree_chunks.c.epoch <= epoch,
+        )
+        found.update(_newest_chunks(rows(conn, query)))
+    return found
+
+
+def node_of(blob: bytes | bytearray, index: int) -> bytes | None:
+    offset = (index % CHUNK) * NODE
+    node = bytes(blob[offset : offset + NODE])
+    return node if len(node) == NODE else None
+
+
+def read_nodes(
+    conn: Connection, epoch: int, level: int, indexes: Sequence[int], rows: ChunkRows
+) -> dict[int, bytes]:
+    """The hashes of nodes `indexes` of `level` >= 1 in the tree of `epoch`."""
+    blobs = read_chunks(conn, epoch, level, [i // CHUNK for i in indexes], rows)
+    found: dict[int, bytes] = {}
+    for index in indexes:
+        blob = blobs.get(index // CHUNK)
+        node = None if blob is None else node_of(blob, index)
+        if node is not None:
+            found[index] = node
+    return found
+
+
+class ChunkWriter:
+    """The inner-node side of a tree rebuild (oracle.settlement.tree.rebuild_paths): serves the
+    clean siblings of `base`'s tree and writes every recomputed node as part of its chunk's new
+    version for `epoch`.
+
+    Nodes arrive level by level, ascending; a level's chunks are written when the next level's
+    first node arrives (and at `close`), each as its old blob with the recomputed nodes laid
+    over it. `write` takes (level, chunk, epoch, hashes) rows."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        base: int,
+        epoch: int,
+        rows: ChunkRows,
+        write: Callable[[tuple[int, int, int, bytes]], None],
+    ) -> None:
+        self.conn = conn
+        self.base = base
+        self.epoch = epoch
+        self.rows = rows
+        self.write = write
+        self.old: dict[int, dict[int, bytes]] = {}
+        self.level = 0
+        self.pending: dict[int, dict[int, bytes]] = {}
+
+    def siblings(self, level: int, indexes: Sequence[int]) -> dict[int, bytes]:
+        """Level >= 1 only (level 0 is the leaves)."""
+        blobs = read_chunks(self.conn, self.base, level, [i // CHUNK for i in indexes], self.rows)
+        self.old[level] = blobs
+        found: dict[int, bytes] = {}
+        for index in indexes:
+            blob = blobs.get(index // CHUNK)
+            node = None if blob is None else node_of(blob, index)
+            if node is not None:
+                found[index] = node
+        return found
+
+    def node(self, level: int, index: int, node: bytes) -> None:
+        if level != self.level:
+            self.flush()
+            self.level = level
+        self.pending.setdefault(index // CHUNK, {})[index % CHUNK] = node
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        level = self.level
+        old = self.old.pop(level, {})
+        missing = [c for c in self.pending if c not in old]
+        if missing:
+            old.update(read_chunks(self.conn, self.base, level, missing, self.rows))
+        for chunk in sorted(self.pending):
+            blob = bytearray(old.get(chunk, b""))
+            for slot, node in sorted(self.pending[chunk].items()):
+                offset = slot * NODE
+                if offset > len(blob):
+                    raise ValueError(
+                        f"level {level} chunk {chunk}: node {slot} lies past the stored "
+                        f"{len(blob) // NODE} (an appended node is missing)"
+                    )
+                blob[offset : offset + NODE] = node
+            self.write((level, chunk, self.epoch, bytes(blob)))
+        self.pending = {}
+
+    def close(self) -> None:
+        self.flush()
+
+
+def prune_chunks(conn: Connection, epoch: int) -> None:
+    """Deletes the chunk versions that confirmed `epoch` superseded (older versions of the
+    chunks it wrote; each lookup is by key, through the epoch index of what it wrote)."""
+    levels = conn.execute(
+        select(tree_chunks.c.level).distinct().where(tree_chunks.c.epoch == epoch)
+    ).scalars()
+    written = tree_chunks.alias("chunks_written")
+    for level in list(levels):
+        conn.execute(
+            delete(tree_chunks).where(
+                tree_chunks.c.level == level,
+                tree_chunks.c.epoch < epoch,
+                tree_chunks.c.chunk.in_(
+                    select(written.c.chunk).where(
+                        written.c.epoch == epoch, written.c.level == level
+                    )
+                ),
+            )
+        )
