@@ -10,13 +10,15 @@ transaction).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
 BATCH = 10_000
 """Rows per executemany and per fetchmany."""
+STREAM = {"stream_results": True, "max_row_buffer": BATCH}
 
 
 def mark(conn: Connection) -> str:
@@ -47,3 +49,32 @@ def insert_rows(
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(conn, len(columns))})"
     for start in range(0, len(values), BATCH):
         conn.exec_driver_sql(sql, list(values[start : start + BATCH]))
+
+
+def stream_rows(conn: Connection, query: Any) -> Generator[tuple[Any, ...], None, None]:
+    """The rows of `query` as plain tuples, streamed in batches.
+
+    On SQLite the driver cursor is read directly: a SQLAlchemy Row costs about 4 us, and an
+    epoch streams millions of catalog-sized rows (leaves, credits). The statement runs on
+    `conn`'s own driver connection, so it sees what `conn` wrote. Other dialects use
+    SQLAlchemy's server-side streaming.
+    """
+    if conn.dialect.name != "sqlite":
+        for row in conn.execution_options(**STREAM).execute(query):
+            yield tuple(row)
+        return
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    positional = [params[name] for name in compiled.positiontup or ()]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, positional)
+        while rows := cursor.fetchmany(BATCH):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+def grouped(rows: Iterable[Any], key: Callable[[Any], Any]) -> Iterator[tuple[Any, list[Any]]]:
+    for value, group in itertools.groupby(rows, key=key):
+        yield value, list(group)

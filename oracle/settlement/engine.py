@@ -33,7 +33,7 @@ import logging
 import sqlite3
 import time
 from array import array
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,8 +69,9 @@ from oracle.epoch.tables import (
 )
 from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import DataFileWriter, leaf_line
+from oracle.settlement.driver import grouped, stream_rows
 from oracle.settlement.flatten import path_credit
-from oracle.settlement.records import EpochFacts, track_line
+from oracle.settlement.records import EpochFacts
 from oracle.settlement.splits import RootReader, fix_track_paths, unfix_epoch_paths
 from oracle.settlement.tables import (
     SETTLEMENT_EPOCH_TABLES,
@@ -83,17 +84,17 @@ from oracle.settlement.tables import (
     track_paths,
     tree_chunks,
 )
+from oracle.settlement.track_spool import TrackSpool, not_moved_in
 from oracle.settlement.tree import ZERO, account_leaf_hash, level_sizes, rebuild_paths
 from oracle.settlement.tree_store import ChunkWriter, prune_chunks, read_nodes
 from oracle.store.records import QuarantineStatus
 from oracle.store.schema import platforms as platforms_table
-from oracle.store.schema import quarantine, reports, tracks, usage
+from oracle.store.schema import quarantine, reports, usage
 
 log = logging.getLogger("oracle.settlement.engine")
 BATCH = 10_000
 LOOKUP = 500
 """Keys per batched lookup of stored leaves and tree nodes."""
-STREAM = {"stream_results": True, "max_row_buffer": BATCH}
 WAL_AUTOCHECKPOINT = 1000
 """SQLite's default pages of write-ahead log before a commit checkpoints it."""
 RELEASED = QuarantineStatus.RELEASED.value
@@ -188,17 +189,6 @@ def _effective_at(version: Any, cut: Any) -> Any:
         later.c.report_id == version.c.report_id,
         later.c.intake_seq > version.c.intake_seq,
         later.c.intake_seq <= cut,
-    )
-
-
-def _not_moved_in(epoch: int) -> Any:
-    """A settled total with no row of its (track, platform, class, card) in this epoch's totals."""
-    return ~exists().where(
-        epoch_totals.c.epoch == epoch,
-        epoch_totals.c.track_id == settled_totals.c.track_id,
-        epoch_totals.c.platform_id == settled_totals.c.platform_id,
-        epoch_totals.c.usage_class == settled_totals.c.usage_class,
-        epoch_totals.c.rate_from == settled_totals.c.rate_from,
     )
 
 
@@ -429,30 +419,6 @@ def step_transaction(engine: Engine) -> Iterator[Connection]:
                 conn.commit()
 
 
-def stream_rows(conn: Connection, query: Any) -> Generator[tuple[Any, ...], None, None]:
-    """The rows of `query` as plain tuples, streamed in batches.
-
-    On SQLite the driver cursor is read directly: a SQLAlchemy Row costs about 4 us, and an
-    epoch streams millions of catalog-sized rows (leaves, credits). The statement runs on
-    `conn`'s own driver connection, so it sees what `conn` wrote. Other dialects use
-    SQLAlchemy's server-side streaming.
-    """
-    if conn.dialect.name != "sqlite":
-        for row in conn.execution_options(**STREAM).execute(query):
-            yield tuple(row)
-        return
-    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    positional = [params[name] for name in compiled.positiontup or ()]
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(compiled.string, positional)
-        while rows := cursor.fetchmany(BATCH):
-            yield from rows
-    finally:
-        cursor.close()
-
-
 def _advance_totals(
     engine: Engine,
     request: EpochRequest,
@@ -674,11 +640,6 @@ def _hold_back(
     return held, debits
 
 
-def _grouped(rows: Iterable[Any], key: Callable[[Any], Any]) -> Iterator[tuple[Any, list[Any]]]:
-    for value, group in itertools.groupby(rows, key=key):
-        yield value, list(group)
-
-
 def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int, str]) -> int:
     """Step 2: the new amount of every (track, token) whose totals moved."""
     epoch = request.epoch
@@ -718,7 +679,7 @@ def _track_amounts(engine: Engine, request: EpochRequest, token_of: Mapping[int,
             )
             pending = next(previous, None)
             out = _Inserter(writer, epoch_track_amounts, ("epoch", "track_id", "token", "amount"))
-            for track_id, group in _grouped(changes, lambda r: int(r[0])):
+            for track_id, group in grouped(changes, lambda r: int(r[0])):
                 old: dict[str, int] = {}
                 while pending is not None and int(pending[0]) < track_id:
                     pending = next(previous, None)
@@ -896,6 +857,11 @@ def leaf_spool_path(data_path: Path) -> Path:
     return data_path.with_name(data_path.name + ".leaves")
 
 
+def track_spool_path(data_path: Path) -> Path:
+    """Where the data file's track lines are spooled (oracle.settlement.track_spool)."""
+    return data_path.with_name(data_path.name + ".tracks")
+
+
 def _leaves(
     engine: Engine, request: EpochRequest, base: int, spool_path: Path
 ) -> tuple[bytes, int, int]:
@@ -1003,7 +969,7 @@ def _below_settled(
             settled_totals.c.store_units,
         ).where(
             settled_totals.c.store_units.is_not(None),
-            _not_moved_in(epoch),
+            not_moved_in(epoch),
         )
     )
     merged = [item for item in found if item[0][1] not in held]
@@ -1095,206 +1061,86 @@ def compute(
     _fix_paths(engine, request, reader)
     step("paths")
     path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
-    root, leaf_count, changed_leaves = _leaves(engine, request, base, leaf_spool_path(path))
-    step("leaves")
-    if changed_leaves == 0 and not carried_now:
-        leaf_spool_path(path).unlink(missing_ok=True)
-        with engine.begin() as conn:
-            clear_epoch(conn, request.epoch)
-        return _unchanged(
-            request,
-            work_dir,
+    # Track records need only steps 1-3: a large epoch writes them beside the leaves.
+    with TrackSpool(engine, request.epoch, token_of, track_spool_path(path), touched) as spool:
+        root, leaf_count, changed_leaves = _leaves(engine, request, base, leaf_spool_path(path))
+        step("leaves")
+        if changed_leaves == 0 and not carried_now:
+            leaf_spool_path(path).unlink(missing_ok=True)
+            with engine.begin() as conn:
+                clear_epoch(conn, request.epoch)
+            return _unchanged(
+                request,
+                work_dir,
+                leaf_count=leaf_count,
+                changed_totals=changed_totals,
+                touched_tracks=touched,
+                debits=debits,
+                held_back=held,
+                platforms=platforms,
+            )
+        with engine.connect() as conn:
+            below = _below_settled(conn, request.epoch, below_found, held_ids)
+            included = tuple(pending_reports(conn, request.cut_seq, held_ids))
+        facts = EpochFacts(
+            epoch=request.epoch,
+            chain_id=request.chain_id,
+            settlement=request.settlement,
+            config_version=request.config_version,
+            cut_seq=request.stated_cut_seq,
+            block_number=request.block_number,
+            root="0x" + root.hex(),
             leaf_count=leaf_count,
+            previous_epoch=base,
+            previous_data_hash=previous_hash,
+            platforms=platforms,
+            debits=debits,
+            held_back=held,
+            below_settled=below,
+            reports=tuple((r.platform_id, r.report_id) for r in included),
+            cuts=tuple(
+                sorted((pid, request.stated_cut_seq) for pid in platforms if pid not in held_ids)
+            ),
+            carried=carried_now,
+        )
+        step("reports")
+        data_hash, size = write_file(engine, facts, path, spool.names())
+        step("data_file")
+        log.info("epoch %s computed: %s", request.epoch, timings)
+        return EngineResult(
+            epoch=request.epoch,
+            root=facts.root,
+            data_path=path,
+            data_hash=data_hash,
+            data_size=size,
+            leaf_count=leaf_count,
+            changed_leaves=changed_leaves,
             changed_totals=changed_totals,
             touched_tracks=touched,
             debits=debits,
             held_back=held,
+            below_settled=below,
             platforms=platforms,
+            included_reports=included,
+            timings=timings,
         )
-    with engine.connect() as conn:
-        below = _below_settled(conn, request.epoch, below_found, held_ids)
-        included = tuple(pending_reports(conn, request.cut_seq, held_ids))
-    facts = EpochFacts(
-        epoch=request.epoch,
-        chain_id=request.chain_id,
-        settlement=request.settlement,
-        config_version=request.config_version,
-        cut_seq=request.stated_cut_seq,
-        block_number=request.block_number,
-        root="0x" + root.hex(),
-        leaf_count=leaf_count,
-        previous_epoch=base,
-        previous_data_hash=previous_hash,
-        platforms=platforms,
-        debits=debits,
-        held_back=held,
-        below_settled=below,
-        reports=tuple((r.platform_id, r.report_id) for r in included),
-        cuts=tuple(
-            sorted((pid, request.stated_cut_seq) for pid in platforms if pid not in held_ids)
-        ),
-        carried=carried_now,
-    )
-    step("reports")
-    data_hash, size = write_file(engine, facts, path, token_of)
-    step("data_file")
-    log.info("epoch %s computed: %s", request.epoch, timings)
-    return EngineResult(
-        epoch=request.epoch,
-        root=facts.root,
-        data_path=path,
-        data_hash=data_hash,
-        data_size=size,
-        leaf_count=leaf_count,
-        changed_leaves=changed_leaves,
-        changed_totals=changed_totals,
-        touched_tracks=touched,
-        debits=debits,
-        held_back=held,
-        below_settled=below,
-        platforms=platforms,
-        included_reports=included,
-        timings=timings,
-    )
 
 
 # ---- the data file -----------------------------------------------------------------------
 
 
-def _track_streams(conn: Connection, epoch: int) -> dict[str, Iterator[Any]]:
-    moved_tracks = select(epoch_track_amounts.c.track_id).where(
-        epoch_track_amounts.c.epoch == epoch
-    )
-    current = select(
-        epoch_totals.c.track_id,
-        epoch_totals.c.platform_id,
-        epoch_totals.c.rate_from,
-        epoch_totals.c.usage_class,
-        epoch_totals.c.micro_units,
-        epoch_totals.c.amount,
-    ).where(epoch_totals.c.epoch == epoch)
-    unchanged = select(
-        settled_totals.c.track_id,
-        settled_totals.c.platform_id,
-        settled_totals.c.rate_from,
-        settled_totals.c.usage_class,
-        settled_totals.c.micro_units,
-        settled_totals.c.amount,
-    ).where(
-        settled_totals.c.track_id.in_(moved_tracks),
-        _not_moved_in(epoch),
-    )
-    totals = union_all(current, unchanged).subquery("all_totals")
-
-    def run(query: Any) -> Iterator[Any]:
-        return stream_rows(conn, query)
-
-    return {
-        "amounts": run(
-            select(
-                epoch_track_amounts.c.track_id,
-                epoch_track_amounts.c.token,
-                epoch_track_amounts.c.amount,
-                tracks.c.split_address,
-                tracks.c.settle_to_split,
-            )
-            .outerjoin(tracks, tracks.c.track_id == epoch_track_amounts.c.track_id)
-            .where(epoch_track_amounts.c.epoch == epoch)
-            .order_by(epoch_track_amounts.c.track_id, epoch_track_amounts.c.token)
-        ),
-        "totals": run(
-            select(totals).order_by(
-                totals.c.track_id, totals.c.platform_id, totals.c.rate_from, totals.c.usage_class
-            )
-        ),
-        "paths": run(
-            select(
-                track_paths.c.track_id,
-                track_paths.c.account,
-                track_paths.c.via,
-                track_paths.c.product,
-                track_paths.c.depth,
-            )
-            .where(track_paths.c.track_id.in_(moved_tracks))
-            .order_by(track_paths.c.track_id, track_paths.c.seq)
-        ),
-        "recipients": run(
-            select(tracks.c.track_id, split_recipients.c.recipient, split_recipients.c.share)
-            .join(split_recipients, split_recipients.c.split == tracks.c.split_address)
-            .where(tracks.c.track_id.in_(moved_tracks))
-            .order_by(tracks.c.track_id, split_recipients.c.position)
-        ),
-    }
-
-
-class _Cursor:
-    """Takes the rows of one sorted stream that belong to a key, in order."""
-
-    def __init__(self, rows: Iterator[Any]) -> None:
-        self.rows = rows
-        self.head = next(rows, None)
-
-    def take(self, track_id: int) -> list[Any]:
-        taken: list[Any] = []
-        while self.head is not None and int(self.head[0]) < track_id:
-            self.head = next(self.rows, None)
-        while self.head is not None and int(self.head[0]) == track_id:
-            taken.append(self.head)
-            self.head = next(self.rows, None)
-        return taken
-
-
-def track_lines(
-    conn: Connection, epoch: int, token_of: Mapping[int, str]
-) -> Iterator[tuple[bytes, set[str]]]:
-    """(data file line, nested splits it names) of every moved (track, token), by track and
-    token."""
-    streams = _track_streams(conn, epoch)
-    totals = _Cursor(streams["totals"])
-    path_rows = _Cursor(streams["paths"])
-    recipients = _Cursor(streams["recipients"])
-    for track_id, group in _grouped(streams["amounts"], lambda r: int(r[0])):
-        usage_rows = [
-            (int(p), int(r), int(c), int(u), int(a)) for _t, p, r, c, u, a in totals.take(track_id)
-        ]
-        paths = [
-            (str(acc), str(via), int(product), int(depth))
-            for _t, acc, via, product, depth in path_rows.take(track_id)
-        ]
-        own = [(str(r), int(s)) for _t, r, s in recipients.take(track_id)]
-        for _t, token, amount, split, settle in group:
-            yield track_line(
-                track_id=track_id,
-                token=str(token),
-                amount=int(amount),
-                split=str(split) if split else "",
-                settle_to_split=bool(settle),
-                usage_rows=[row for row in usage_rows if token_of.get(row[0]) == token],
-                credit_rows=[
-                    (acc, via, path_credit(int(amount), product, depth))
-                    for acc, via, product, depth in paths
-                ],
-                own_recipients=own,
-            )
-
-
 def write_file(
-    engine: Engine, facts: EpochFacts, path: Path, token_of: Mapping[int, str]
+    engine: Engine, facts: EpochFacts, path: Path, nested: Sequence[str]
 ) -> tuple[str, int]:
-    """Step 5: streams the data file; returns (dataHash, bytes)."""
+    """Step 5: streams the data file from its spooled track records (which name the nested
+    splits `nested`, sorted) and leaves; returns (dataHash, bytes)."""
     from oracle.settlement.records import header_record, split_record
 
     with DataFileWriter(path) as writer, engine.connect() as conn:
         writer.record(header_record(facts))
-        nested: set[str] = set()
-        track_spool = path.with_name(path.name + ".tracks")
-        # Track records go after the split lists they name: spool them, then append.
-        with open(track_spool, "wb") as spool:
-            for line, names in track_lines(conn, facts.epoch, token_of):
-                nested |= names
-                spool.write(line)
+        # Track records go after the split lists they name.
         for start in range(0, len(nested), 2_000):
-            chunk = sorted(nested)[start : start + 2_000]
+            chunk = list(nested[start : start + 2_000])
             rows = conn.execute(
                 select(
                     split_recipients.c.split, split_recipients.c.recipient, split_recipients.c.share
@@ -1302,9 +1148,9 @@ def write_file(
                 .where(split_recipients.c.split.in_(chunk))
                 .order_by(split_recipients.c.split, split_recipients.c.position)
             )
-            for split, group in _grouped(rows, lambda r: str(r[0])):
+            for split, group in grouped(rows, lambda r: str(r[0])):
                 writer.record(split_record(split, [(str(r), int(s)) for _x, r, s in group]))
-        for spooled in (track_spool, leaf_spool_path(path)):
+        for spooled in (track_spool_path(path), leaf_spool_path(path)):
             with open(spooled, "rb") as spool:
                 while block := spool.read(1 << 20):
                     writer.write(block)

@@ -26,6 +26,7 @@ from oracle.catalog import upsert_platform, upsert_track
 from oracle.epoch.tables import settled_totals
 from oracle.epoch.totals import PlatformState
 from oracle.settlement import engine as settlement_engine
+from oracle.settlement import track_spool
 from oracle.settlement.engine import EngineResult, EpochRequest
 from oracle.settlement.queries import account_leaf, account_sources
 from oracle.settlement.reference import recompute_history
@@ -270,3 +271,24 @@ def test_an_accounts_sources_sum_to_its_leaf_and_the_credits_migration_reverts(
     assert refilled == {key: leaf for key, (leaf, _total) in found.items()}
     upgrade(url)
     assert _sources_by_leaf(store) == found
+
+
+def test_track_records_written_by_a_second_process_give_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large epoch writes its track records in a second process (beside the leaves step);
+    forced on for every epoch, the files and roots are those written in line."""
+    files = {}
+    for mode in ("inline", "background"):
+        if mode == "background":
+            monkeypatch.setattr(track_spool, "BACKGROUND_MIN_TRACKS", 1)
+        url = f"sqlite:///{tmp_path / mode / 'oracle.db'}"
+        upgrade(url)
+        engine = create_store_engine(url)
+        rng = random.Random(5)
+        _requests, results = _run_history(engine, tmp_path / mode, rng, _catalog(engine, rng))
+        engine.dispose()
+        files[mode] = [(r.root, r.data_path.read_bytes()) for r in results]
+        assert not list((tmp_path / mode / "work").glob("*.tracks"))
+    assert len(files["inline"]) >= 4
+    assert files["background"] == files["inline"]
