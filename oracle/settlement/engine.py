@@ -1165,28 +1165,28 @@ def write_file(
 def _replace_from(
     conn: Connection, table: Any, key: Sequence[str], values: Sequence[str], rows: Any
 ) -> None:
-    """Inserts `rows` (columns `key` + `values`) into `table`, replacing the rows of the same
-    primary key."""
+    """Inserts `rows` (columns `key` + `values`) into `table`, updating the `values` of a row of
+    the same primary key in place (INSERT ... ON CONFLICT DO UPDATE on both dialects). On
+    SQLite this keeps the row's rowid, so only its data page is rewritten: INSERT OR REPLACE
+    deleted it and appended a new one, rewriting its primary-key index page too."""
     columns = [*key, *values]
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects import postgresql, sqlite
 
-        statement = pg_insert(table).from_select(columns, rows)
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(key),
-                set_={name: statement.excluded[name] for name in values},
-            )
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).from_select(columns, rows)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: statement.excluded[name] for name in values},
         )
-        return
-    conn.execute(insert(table).prefix_with("OR REPLACE").from_select(columns, rows))
+    )
 
 
 def confirm(conn: Connection, epoch: int) -> None:
     """Makes a confirmed epoch's computed rows the settled state; prunes older tree levels.
 
     Every key the epoch moved replaces its settled row in one indexed pass (an upsert on the
-    primary key: SQLite's INSERT OR REPLACE, PostgreSQL's ON CONFLICT DO UPDATE)."""
+    primary key, ON CONFLICT DO UPDATE)."""
     _replace_from(
         conn,
         settled_totals,

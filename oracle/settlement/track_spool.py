@@ -214,7 +214,9 @@ class TrackSpool:
         self.future: Future[list[str]] | None = None
         self.done = False
         on_disk = engine.url.database not in (None, "", ":memory:")
-        if on_disk and moved_tracks >= BACKGROUND_MIN_TRACKS:
+        # A daemonic process (a multiprocessing pool's worker) may not start one.
+        can_spawn = not multiprocessing.current_process().daemon
+        if on_disk and can_spawn and moved_tracks >= BACKGROUND_MIN_TRACKS:
             self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             url = engine.url.render_as_string(hide_password=False)
             self.future = self.pool.submit(
