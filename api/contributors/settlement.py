@@ -33,7 +33,7 @@ from oracle.settlement.queries import (
     account_leaves,
     settled_epoch,
 )
-from oracle.settlement.tables import leaf_versions
+from oracle.settlement.tables import leaf_positions
 
 
 @dataclass(frozen=True)
@@ -224,11 +224,9 @@ def split_leaf_tokens(
     wanted = sorted({s.lower() for s in splits})
     for start in range(0, len(wanted), 500):
         rows = conn.execute(
-            select(leaf_versions.c.account, leaf_versions.c.token)
-            .distinct()
-            .where(
-                leaf_versions.c.epoch <= epoch.epoch,
-                leaf_versions.c.account.in_(wanted[start : start + 500]),
+            select(leaf_positions.c.account, leaf_positions.c.token).where(
+                leaf_positions.c.epoch <= epoch.epoch,
+                leaf_positions.c.account.in_(wanted[start : start + 500]),
             )
         )
         for account, token in rows:

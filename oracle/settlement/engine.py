@@ -77,6 +77,7 @@ from oracle.settlement.tables import (
     SETTLEMENT_EPOCH_TABLES,
     epoch_cuts,
     epoch_track_amounts,
+    leaf_positions,
     leaf_versions,
     settled_cuts,
     split_recipients,
@@ -166,6 +167,21 @@ def last_confirmed(conn: Connection) -> tuple[int, str]:
 def settled_cut_of(conn: Connection) -> dict[int, int]:
     rows = conn.execute(select(settled_cuts.c.platform_id, settled_cuts.c.cut_seq))
     return {int(p): int(c) for p, c in rows}
+
+
+DEAD_STATUSES = ("revoked", "abandoned")
+"""Epochs whose root is never claimed against (the next epoch is computed from the one before)."""
+
+
+def drop_dead_trees(conn: Connection, base: int, epoch: int) -> None:
+    """Deletes the leaves, leaf positions and tree chunks of the revoked or abandoned epochs
+    between `base` (the confirmed epoch epoch `epoch` starts from) and `epoch`: that tree is
+    never claimed against, and `epoch` places its leaves from `base` again."""
+    dead = select(epochs.c.epoch).where(
+        epochs.c.epoch > base, epochs.c.epoch < epoch, epochs.c.status.in_(DEAD_STATUSES)
+    )
+    for table in (leaf_versions, leaf_positions, tree_chunks):
+        conn.execute(delete(table).where(table.c.epoch.in_(dead)))
 
 
 def clear_epoch(conn: Connection, epoch: int) -> None:
@@ -805,13 +821,19 @@ def current_leaves(
         rows = stream_rows(
             conn,
             select(
-                leaf_versions.c.account,
-                leaf_versions.c.token,
+                leaf_positions.c.account,
+                leaf_positions.c.token,
                 leaf_versions.c.epoch,
                 leaf_versions.c.position,
                 leaf_versions.c.amount,
-            ).where(
-                leaf_versions.c.account.in_(accounts[start : start + LOOKUP]),
+            )
+            .select_from(
+                leaf_positions.join(
+                    leaf_versions, leaf_versions.c.position == leaf_positions.c.position
+                )
+            )
+            .where(
+                leaf_positions.c.account.in_(accounts[start : start + LOOKUP]),
                 leaf_versions.c.epoch <= epoch,
             ),
         )
@@ -886,6 +908,7 @@ def _leaves(
             leaf_versions,
             ("position", "epoch", "account", "token", "amount", "since_epoch", "hash"),
         )
+        placed = _Inserter(writer, leaf_positions, ("account", "token", "position", "epoch"))
         moved: list[tuple[int, bytes, bytes]] = []
         new_positions = array("q")
         new_hashes = bytearray()
@@ -911,6 +934,7 @@ def _leaves(
                     leaves.add((position, epoch, account, token, text, epoch, leaf))
                     line = leaf_line(position, account, token, text, epoch)
                     if old is None:
+                        placed.add((account, token, position, epoch))
                         new_positions.append(position)
                         new_hashes += leaf
                         lines.append(line)
@@ -921,6 +945,7 @@ def _leaves(
                     lines.clear()
             spool.write(b"".join(lines))
         leaves.flush()
+        placed.flush()
         total = before + len(new_positions)
         moved.sort()
         with open(spool_path, "wb") as out:
@@ -1034,6 +1059,7 @@ def compute(
     with engine.begin() as conn:
         clear_epoch(conn, request.epoch)
         base, previous_hash = last_confirmed(conn)
+        drop_dead_trees(conn, base, request.epoch)
         cuts = settled_cut_of(conn)
         moved = platforms_moved(conn, cuts, request.cut_seq)
         carried = carried_of(conn)

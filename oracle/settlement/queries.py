@@ -19,6 +19,7 @@ from oracle.settlement.addresses import checksum, stored
 from oracle.settlement.flatten import path_credit
 from oracle.settlement.tables import (
     epoch_track_amounts,
+    leaf_positions,
     leaf_versions,
     track_paths,
     tree_chunks,
@@ -179,14 +180,22 @@ def proof_at(conn: Connection, epoch: int, position: int, leaf_count: int) -> li
 
 def _leaf_rows(conn: Connection, account: str, epoch: int, token: str | None) -> list[Any]:
     """(position, token, amount) of the account's leaves at `epoch` (newest versions), by token."""
-    query = select(
-        leaf_versions.c.token,
-        leaf_versions.c.epoch,
-        leaf_versions.c.position,
-        leaf_versions.c.amount,
-    ).where(leaf_versions.c.account == stored(account), leaf_versions.c.epoch <= epoch)
+    query = (
+        select(
+            leaf_positions.c.token,
+            leaf_versions.c.epoch,
+            leaf_versions.c.position,
+            leaf_versions.c.amount,
+        )
+        .select_from(
+            leaf_positions.join(
+                leaf_versions, leaf_versions.c.position == leaf_positions.c.position
+            )
+        )
+        .where(leaf_positions.c.account == stored(account), leaf_versions.c.epoch <= epoch)
+    )
     if token is not None:
-        query = query.where(leaf_versions.c.token == stored(token))
+        query = query.where(leaf_positions.c.token == stored(token))
     newest: dict[str, Any] = {}
     for row in conn.execute(query):
         held = newest.get(str(row[0]))

@@ -17,7 +17,7 @@ from oracle.epoch.tables import epochs
 from oracle.settlement.data_file import DataFileWriter, file_hash, leaf_line, read_records
 from oracle.settlement.engine import prune_superseded, stored_nodes
 from oracle.settlement.queries import account_leaf, account_leaves, latest_settled_epoch
-from oracle.settlement.tables import leaf_versions, tree_chunks
+from oracle.settlement.tables import leaf_positions, leaf_versions, tree_chunks
 from oracle.settlement.tree import (
     ACCOUNT_LEAF_TYPES,
     account_leaf_hash,
@@ -169,6 +169,16 @@ def _store_epoch(
             for p in changed
         ],
     )
+    placed = {int(p) for (p,) in conn.execute(select(leaf_positions.c.position))}
+    appended = [p for p in changed if p not in placed]
+    if appended:
+        conn.execute(
+            insert(leaf_positions),
+            [
+                {"account": values[p][0], "token": values[p][1], "position": p, "epoch": epoch}
+                for p in appended
+            ],
+        )
     if chunks:
         conn.execute(insert(tree_chunks), chunks)
     conn.execute(
