@@ -62,11 +62,8 @@ def node_of(blob: bytes | bytearray, index: int) -> bytes | None:
     return node if len(node) == NODE else None
 
 
-def read_nodes(
-    conn: Connection, epoch: int, level: int, indexes: Sequence[int], rows: ChunkRows
-) -> dict[int, bytes]:
-    """The hashes of nodes `indexes` of `level` >= 1 in the tree of `epoch`."""
-    blobs = read_chunks(conn, epoch, level, [i // CHUNK for i in indexes], rows)
+def _nodes_in(blobs: dict[int, bytes], indexes: Sequence[int]) -> dict[int, bytes]:
+    """The nodes `indexes` found in `blobs` (chunk -> blob)."""
     found: dict[int, bytes] = {}
     for index in indexes:
         blob = blobs.get(index // CHUNK)
@@ -74,6 +71,13 @@ def read_nodes(
         if node is not None:
             found[index] = node
     return found
+
+
+def read_nodes(
+    conn: Connection, epoch: int, level: int, indexes: Sequence[int], rows: ChunkRows
+) -> dict[int, bytes]:
+    """The hashes of nodes `indexes` of `level` >= 1 in the tree of `epoch`."""
+    return _nodes_in(read_chunks(conn, epoch, level, [i // CHUNK for i in indexes], rows), indexes)
 
 
 class ChunkWriter:
@@ -106,13 +110,7 @@ class ChunkWriter:
         """Level >= 1 only (level 0 is the leaves)."""
         blobs = read_chunks(self.conn, self.base, level, [i // CHUNK for i in indexes], self.rows)
         self.old[level] = blobs
-        found: dict[int, bytes] = {}
-        for index in indexes:
-            blob = blobs.get(index // CHUNK)
-            node = None if blob is None else node_of(blob, index)
-            if node is not None:
-                found[index] = node
-        return found
+        return _nodes_in(blobs, indexes)
 
     def node(self, level: int, index: int, node: bytes) -> None:
         if level != self.level:
