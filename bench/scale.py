@@ -217,19 +217,24 @@ def start_world(tmp: Path, chain: Any) -> tuple[World, str]:
     paying = UsageSettlementClient(w3, deployment.usage_settlement, as_payer)
     for platform_id in (1, 2):
         paying.deposit(platform_id, 10**35)
-    database_url = f"sqlite:///{tmp / 'oracle.db'}"
-    upgrade(database_url)
-    world = World(
+    world = world_in(tmp, chain, int(w3.eth.chain_id), str(deployment.usage_settlement))
+    upgrade(world.database_url)
+    return world, str(deployment.mock_stablecoin).lower()
+
+
+def world_in(tmp: Path, chain: Any, chain_id: int, settlement: str) -> World:
+    """The world whose store and data files are in `tmp`, on `chain` (the bench's keys)."""
+    keys = chain.private_keys
+    return World(
         tmp=tmp,
         rpc_url=chain.rpc_url,
-        database_url=database_url,
+        database_url=f"sqlite:///{tmp / 'oracle.db'}",
         data_dir=tmp / "data",
-        chain_id=int(w3.eth.chain_id),
-        settlement=str(deployment.usage_settlement),
+        chain_id=chain_id,
+        settlement=settlement,
         node_key=keys[1],
         poster_key=keys[3],
     )
-    return world, str(deployment.mock_stablecoin).lower()
 
 
 def _log_slow_statements(path: Path, threshold_s: float = 0.05) -> None:
@@ -466,17 +471,7 @@ def catalog_leg(
                     world = replace(world, rpc_url=chain.rpc_url)
             else:
                 built = saved
-                keys = chain.private_keys
-                world = World(
-                    tmp=tmp,
-                    rpc_url=chain.rpc_url,
-                    database_url=f"sqlite:///{tmp / 'oracle.db'}",
-                    data_dir=tmp / "data",
-                    chain_id=int(saved["chain_id"]),
-                    settlement=str(saved["settlement"]),
-                    node_key=keys[1],
-                    poster_key=keys[3],
-                )
+                world = world_in(tmp, chain, int(saved["chain_id"]), str(saved["settlement"]))
                 upgrade(world.database_url)  # a world kept by an older checkout
                 engine = create_store_engine(world.database_url)
                 # The measured epochs' usage: the same draws on every reuse of this world.

@@ -78,3 +78,13 @@ def stream_rows(conn: Connection, query: Any) -> Generator[tuple[Any, ...], None
 def grouped(rows: Iterable[Any], key: Callable[[Any], Any]) -> Iterator[tuple[Any, list[Any]]]:
     for value, group in itertools.groupby(rows, key=key):
         yield value, list(group)
+
+
+def newest(rows: Iterable[tuple[Any, ...]]) -> dict[Any, tuple[Any, ...]]:
+    """Per key (first column): the row with the highest version epoch (second column)."""
+    best: dict[Any, tuple[Any, ...]] = {}
+    for row in rows:
+        held = best.get(row[0])
+        if held is None or int(row[1]) > int(held[1]):
+            best[row[0]] = row
+    return best

@@ -69,7 +69,7 @@ from oracle.epoch.tables import (
 )
 from oracle.epoch.totals import CardKey, HeldBack, PlatformState
 from oracle.settlement.data_file import DataFileWriter, leaf_line
-from oracle.settlement.driver import grouped, stream_rows
+from oracle.settlement.driver import grouped, newest, stream_rows
 from oracle.settlement.flatten import path_credit
 from oracle.settlement.records import EpochFacts
 from oracle.settlement.splits import RootReader, fix_track_paths, unfix_epoch_paths
@@ -79,6 +79,7 @@ from oracle.settlement.tables import (
     epoch_track_amounts,
     leaf_positions,
     leaf_versions,
+    leaves_of_accounts,
     settled_cuts,
     split_recipients,
     track_amounts,
@@ -800,16 +801,6 @@ def leaf_total(conn: Connection, epoch: int) -> int:
     return 0 if last is None else int(last) + 1
 
 
-def _newest(rows: Iterable[tuple[Any, ...]]) -> dict[Any, tuple[Any, ...]]:
-    """Per key (first column): the row with the highest version epoch (second column)."""
-    best: dict[Any, tuple[Any, ...]] = {}
-    for row in rows:
-        held = best.get(row[0])
-        if held is None or int(row[1]) > int(held[1]):
-            best[row[0]] = row
-    return best
-
-
 def current_leaves(
     conn: Connection, keys: Sequence[tuple[str, str]], epoch: int
 ) -> dict[tuple[str, str], tuple[int, int]]:
@@ -827,39 +818,17 @@ def current_leaves(
                 leaf_versions.c.position,
                 leaf_versions.c.amount,
             )
-            .select_from(
-                leaf_positions.join(
-                    leaf_versions, leaf_versions.c.position == leaf_positions.c.position
-                )
-            )
+            .select_from(leaves_of_accounts)
             .where(
                 leaf_positions.c.account.in_(accounts[start : start + LOOKUP]),
                 leaf_versions.c.epoch <= epoch,
             ),
         )
         keyed = ((f"{a}{t}", e, a, t, p, m) for a, t, e, p, m in rows)
-        for _k, _e, account, token, position, amount in _newest(keyed).values():
+        for _k, _e, account, token, position, amount in newest(keyed).values():
             key = (str(account), str(token))
             if key in wanted:
                 found[key] = (int(position), int(amount))
-    return found
-
-
-def stored_nodes(
-    conn: Connection, epoch: int, level: int, indexes: Sequence[int]
-) -> dict[int, bytes]:
-    """The hashes of nodes `indexes` of `level` (0: leaves) in the tree of `epoch`."""
-    if level:
-        return read_nodes(conn, epoch, level, indexes, stream_rows)
-    found: dict[int, bytes] = {}
-    ordered = sorted(indexes)
-    for start in range(0, len(ordered), LOOKUP):
-        query = select(leaf_versions.c.position, leaf_versions.c.epoch, leaf_versions.c.hash).where(
-            leaf_versions.c.position.in_(ordered[start : start + LOOKUP]),
-            leaf_versions.c.epoch <= epoch,
-        )
-        for index, _e, data in _newest(stream_rows(conn, query)).values():
-            found[int(index)] = bytes(data)
     return found
 
 
@@ -868,7 +837,7 @@ def stored_root(conn: Connection, epoch: int, leaf_count: int) -> bytes:
     if leaf_count == 0:
         return ZERO
     top = len(level_sizes(leaf_count)) - 1
-    node = stored_nodes(conn, epoch, top, [0]).get(0)
+    node = read_nodes(conn, epoch, top, [0]).get(0)
     if node is None:
         raise EpochError(f"epoch {epoch}'s tree is incomplete in this store")
     return node
@@ -960,18 +929,8 @@ def _leaves(
         changed = len(positions)
         del moved, new_positions, new_hashes
         chunk_rows = _Inserter(writer, tree_chunks, ("level", "chunk", "epoch", "hashes"))
-        chunks = ChunkWriter(lookup, base, epoch, stream_rows, chunk_rows.add)
-        root = rebuild_paths(
-            total,
-            positions,
-            hashes,
-            lambda level, indexes: (
-                chunks.siblings(level, indexes)
-                if level
-                else stored_nodes(lookup, base, level, indexes)
-            ),
-            chunks.node,
-        )
+        chunks = ChunkWriter(lookup, base, epoch, chunk_rows.add)
+        root = rebuild_paths(total, positions, hashes, chunks.siblings, chunks.node)
         chunks.close()
         chunk_rows.flush()
         if root is None:

@@ -21,6 +21,7 @@ from oracle.settlement.tables import (
     epoch_track_amounts,
     leaf_positions,
     leaf_versions,
+    leaves_of_accounts,
     track_paths,
     tree_chunks,
 )
@@ -187,11 +188,7 @@ def _leaf_rows(conn: Connection, account: str, epoch: int, token: str | None) ->
             leaf_versions.c.position,
             leaf_versions.c.amount,
         )
-        .select_from(
-            leaf_positions.join(
-                leaf_versions, leaf_versions.c.position == leaf_positions.c.position
-            )
-        )
+        .select_from(leaves_of_accounts)
         .where(leaf_positions.c.account == stored(account), leaf_versions.c.epoch <= epoch)
     )
     if token is not None:

@@ -152,6 +152,11 @@ tree_chunks = Table(
     Index("ix_oracle_tree_chunks_epoch", "epoch", "level", "chunk"),
 )
 
+#: Each (account, token)'s leaf versions, found through its fixed position.
+leaves_of_accounts = leaf_positions.join(
+    leaf_versions, leaf_versions.c.position == leaf_positions.c.position
+)
+
 #: Rows an epoch owns (deleted with it when it is rebuilt).
 SETTLEMENT_EPOCH_TABLES = (
     epoch_cuts,

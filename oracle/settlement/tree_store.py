@@ -1,4 +1,5 @@
-"""The settlement tree's inner levels in the store: chunks of CHUNK consecutive nodes, versioned.
+"""The settlement tree in the store: leaf hashes (level 0, oracle_leaf_versions) and the inner
+levels in chunks of CHUNK consecutive nodes, all versioned.
 
 oracle_tree_chunks (migration 0010_tree_chunks) holds a row per (level >= 1, chunk, epoch that
 changed a node of it): the concatenated 32-byte hashes of nodes chunk*CHUNK .. of that level
@@ -14,34 +15,26 @@ clean siblings are the ones it rewrites.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, delete, select
 
-from oracle.settlement.tables import tree_chunks
+from oracle.settlement.driver import newest, stream_rows
+from oracle.settlement.tables import leaf_versions, tree_chunks
 
 CHUNK = 16
 """Nodes per chunk (even, so that a node and its sibling share one)."""
 NODE = 32
 LOOKUP = 500
-ChunkRows = Callable[[Connection, Any], Iterable[tuple[Any, ...]]]
 
 
-def _newest_chunks(
-    rows: Iterable[tuple[Any, ...]],
-) -> dict[int, bytes]:
-    """Per chunk (first column): the blob (third) of the highest version epoch (second)."""
-    best: dict[int, tuple[int, bytes]] = {}
-    for chunk, version, blob in rows:
-        held = best.get(int(chunk))
-        if held is None or int(version) > held[0]:
-            best[int(chunk)] = (int(version), bytes(blob))
-    return {chunk: blob for chunk, (_v, blob) in best.items()}
+def _newest_blobs(conn: Connection, query: object) -> dict[int, bytes]:
+    """Per key (first column of `query`): the blob (third) of its highest version (second)."""
+    return {int(key): bytes(blob) for key, _v, blob in newest(stream_rows(conn, query)).values()}
 
 
 def read_chunks(
-    conn: Connection, epoch: int, level: int, chunks: Sequence[int], rows: ChunkRows
+    conn: Connection, epoch: int, level: int, chunks: Sequence[int]
 ) -> dict[int, bytes]:
     """The blobs of `chunks` of `level` in the tree of `epoch` (absent: not stored)."""
     found: dict[int, bytes] = {}
@@ -52,7 +45,7 @@ def read_chunks(
             tree_chunks.c.chunk.in_(ordered[start : start + LOOKUP]),
             tree_chunks.c.epoch <= epoch,
         )
-        found.update(_newest_chunks(rows(conn, query)))
+        found.update(_newest_blobs(conn, query))
     return found
 
 
@@ -74,10 +67,20 @@ def _nodes_in(blobs: dict[int, bytes], indexes: Sequence[int]) -> dict[int, byte
 
 
 def read_nodes(
-    conn: Connection, epoch: int, level: int, indexes: Sequence[int], rows: ChunkRows
+    conn: Connection, epoch: int, level: int, indexes: Sequence[int]
 ) -> dict[int, bytes]:
-    """The hashes of nodes `indexes` of `level` >= 1 in the tree of `epoch`."""
-    return _nodes_in(read_chunks(conn, epoch, level, [i // CHUNK for i in indexes], rows), indexes)
+    """The hashes of nodes `indexes` of `level` (0: the leaves) in the tree of `epoch`."""
+    if level:
+        return _nodes_in(read_chunks(conn, epoch, level, [i // CHUNK for i in indexes]), indexes)
+    found: dict[int, bytes] = {}
+    ordered = sorted(indexes)
+    for start in range(0, len(ordered), LOOKUP):
+        query = select(leaf_versions.c.position, leaf_versions.c.epoch, leaf_versions.c.hash).where(
+            leaf_versions.c.position.in_(ordered[start : start + LOOKUP]),
+            leaf_versions.c.epoch <= epoch,
+        )
+        found.update(_newest_blobs(conn, query))
+    return found
 
 
 class ChunkWriter:
@@ -94,21 +97,21 @@ class ChunkWriter:
         conn: Connection,
         base: int,
         epoch: int,
-        rows: ChunkRows,
         write: Callable[[tuple[int, int, int, bytes]], None],
     ) -> None:
         self.conn = conn
         self.base = base
         self.epoch = epoch
-        self.rows = rows
         self.write = write
         self.old: dict[int, dict[int, bytes]] = {}
         self.level = 0
         self.pending: dict[int, dict[int, bytes]] = {}
 
     def siblings(self, level: int, indexes: Sequence[int]) -> dict[int, bytes]:
-        """Level >= 1 only (level 0 is the leaves)."""
-        blobs = read_chunks(self.conn, self.base, level, [i // CHUNK for i in indexes], self.rows)
+        """Nodes `indexes` of `level` in `base`'s tree (rebuild_paths' SiblingReader)."""
+        if level == 0:
+            return read_nodes(self.conn, self.base, 0, indexes)
+        blobs = read_chunks(self.conn, self.base, level, [i // CHUNK for i in indexes])
         self.old[level] = blobs
         return _nodes_in(blobs, indexes)
 
@@ -125,7 +128,7 @@ class ChunkWriter:
         old = self.old.pop(level, {})
         missing = [c for c in self.pending if c not in old]
         if missing:
-            old.update(read_chunks(self.conn, self.base, level, missing, self.rows))
+            old.update(read_chunks(self.conn, self.base, level, missing))
         for chunk in sorted(self.pending):
             blob = bytearray(old.get(chunk, b""))
             for slot, node in sorted(self.pending[chunk].items()):

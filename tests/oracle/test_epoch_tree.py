@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 from chain_client.merkle import account_leaf_types, process_proof, standard_leaf_hash
 from oracle.epoch.tables import epochs
 from oracle.settlement.data_file import DataFileWriter, file_hash, leaf_line, read_records
-from oracle.settlement.engine import prune_superseded, stored_nodes
+from oracle.settlement.engine import prune_superseded
 from oracle.settlement.queries import account_leaf, account_leaves, latest_settled_epoch
 from oracle.settlement.tables import leaf_positions, leaf_versions, tree_chunks
 from oracle.settlement.tree import (
@@ -138,19 +138,12 @@ def _store_epoch(
         conn,
         base,
         epoch,
-        lambda c, query: c.execute(query),
         lambda row: chunks.append(
             dict(zip(("level", "chunk", "epoch", "hashes"), row, strict=True))
         ),
     )
-
-    def siblings(level: int, indexes: Sequence[int]) -> dict[int, bytes]:
-        if level:
-            return writer.siblings(level, indexes)
-        return stored_nodes(conn, base, level, indexes)
-
     root = rebuild_paths(
-        len(values), changed, b"".join(hashes[p] for p in changed), siblings, writer.node
+        len(values), changed, b"".join(hashes[p] for p in changed), writer.siblings, writer.node
     )
     writer.close()
     assert root is not None
