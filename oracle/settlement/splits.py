@@ -184,9 +184,15 @@ def fix_track_paths(
                 raise UnknownTrack(track_id)
         if not todo:
             continue
-        lists = VerifiedLists(conn)
         frontier = sorted({split for _, split, _ in todo if split is not None})
         verify_splits(conn, frontier, reader, block)
+        fixed += len(todo)
+        flat = _insert_flat_paths(conn, [t for t, _s, settles in todo if not settles], epoch)
+        todo = [row for row in todo if row[0] not in flat]
+        if not todo:
+            continue
+        frontier = sorted({split for _, split, _ in todo if split is not None})
+        lists = VerifiedLists(conn)
         lists.load(frontier)
         for _ in range(MAX_SPLIT_DEPTH - 1):
             recipients = sorted(
@@ -212,8 +218,46 @@ def fix_track_paths(
             paths = flatten_split(split, lists, settle_to_split=settle_to_split)
             values.extend(_path_rows(track_id, paths, epoch))
         driver.insert_rows(conn, track_paths.name, PATH_COLUMNS, values)
-        fixed += len(todo)
     return fixed
+
+
+def _insert_flat_paths(conn: Connection, track_ids: Sequence[int], epoch: int) -> set[int]:
+    """Fixes, in SQL, the paths of the listed tracks that nest nothing; returns those tracks.
+
+    Most tracks' splits list only plain accounts: a verified list (its catalog root equals the
+    cached chain root) none of whose recipients the catalog knows as a split. flatten_split
+    gives such a track one depth-1 path per recipient, in list order (account = recipient,
+    via = the split, product = share), and so does this statement, without a Python object
+    per path or a lookup per recipient from Python. The other tracks are left to
+    flatten_split. `track_ids` must exclude tracks that settle to their split."""
+    if not track_ids:
+        return set()
+    listed = driver.marks(conn, len(track_ids))
+    flat = [
+        int(t)
+        for (t,) in driver.rows(
+            conn,
+            f"SELECT t.track_id FROM {tracks.name} AS t JOIN {splits.name} AS s"
+            f" ON s.split = t.split_address WHERE t.track_id IN ({listed})"
+            " AND t.settle_to_split = 0 AND s.chain_root = s.list_root"
+            f" AND EXISTS (SELECT 1 FROM {split_recipients.name} AS r WHERE r.split = s.split)"
+            f" AND NOT EXISTS (SELECT 1 FROM {split_recipients.name} AS n"
+            f" JOIN {splits.name} AS k ON k.split = n.recipient WHERE n.split = s.split)",
+            track_ids,
+        )
+    ]
+    if flat:
+        mark = driver.mark(conn)
+        conn.exec_driver_sql(
+            f"INSERT INTO {track_paths.name} ({', '.join(PATH_COLUMNS)})"
+            " SELECT t.track_id,"
+            " ROW_NUMBER() OVER (PARTITION BY t.track_id ORDER BY r.position) - 1,"
+            f" r.recipient, t.split_address, CAST(r.share AS TEXT), 1, {mark}"
+            f" FROM {tracks.name} AS t JOIN {split_recipients.name} AS r"
+            f" ON r.split = t.split_address WHERE t.track_id IN ({driver.marks(conn, len(flat))})",
+            (epoch, *flat),
+        )
+    return set(flat)
 
 
 def _known_splits(conn: Connection, addresses: Sequence[str]) -> list[str]:
