@@ -273,6 +273,17 @@ def test_an_accounts_sources_sum_to_its_leaf_and_the_credits_migration_reverts(
     assert _sources_by_leaf(store) == found
 
 
+def _history_in_new_store(folder: Path, seed: int) -> tuple[Engine, list[EngineResult]]:
+    """A new store in `folder` and the history of `seed` computed in it (the caller disposes
+    of the engine)."""
+    url = f"sqlite:///{folder / 'oracle.db'}"
+    upgrade(url)
+    engine = create_store_engine(url)
+    rng = random.Random(seed)
+    _requests, results = _run_history(engine, folder, rng, _catalog(engine, rng))
+    return engine, results
+
+
 def test_track_records_written_by_a_second_process_give_the_same_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -282,11 +293,7 @@ def test_track_records_written_by_a_second_process_give_the_same_files(
     for mode in ("inline", "background"):
         if mode == "background":
             monkeypatch.setattr(track_spool, "BACKGROUND_MIN_TRACKS", 1)
-        url = f"sqlite:///{tmp_path / mode / 'oracle.db'}"
-        upgrade(url)
-        engine = create_store_engine(url)
-        rng = random.Random(5)
-        _requests, results = _run_history(engine, tmp_path / mode, rng, _catalog(engine, rng))
+        engine, results = _history_in_new_store(tmp_path / mode, seed=5)
         engine.dispose()
         files[mode] = [(r.root, r.data_path.read_bytes()) for r in results]
         assert not list((tmp_path / mode / "work").glob("*.tracks"))
@@ -308,11 +315,7 @@ def test_an_epoch_that_defers_the_paths_account_index_gives_the_same_files_and_s
     for mode in ("live", "deferred"):
         if mode == "deferred":
             monkeypatch.setattr(settlement_engine, "BULK_PATHS_MIN_TRACKS", 1)
-        url = f"sqlite:///{tmp_path / mode / 'oracle.db'}"
-        upgrade(url)
-        engine = create_store_engine(url)
-        rng = random.Random(6)
-        _requests, results = _run_history(engine, tmp_path / mode, rng, _catalog(engine, rng))
+        engine, results = _history_in_new_store(tmp_path / mode, seed=6)
         assert "ix_oracle_track_paths_account" in _path_indexes(engine)
         found[mode] = (
             [(r.root, r.data_path.read_bytes()) for r in results],

@@ -419,3 +419,25 @@ def test_migration_0010_packs_every_node_version_into_chunks_and_reverts(tmp_pat
                 newest[key] = (int(version), bytes(node))
         for level, nodes in enumerate(levels[1:], start=1):
             assert [newest[(level, i)][1] for i in range(len(nodes))] == nodes
+
+
+def test_moved_leaves_come_back_in_position_order_with_their_hashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 4's changed leaves arrive in account order; their spooled lines are written in
+    position order, across several read batches, with each hash beside its position."""
+    from oracle.settlement import engine as settlement_engine
+
+    monkeypatch.setattr(settlement_engine, "BATCH", 3)
+    rng = random.Random(8)
+    positions = rng.sample(range(1_000), 11)
+    moved = settlement_engine._MovedLeaves(tmp_path / "leaves.moved")
+    for position in positions:
+        moved.add(position, position.to_bytes(32, "big"), f"line {position}\n".encode())
+    out = tmp_path / "out"
+    with open(out, "wb") as handle:
+        ordered, hashes = moved.write_sorted(handle)
+    assert list(ordered) == sorted(positions)
+    assert bytes(hashes) == b"".join(p.to_bytes(32, "big") for p in sorted(positions))
+    assert out.read_bytes() == b"".join(f"line {p}\n".encode() for p in sorted(positions))
+    assert not (tmp_path / "leaves.moved").exists()
