@@ -746,8 +746,8 @@ def _defers_account_index(conn: Connection, touched: int) -> bool:
     rows than the epoch moved tracks (a first epoch, a catalog arriving whole), building the
     index afresh, sorted, once, costs far less than millions of random inserts that each
     dirty a page (the 2.7M paths of 900k tracks of a 1M catalog: 78 s of inserts with the
-    index live, 46 s without it). The count reads at most `touched` rows. While the index is
-    dropped, an account's sources are still answered, by a scan."""
+    index live, 46 s without it, before building it). The count reads at most `touched`
+    rows. While the index is dropped, an account's sources are still answered, by a scan."""
     if touched < BULK_PATHS_MIN_TRACKS:
         return False
     held = conn.execute(
