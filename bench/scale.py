@@ -321,10 +321,23 @@ def run_epoch(world: World, profile: str = "") -> dict[str, Any]:
             1 for r in read_records(Path(outcome.data_path)) if r.get("kind") == "leaf"
         ),
         "data_bytes": size,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        # The track-records process of a large epoch (oracle.settlement.track_spool).
+        "peak_rss_mb": own_peak_rss_mb(),
+        # The track-records process of a large epoch (oracle.settlement.track_spool). An upper
+        # bound: its ru_maxrss starts from this process's RSS when it was forked.
         "peak_rss_mb_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
+
+
+def own_peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: Linux keeps that across execve, so a
+    spawned epoch process reported its parent's peak (the bench after writing 10M tracks' usage:
+    4.4 GB) whenever that was higher than its own."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run_epoch_into(world: World, profile: str, sender: Any) -> None:
