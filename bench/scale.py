@@ -167,11 +167,10 @@ def write_catalog(engine: Engine, tracks: int, rng: random.Random, token: str) -
                 _bulk(conn, "bench_splits", split_columns, batch_splits)
                 _bulk(conn, "bench_recipients", recipient_columns, batch_recipients)
                 batch_tracks, batch_recipients, batch_splits = [], [], []
-        for table, temp, order in (
-            (splits, "bench_splits", "split"),
-            (split_recipients, "bench_recipients", "split, position"),
+        for table, temp, columns, order in (
+            (splits, "bench_splits", split_columns, "split"),
+            (split_recipients, "bench_recipients", recipient_columns, "split, position"),
         ):
-            columns = split_columns if temp == "bench_splits" else recipient_columns
             listed = ", ".join(columns)
             conn.exec_driver_sql(
                 f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM temp.{temp}"
