@@ -139,10 +139,10 @@ leaf_positions = Table(
 tree_chunks = Table(
     "oracle_tree_chunks",
     metadata,
-    # The tree's inner nodes (migration 0010_tree_chunks), versioned like the leaves: a row per
-    # (level >= 1, chunk, epoch that changed a node of it) holding the 32-byte hashes of nodes
-    # chunk*16 .. chunk*16+15 of the level, concatenated (fewer in the level's last chunk); node i
-    # of level k+1 = hash of nodes 2i, 2i+1 of level k (level 0: the leaf hashes of
+    # The tree's inner nodes (migrations 0010_tree_chunks, 0012_wider_tree_chunks), versioned like
+    # the leaves: a row per (level >= 1, chunk, epoch that changed a node of it) holding the 32-byte
+    # hashes of nodes chunk*64 .. chunk*64+63 of the level, concatenated (fewer in the level's last
+    # chunk); node i of level k+1 = hash of nodes 2i, 2i+1 of level k (level 0: the leaf hashes of
     # oracle_leaf_versions). The chunk of epoch E is the newest version with epoch <= E
     # (oracle.settlement.tree_store).
     Column("level", SmallInteger, primary_key=True, autoincrement=False),

@@ -1,10 +1,10 @@
 """The settlement tree in the store: leaf hashes (level 0, oracle_leaf_versions) and the inner
 levels in chunks of CHUNK consecutive nodes, all versioned.
 
-oracle_tree_chunks (migration 0010_tree_chunks) holds a row per (level >= 1, chunk, epoch that
-changed a node of it): the concatenated 32-byte hashes of nodes chunk*CHUNK .. of that level
-(fewer in a level's last chunk). The chunk of epoch E is the newest version with epoch <= E; a
-node is a slice of it, so a proof is still one index seek per level.
+oracle_tree_chunks (migrations 0010_tree_chunks, 0012_wider_tree_chunks) holds a row per
+(level >= 1, chunk, epoch that changed a node of it): the concatenated 32-byte hashes of nodes
+chunk*CHUNK .. of that level (fewer in a level's last chunk). The chunk of epoch E is the newest
+version with epoch <= E; a node is a slice of it, so a proof is still one index seek per level.
 
 An epoch that changes k nodes of a level rewrites the chunks they fall in: at the low levels,
 where changes are dense, that is up to CHUNK times fewer rows (and row deletes when the epoch is
@@ -22,8 +22,10 @@ from sqlalchemy import Connection, delete, select
 from oracle.settlement.driver import newest, stream_rows
 from oracle.settlement.tables import leaf_versions, tree_chunks
 
-CHUNK = 16
-"""Nodes per chunk (even, so that a node and its sibling share one)."""
+CHUNK = 64
+"""Nodes per chunk (even, so that a node and its sibling share one). 64 since migration
+0012_wider_tree_chunks (16 before): a dense epoch rewrites nearly every chunk of the low levels,
+and 64 nodes (2 KiB) to a row make that four times fewer rows for the same bytes."""
 NODE = 32
 LOOKUP = 500
 

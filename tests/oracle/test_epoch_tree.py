@@ -341,43 +341,87 @@ def _epoch_row(epoch: int, status: str, root: bytes, leaf_count: int) -> dict[st
     }
 
 
+Tree = tuple[list[tuple[str, str, int]], list[list[bytes]]]
+"""An epoch's leaves (account, token, amount) and its naive levels."""
+
+
+def _two_epochs(count: int, changed: Sequence[int], appended: int) -> dict[int, Tree]:
+    """Epoch 3's tree of `count` leaves, and epoch 4's with `changed` raised and `appended` more."""
+    values = sorted(_leaf(i) for i in range(count))
+    later = [(a, t, m + 1) if p in changed else (a, t, m) for p, (a, t, m) in enumerate(values)]
+    later += sorted(_leaf(i) for i in range(count, count + appended))
+    return {
+        3: (values, _naive_levels([account_leaf_hash(*v) for v in values])),
+        4: (later, _naive_levels([account_leaf_hash(*v) for v in later])),
+    }
+
+
+def _write_leaves(
+    conn: Connection, epoch: int, tree: Tree, previous: Tree | None, *, positions: bool
+) -> None:
+    """The leaf versions `epoch` sets (every leaf unless it equals `previous`'s), the epoch row
+    (3 confirmed, 4 posted), and with `positions` the appended leaves' oracle_leaf_positions."""
+    leaves, levels = tree
+    old_leaves = previous[1][0] if previous is not None else []
+    for position, (account, token, amount) in enumerate(leaves):
+        fresh = position >= len(old_leaves)
+        if fresh or levels[0][position] != old_leaves[position]:
+            conn.execute(
+                insert(leaf_versions).values(
+                    position=position,
+                    epoch=epoch,
+                    account=account,
+                    token=token,
+                    amount=str(amount),
+                    since_epoch=epoch,
+                    hash=levels[0][position],
+                )
+            )
+        if fresh and positions:
+            conn.execute(
+                insert(leaf_positions).values(
+                    account=account, token=token, position=position, epoch=epoch
+                )
+            )
+    status = "confirmed" if epoch == 3 else "posted"
+    conn.execute(insert(epochs).values(**_epoch_row(epoch, status, levels[-1][0], len(leaves))))
+
+
+def _assert_proofs_verify(
+    engine: Engine, trees: dict[int, Tree], also: Sequence[tuple[str, str, int]] = ()
+) -> None:
+    """Every 7th leaf, the last and `also` (where the epoch holds them) prove against their
+    epoch's root."""
+    with engine.connect() as conn:
+        for epoch, (leaves, levels) in trees.items():
+            for account, token, amount in [*leaves[::7], leaves[-1], *also]:
+                if (account, token, amount) not in leaves:
+                    continue
+                leaf = account_leaf(conn, account, token, epoch)
+                assert leaf is not None
+                assert leaf.cumulative_amount == amount
+                assert (
+                    process_proof(account_leaf_hash(account, token, amount), leaf.proof)
+                    == (levels[-1][0])
+                )
+
+
 def test_migration_0010_packs_every_node_version_into_chunks_and_reverts(tmp_path: Path) -> None:
     """A store at 0009 holds epoch 3's whole tree and epoch 4's changed and appended nodes, a row
     per node; after 0010 both epochs' proofs verify against their roots, and the downgrade gives
     every node of both epochs back."""
     url = f"sqlite:///{tmp_path / 'nodes.db'}"
     upgrade(url, "0009_derived_epoch_credits")
-    values = sorted(_leaf(i) for i in range(300))
-    later = [
-        (a, t, m + 1) if p in (0, 17, 18, 299) else (a, t, m) for p, (a, t, m) in enumerate(values)
-    ]
-    later += sorted(_leaf(i) for i in range(300, 333))
-    trees = {3: (values, _naive_levels([account_leaf_hash(*v) for v in values]))}
-    trees[4] = (later, _naive_levels([account_leaf_hash(*v) for v in later]))
+    trees = _two_epochs(300, (0, 17, 18, 299), 33)
     engine = create_store_engine(url)
     with engine.begin() as conn:
-        for epoch, (leaves, levels) in trees.items():
-            previous = trees[3][1] if epoch == 4 else None
-            for position, (account, token, amount) in enumerate(leaves):
-                if (
-                    previous is None
-                    or position >= len(previous[0])
-                    or levels[0][position] != previous[0][position]
-                ):
-                    conn.execute(
-                        insert(leaf_versions).values(
-                            position=position,
-                            epoch=epoch,
-                            account=account,
-                            token=token,
-                            amount=str(amount),
-                            since_epoch=epoch,
-                            hash=levels[0][position],
-                        )
-                    )
+        for epoch, (_leaves, levels) in trees.items():
+            previous = trees[3] if epoch == 4 else None
+            _write_leaves(conn, epoch, trees[epoch], previous, positions=False)
             for level, nodes in enumerate(levels[1:], start=1):
+                old_levels = previous[1] if previous is not None else []
                 for index, node in enumerate(nodes):
-                    old = previous[level] if previous is not None and level < len(previous) else []
+                    old = old_levels[level] if level < len(old_levels) else []
                     if index < len(old) and old[index] == node:
                         continue
                     conn.execute(
@@ -387,24 +431,12 @@ def test_migration_0010_packs_every_node_version_into_chunks_and_reverts(tmp_pat
                         ),
                         {"l": level, "i": index, "e": epoch, "h": node},
                     )
-            status = "confirmed" if epoch == 3 else "posted"
-            conn.execute(
-                insert(epochs).values(**_epoch_row(epoch, status, levels[-1][0], len(leaves)))
-            )
     engine.dispose()
     upgrade(url)
     engine = create_store_engine(url)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM oracle_tree_chunks").scalar()
-        for epoch, (leaves, levels) in trees.items():
-            for account, token, amount in leaves[::7] + leaves[-1:]:
-                leaf = account_leaf(conn, account, token, epoch)
-                assert leaf is not None
-                assert leaf.cumulative_amount == amount
-                assert (
-                    process_proof(account_leaf_hash(account, token, amount), leaf.proof)
-                    == (levels[-1][0])
-                )
+    _assert_proofs_verify(engine, trees)
     engine.dispose()
     downgrade(url, "0009_derived_epoch_credits")
     engine = create_store_engine(url)
@@ -441,3 +473,70 @@ def test_moved_leaves_come_back_in_position_order_with_their_hashes(
     assert bytes(hashes) == b"".join(p.to_bytes(32, "big") for p in sorted(positions))
     assert out.read_bytes() == b"".join(f"line {p}\n".encode() for p in sorted(positions))
     assert not (tmp_path / "leaves.moved").exists()
+
+
+def _chunk_rows(
+    levels: list[list[bytes]], previous: list[list[bytes]] | None, epoch: int, size: int
+) -> list[dict[str, object]]:
+    """Rows of oracle_tree_chunks (`size` nodes to a row) of a tree's inner levels that differ
+    from `previous` (every chunk when None)."""
+    rows: list[dict[str, object]] = []
+    for level, nodes in enumerate(levels[1:], start=1):
+        old = previous[level] if previous is not None and level < len(previous) else []
+        for start in range(0, len(nodes), size):
+            blob = b"".join(nodes[start : start + size])
+            if blob != b"".join(old[start : start + size]):
+                rows.append({"l": level, "c": start // size, "e": epoch, "h": blob})
+    return rows
+
+
+def test_migration_0012_rewrites_chunks_of_16_as_chunks_of_64_and_reverts(tmp_path: Path) -> None:
+    """A store at 0011 holds epoch 3's whole tree (confirmed) and epoch 4's changed and appended
+    chunks (posted), 16 nodes to a row; after 0012 (64 to a row) both epochs' proofs verify
+    against their roots with four times fewer rows at the widest level, and the downgrade gives
+    every 16-node chunk of both epochs back."""
+    url = f"sqlite:///{tmp_path / 'chunks.db'}"
+    upgrade(url, "0011_leaf_positions")
+    changed = (0, 17, 18, 130, 131, 699)
+    trees = _two_epochs(700, changed, 77)
+    insert_chunk = text(
+        "INSERT INTO oracle_tree_chunks (level, chunk, epoch, hashes) VALUES (:l, :c, :e, :h)"
+    )
+    engine = create_store_engine(url)
+    with engine.begin() as conn:
+        for epoch, (_leaves, levels) in trees.items():
+            previous = trees[3] if epoch == 4 else None
+            _write_leaves(conn, epoch, trees[epoch], previous, positions=True)
+            old_levels = previous[1] if previous is not None else None
+            conn.execute(insert_chunk, _chunk_rows(levels, old_levels, epoch, 16))
+    engine.dispose()
+
+    def level_one_rows() -> int:
+        with engine.connect() as conn:
+            return int(
+                conn.exec_driver_sql(
+                    "SELECT COUNT(*) FROM oracle_tree_chunks WHERE level = 1 AND epoch = 3"
+                ).scalar_one()
+            )
+
+    assert level_one_rows() == 22  # 350 nodes, 16 to a row
+    upgrade(url)
+    engine = create_store_engine(url)
+    assert level_one_rows() == 6  # 64 to a row
+    _assert_proofs_verify(engine, trees, [trees[4][0][p] for p in changed])
+    engine.dispose()
+    downgrade(url, "0011_leaf_positions")
+    engine = create_store_engine(url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT level, chunk, epoch, hashes FROM oracle_tree_chunks"
+        ).all()
+    engine.dispose()
+    for epoch, (_leaves, levels) in trees.items():
+        newest: dict[tuple[int, int], tuple[int, bytes]] = {}
+        for level, chunk, version, blob in rows:
+            key = (int(level), int(chunk))
+            if int(version) <= epoch and (key not in newest or int(version) > newest[key][0]):
+                newest[key] = (int(version), bytes(blob))
+        expected = {(r["l"], r["c"]): r["h"] for r in _chunk_rows(levels, None, epoch, 16)}
+        assert {key: blob for key, (_v, blob) in newest.items()} == expected
