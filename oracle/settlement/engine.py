@@ -1025,8 +1025,7 @@ def _leaves(
         del moved, new_positions, new_hashes
         chunk_rows = _Inserter(writer, tree_chunks, ("level", "chunk", "epoch", "hashes"))
         chunks = ChunkWriter(lookup, base, epoch, chunk_rows.add)
-        root = rebuild_paths(total, positions, hashes, chunks.siblings, chunks.node)
-        chunks.close()
+        root = rebuild_paths(total, positions, hashes, chunks.siblings, chunks.nodes)
         chunk_rows.flush()
         if root is None:
             root = stored_root(lookup, base, total)

@@ -40,8 +40,9 @@ def account_leaf_hash(account: str, token: str, amount: int) -> bytes:
 
 SiblingReader = Callable[[int, Sequence[int]], dict[int, bytes]]
 """(level, node indexes) -> their stored hashes in the tree before the change."""
-NodeSink = Callable[[int, int, bytes], None]
-"""(level >= 1, node index, new hash) of every recomputed inner node."""
+LevelSink = Callable[[int, Sequence[int], bytes | bytearray], None]
+"""(level >= 1, the indexes of its recomputed nodes ascending, their new hashes concatenated),
+once per level from level 1 up (a level at a time: a dense epoch recomputes millions of nodes)."""
 
 
 def rebuild_paths(
@@ -49,11 +50,11 @@ def rebuild_paths(
     positions: Sequence[int],
     hashes: bytes | bytearray,
     siblings: SiblingReader,
-    sink: NodeSink,
+    sink: LevelSink,
 ) -> bytes | None:
     """The root of a tree of `leaf_count` leaves whose leaves at `positions` (ascending, with
     their new hashes concatenated in `hashes`) changed or were appended; every other leaf and
-    node is read through `siblings`. Every recomputed node goes to `sink`. Returns None when no
+    node is read through `siblings`. Every recomputed level goes to `sink`. Returns None when no
     position is given (the root is the stored one).
 
     Every appended leaf must be among `positions`: a level's nodes past its old size are then
@@ -94,7 +95,7 @@ def rebuild_paths(
                 k += 1  # odd last node: carried up unchanged
             up.append(i >> 1)
             up_data += node
-            sink(level + 1, i >> 1, node)
+        sink(level + 1, up, up_data)
         index, data = up, up_data
         size = (size + 1) // 2
         level += 1

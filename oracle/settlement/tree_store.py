@@ -87,12 +87,9 @@ def read_nodes(
 
 class ChunkWriter:
     """The inner-node side of a tree rebuild (oracle.settlement.tree.rebuild_paths): serves the
-    clean siblings of `base`'s tree and writes every recomputed node as part of its chunk's new
-    version for `epoch`.
-
-    Nodes arrive level by level, ascending; a level's chunks are written when the next level's
-    first node arrives (and at `close`), each as its old blob with the recomputed nodes laid
-    over it. `write` takes (level, chunk, epoch, hashes) rows."""
+    clean siblings of `base`'s tree and writes every recomputed level's nodes as part of their
+    chunks' new versions for `epoch`: each chunk's old blob with its recomputed nodes laid over
+    it. `write` takes (level, chunk, epoch, hashes) rows."""
 
     def __init__(
         self,
@@ -106,8 +103,6 @@ class ChunkWriter:
         self.epoch = epoch
         self.write = write
         self.old: dict[int, dict[int, bytes]] = {}
-        self.level = 0
-        self.pending: dict[int, dict[int, bytes]] = {}
 
     def siblings(self, level: int, indexes: Sequence[int]) -> dict[int, bytes]:
         """Nodes `indexes` of `level` in `base`'s tree (rebuild_paths' SiblingReader)."""
@@ -117,35 +112,38 @@ class ChunkWriter:
         self.old[level] = blobs
         return _nodes_in(blobs, indexes)
 
-    def node(self, level: int, index: int, node: bytes) -> None:
-        if level != self.level:
-            self.flush()
-            self.level = level
-        self.pending.setdefault(index // CHUNK, {})[index % CHUNK] = node
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        level = self.level
+    def nodes(self, level: int, indexes: Sequence[int], hashes: bytes | bytearray) -> None:
+        """rebuild_paths' LevelSink: the recomputed nodes `indexes` (ascending) of `level`."""
         old = self.old.pop(level, {})
-        missing = [c for c in self.pending if c not in old]
+        missing = sorted({i // CHUNK for i in indexes} - old.keys())
         if missing:
             old.update(read_chunks(self.conn, self.base, level, missing))
-        for chunk in sorted(self.pending):
+        k, count = 0, len(indexes)
+        while k < count:
+            chunk = indexes[k] // CHUNK
+            end = k + 1
+            while end < count and indexes[end] // CHUNK == chunk:
+                end += 1
             blob = bytearray(old.get(chunk, b""))
-            for slot, node in sorted(self.pending[chunk].items()):
-                offset = slot * NODE
-                if offset > len(blob):
-                    raise ValueError(
-                        f"level {level} chunk {chunk}: node {slot} lies past the stored "
-                        f"{len(blob) // NODE} (an appended node is missing)"
-                    )
-                blob[offset : offset + NODE] = node
+            first, last = indexes[k] % CHUNK, indexes[end - 1] % CHUNK
+            if first * NODE > len(blob):
+                raise ValueError(
+                    f"level {level} chunk {chunk}: node {first} lies past the stored "
+                    f"{len(blob) // NODE} (an appended node is missing)"
+                )
+            if last - first == end - 1 - k:  # a run of consecutive nodes: one slice
+                blob[first * NODE : (last + 1) * NODE] = hashes[NODE * k : NODE * end]
+            else:
+                for j in range(k, end):
+                    slot = indexes[j] % CHUNK
+                    if slot * NODE > len(blob):
+                        raise ValueError(
+                            f"level {level} chunk {chunk}: node {slot} lies past the stored "
+                            f"{len(blob) // NODE} (an appended node is missing)"
+                        )
+                    blob[slot * NODE : (slot + 1) * NODE] = hashes[NODE * j : NODE * j + NODE]
             self.write((level, chunk, self.epoch, bytes(blob)))
-        self.pending = {}
-
-    def close(self) -> None:
-        self.flush()
+            k = end
 
 
 def prune_chunks(conn: Connection, epoch: int) -> None:

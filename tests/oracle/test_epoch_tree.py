@@ -75,8 +75,11 @@ class _VersionedTree:
         def siblings(level: int, indexes: Sequence[int]) -> dict[int, bytes]:
             return {i: self.at(base, level, i) for i in indexes}
 
-        def sink(level: int, index: int, node: bytes) -> None:
-            self.nodes.setdefault((level, index), {})[epoch] = node
+        def sink(level: int, indexes: Sequence[int], hashes: bytes | bytearray) -> None:
+            for k, index in enumerate(indexes):
+                self.nodes.setdefault((level, index), {})[epoch] = bytes(
+                    hashes[32 * k : 32 * k + 32]
+                )
 
         ordered = sorted(changes)
         self.count = count
@@ -143,9 +146,8 @@ def _store_epoch(
         ),
     )
     root = rebuild_paths(
-        len(values), changed, b"".join(hashes[p] for p in changed), writer.siblings, writer.node
+        len(values), changed, b"".join(hashes[p] for p in changed), writer.siblings, writer.nodes
     )
-    writer.close()
     assert root is not None
     conn.execute(
         insert(leaf_versions),
@@ -540,3 +542,31 @@ def test_migration_0012_rewrites_chunks_of_16_as_chunks_of_64_and_reverts(tmp_pa
                 newest[key] = (int(version), bytes(blob))
         expected = {(r["l"], r["c"]): r["h"] for r in _chunk_rows(levels, None, epoch, 16)}
         assert {key: blob for key, (_v, blob) in newest.items()} == expected
+
+
+@pytest.mark.parametrize(
+    ("indexes", "fails"),
+    [([3, 4], False), ([0, 2, 3], False), ([4], True), ([0, 4], True), ([4, 5], True)],
+)
+def test_a_recomputed_node_past_the_end_of_its_stored_chunk_is_refused(
+    store: Engine, indexes: list[int], fails: bool
+) -> None:
+    """A level's stored chunk holds 3 nodes: a rebuild may overwrite them or append right after
+    them (in one run or node by node), never leave a gap (an appended node would be missing)."""
+    node = [bytes([i]) * 32 for i in range(8)]
+    written: list[tuple[int, int, int, bytes]] = []
+    with store.begin() as conn:
+        conn.execute(
+            insert(tree_chunks).values(level=1, chunk=0, epoch=1, hashes=b"".join(node[:3]))
+        )
+        writer = ChunkWriter(conn, 1, 2, written.append)
+        hashes = b"".join(node[7] for _ in indexes)
+        if fails:
+            with pytest.raises(ValueError, match="an appended node is missing"):
+                writer.nodes(1, indexes, hashes)
+            return
+        writer.nodes(1, indexes, hashes)
+    expected = list(node[:3])
+    for index in indexes:
+        expected[index : index + 1] = [node[7]]
+    assert written == [(1, 0, 2, b"".join(expected))]
