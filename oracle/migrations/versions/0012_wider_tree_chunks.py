@@ -37,7 +37,11 @@ def _versions(nodes: list[tuple[int, int, bytes]], size: int) -> Iterator[tuple[
     """(epoch, blob) of one new chunk of `size` slots from its (slot, epoch, hash) node rows:
     per version epoch, each slot's newest hash with epoch <= it, up to the first slot with none
     (a level's last chunk); a version whose blob equals the one before is left out (the lookup
-    of the newest version <= E gives the same blob without it)."""
+    of the newest version <= E gives the same blob without it).
+
+    A version older than the latest confirmed epoch can come out short, where the old chunks'
+    versions it would need were pruned: no proof is served for those epochs, and every served
+    epoch E finds each old chunk's newest version <= E, so its blob is whole."""
     previous = b""
     for version in sorted({epoch for _s, epoch, _h in nodes}):
         best: dict[int, tuple[int, bytes]] = {}
