@@ -85,6 +85,13 @@ def read_nodes(
     return found
 
 
+def _gap(level: int, chunk: int, slot: int, blob: bytearray) -> ValueError:
+    return ValueError(
+        f"level {level} chunk {chunk}: node {slot} lies past the stored {len(blob) // NODE} "
+        "(an appended node is missing)"
+    )
+
+
 class ChunkWriter:
     """The inner-node side of a tree rebuild (oracle.settlement.tree.rebuild_paths): serves the
     clean siblings of `base`'s tree and writes every recomputed level's nodes as part of their
@@ -127,20 +134,14 @@ class ChunkWriter:
             blob = bytearray(old.get(chunk, b""))
             first, last = indexes[k] % CHUNK, indexes[end - 1] % CHUNK
             if first * NODE > len(blob):
-                raise ValueError(
-                    f"level {level} chunk {chunk}: node {first} lies past the stored "
-                    f"{len(blob) // NODE} (an appended node is missing)"
-                )
+                raise _gap(level, chunk, first, blob)
             if last - first == end - 1 - k:  # a run of consecutive nodes: one slice
                 blob[first * NODE : (last + 1) * NODE] = hashes[NODE * k : NODE * end]
             else:
                 for j in range(k, end):
                     slot = indexes[j] % CHUNK
                     if slot * NODE > len(blob):
-                        raise ValueError(
-                            f"level {level} chunk {chunk}: node {slot} lies past the stored "
-                            f"{len(blob) // NODE} (an appended node is missing)"
-                        )
+                        raise _gap(level, chunk, slot, blob)
                     blob[slot * NODE : (slot + 1) * NODE] = hashes[NODE * j : NODE * j + NODE]
             self.write((level, chunk, self.epoch, bytes(blob)))
             k = end
