@@ -1,4 +1,4 @@
-"""The published epoch data file, format v4: gzip-compressed JSON Lines, streamed.
+"""The published epoch data file, format v4: zstd-compressed JSON Lines, streamed.
 
 Layout (docs/settlement-data-file.md): one header line, then one line per split recipient list
 used, one line per (track, token) record this epoch moved, then the leaves this epoch changed or
@@ -7,14 +7,17 @@ before it: verifying epoch E takes the files of epochs 1..E.
 Every line is canonical JSON (sorted keys, no whitespace, ASCII) ending in a newline; integers
 that can exceed 53 bits are decimal strings. Addresses are lower-case 0x-hex.
 
-The gzip stream is deterministic: compression level 6, mtime 0, no file name, so every node
-that computed the same records writes the same bytes. The dataHash signed on chain is the
-keccak256 of the compressed file bytes exactly as published.
+The zstd frame is deterministic: the parameters below, one thread, the lines fed to the
+compressor in slices of exactly FEED bytes whoever writes them, so every node that computed the
+same records writes the same bytes. The dataHash signed on chain is the keccak256 of the
+compressed file bytes exactly as published. Files written before this container (gzip, the
+same lines) stay readable: readers tell the two apart by their first bytes.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -22,10 +25,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+import zstandard
 from sha3 import keccak_256
 
 FORMAT = "ai-music-royalties/settlement-epoch/v4"
-COMPRESS_LEVEL = 6
+# Level 9 with a 128 MiB window and long-distance matching: an account's address recurs in its
+# track records and again in its leaf line, megabytes apart, beyond a 32 KiB deflate window.
+# On a 1M-track epoch of 100k changed tracks: 17% smaller than gzip level 6, for about a third
+# more compression CPU (2.0-2.5 s against 1.6-1.8 s for 132 MB of lines, 2 cores).
+# 2^27 is the largest window zstd decoders accept without being told to.
+COMPRESSION = zstandard.ZstdCompressionParameters.from_level(
+    9, window_log=27, enable_ldm=True, write_checksum=True, threads=0
+)
+FEED = 1 << 20
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+GZIP_MAGIC = b"\x1f\x8b"
+SUFFIX = ".jsonl.zst"
 AMOUNT_RULE = (
     "amount(track, platform, class, card) = floor(cumulativeMicroUnits * rate / 1e12), where a "
     "report's usage counts toward the platform's rate card in force at its period start "
@@ -90,31 +105,29 @@ class DataFileWriter:
         self._temporary = path.with_name(path.name + ".tmp")
         self._handle = open(self._temporary, "wb")  # noqa: SIM115 - closed in close()
         self._raw = _HashingFile(self._handle)
-        self._gzip = gzip.GzipFile(
-            filename="", mode="wb", fileobj=self._raw, compresslevel=COMPRESS_LEVEL, mtime=0
-        )
-        self._batch: list[bytes] = []
-        self._batched = 0
+        self._compressor = zstandard.ZstdCompressor(compression_params=COMPRESSION).compressobj()
+        self._pending = bytearray()
         self.data_hash = ""
         self.size = 0
 
-    def write(self, line: bytes) -> None:
-        self._batch.append(line)
-        self._batched += len(line)
-        if self._batched >= 1 << 16:
-            self._drain()
+    def write(self, data: bytes) -> None:
+        """Appends `data` (whole lines); the compressor sees it in FEED-byte slices."""
+        self._pending += data
+        if len(self._pending) >= FEED:
+            whole = len(self._pending) - len(self._pending) % FEED
+            view = memoryview(self._pending)
+            for start in range(0, whole, FEED):
+                self._raw.write(self._compressor.compress(view[start : start + FEED]))
+            view.release()
+            del self._pending[:whole]
 
     def record(self, record: Mapping[str, Any]) -> None:
         self.write(canonical_line(record))
 
-    def _drain(self) -> None:
-        self._gzip.write(b"".join(self._batch))
-        self._batch.clear()
-        self._batched = 0
-
     def close(self) -> str:
-        self._drain()
-        self._gzip.close()
+        self._raw.write(self._compressor.compress(bytes(self._pending)))
+        self._raw.write(self._compressor.flush())
+        self._pending.clear()
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self._handle.close()
@@ -125,7 +138,6 @@ class DataFileWriter:
         return self.data_hash
 
     def abort(self) -> None:
-        self._gzip.close()
         self._handle.close()
         self._temporary.unlink(missing_ok=True)
 
@@ -152,9 +164,21 @@ def file_hash(path: Path) -> str:
     return "0x" + digest
 
 
+def open_lines(path: Path) -> IO[bytes]:
+    """A data file's decompressed bytes: zstd, or gzip for a file written before zstd."""
+    with open(path, "rb") as probe:
+        magic = probe.read(4)
+    if magic == ZSTD_MAGIC:
+        reader = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: SIM115
+        return io.BufferedReader(reader)
+    if magic[:2] == GZIP_MAGIC:
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    raise ValueError(f"{path}: neither a zstd nor a gzip data file (first bytes {magic.hex()})")
+
+
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
     """Every record of a data file, in file order."""
-    with gzip.open(path, "rb") as handle:
+    with open_lines(path) as handle:
         for number, line in enumerate(handle, start=1):
             try:
                 yield json.loads(line)
@@ -163,7 +187,7 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def data_file_path(data_dir: Path, chain_id: int, settlement: str, epoch: int) -> Path:
-    return data_dir / "epochs" / f"{chain_id}-{settlement.lower()}" / f"epoch-{epoch:08d}.jsonl.gz"
+    return data_dir / "epochs" / f"{chain_id}-{settlement.lower()}" / f"epoch-{epoch:08d}{SUFFIX}"
 
 
 def publish(source: Path, target: Path) -> None:

@@ -20,7 +20,7 @@ which the next computation of that epoch number deletes first):
    amount over the track's fixed paths) applied to the stored leaves (a new (account, token) is
    appended at the end of the tree), and the tree nodes on their paths to the root rehashed;
    only what changed is written (versioned rows of oracle_leaf_versions, oracle_tree_chunks).
-5. the data file, streamed into gzip, hashed as written: the moved tracks and the changed and
+5. the data file, streamed into zstd, hashed as written: the moved tracks and the changed and
    appended leaves.
 
 The result is exactly what oracle.settlement.reference computes from the whole history.
@@ -69,7 +69,7 @@ from oracle.epoch.tables import (
     settled_totals,
 )
 from oracle.epoch.totals import CardKey, HeldBack, PlatformState
-from oracle.settlement.data_file import DataFileWriter, leaf_line
+from oracle.settlement.data_file import SUFFIX, DataFileWriter, leaf_line
 from oracle.settlement.driver import grouped, newest, stream_rows
 from oracle.settlement.flatten import path_credit
 from oracle.settlement.records import EpochFacts
@@ -1139,7 +1139,7 @@ def compute(
     step("track_amounts")
     _fix_paths(engine, request, reader, touched)
     step("paths")
-    path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}.jsonl.gz"
+    path = work_dir / f"epoch-{request.epoch:08d}.{request.cut_seq}{SUFFIX}"
     # Track records need only steps 1-3: a large epoch writes them beside the leaves.
     with TrackSpool(engine, request.epoch, token_of, track_spool_path(path), touched) as spool:
         root, leaf_count, changed_leaves = _leaves(engine, request, base, leaf_spool_path(path))

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from oracle.epoch.totals import CardKey, PlatformState, Settled, advance_totals
-from oracle.settlement.data_file import DataFileWriter, leaf_line
+from oracle.settlement.data_file import SUFFIX, DataFileWriter, leaf_line
 from oracle.settlement.engine import EpochRequest
 from oracle.settlement.flatten import FlatPath, flatten_split, path_credit
 from oracle.settlement.records import EpochFacts, header_record, split_record, track_record
@@ -173,7 +173,7 @@ def recompute_epoch(
         reports=tuple((p, r) for _i, p, r in pending),
         cuts=tuple(sorted((pid, request.cut_seq) for pid in header_platforms if pid not in held)),
     )
-    path = work_dir / f"reference-{request.epoch:08d}.jsonl.gz"
+    path = work_dir / f"reference-{request.epoch:08d}{SUFFIX}"
     with DataFileWriter(path) as writer:
         writer.record(header_record(facts))
         records = []

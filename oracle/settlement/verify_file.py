@@ -1,9 +1,10 @@
 """Recomputes epochs from their published data files alone (and, optionally, the chain).
 
 This is the short script docs/settlement-data-file.md describes, written so that it needs
-nothing from the oracle: no store, no oracle module, only the files (format v4), keccak and,
-with ``--rpc``, read-only calls to the chain. Give it the files of epochs 1..N in order (each
-file names the dataHash of the previous confirmed one). For every file it checks:
+nothing from the oracle: no store, no oracle module, only the files (format v4; zstd, or gzip
+for files written before zstd), keccak, zstandard and, with ``--rpc``, read-only calls to the
+chain. Give it the files of epochs 1..N in order (each file names the dataHash of the previous
+confirmed one). For every file it checks:
 
 - the file's keccak256 chain (previousDataHash) and, with --rpc, the RootPosted root and dataHash;
 - every class amount = floor(units * rate / 1e12) of its (platform, rate card) cumulative units,
@@ -28,6 +29,7 @@ demos; a catalog of millions of tracks wants the same algorithm on a database.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -36,6 +38,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import zstandard
 from sha3 import keccak_256
 
 SHARE_SCALE = 10**6
@@ -191,8 +194,18 @@ class Chain:
         return "0x" + data[:32].hex(), "0x" + data[32:64].hex()
 
 
+def _open(path: Path) -> Any:
+    """The file's lines: a zstd frame, or gzip (files written before zstd), by its first bytes."""
+    with open(path, "rb") as probe:
+        magic = probe.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.open(path, "rb")
+    stream = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: SIM115
+    return io.BufferedReader(stream)
+
+
 def _records(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    with gzip.open(path, "rb") as handle:
+    with _open(path) as handle:
         for number, line in enumerate(handle, start=1):
             yield number, json.loads(line)
 

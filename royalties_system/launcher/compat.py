@@ -5,23 +5,25 @@ Settlement changed from per-track leaves (`pull` into each track's split) to per
 upgraded in place: its recorded contract has no `claim`, its roots commit to per-track leaves
 and its epoch data files are in the old format. `up` checks two things and stops with what to do:
 
-- the epoch data files under DATA_DIR/epochs (v1's `.json`, later `.jsonl.gz`) carry the current
-  format string (read offline, before anvil starts): a v3 directory's files list every leaf in
-  account order, which the v4 verifier, replaying files by leaf position, cannot follow;
+- the epoch data files under DATA_DIR/epochs (v1's `.json`, later `.jsonl.gz`, now `.jsonl.zst`)
+  carry the current format string (read offline, before anvil starts): a v3 directory's files
+  list every leaf in account order, which the v4 verifier, replaying files by leaf position,
+  cannot follow. v4 files in gzip (before zstd) are current: the same lines;
 - the recorded deployment's UsageSettlement has `claim` and `claimMany` in its code (read from
   the chain once it is up, when the recorded contracts are live there).
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 from pathlib import Path
 
+import zstandard
 from web3 import Web3
 
 from chain_client.deploy import Deployment, deployment_is_live
 from oracle.settlement.data_file import FORMAT as DATA_FORMAT
+from oracle.settlement.data_file import open_lines
 from royalties_system.launcher.settings import LauncherSettings, LauncherSettingsError
 
 CLAIM_SIGNATURES = (
@@ -45,11 +47,13 @@ def old_data_files(data_dir: Path) -> list[tuple[Path, str]]:
     """Epoch data files whose format is not the current one, with the format they carry."""
     found: list[tuple[Path, str]] = []
     epochs = data_dir / "epochs"
-    for path in sorted([*epochs.glob("*/epoch-*.json"), *epochs.glob("*/epoch-*.jsonl.gz")]):
+    files = [*epochs.glob("*/epoch-*.json")]
+    files += [*epochs.glob("*/epoch-*.jsonl.gz"), *epochs.glob("*/epoch-*.jsonl.zst")]
+    for path in sorted(files):
         try:
-            with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as handle:
+            with path.open("rb") if path.suffix == ".json" else open_lines(path) as handle:
                 head = handle.read(4096)
-        except (OSError, EOFError):
+        except (OSError, EOFError, ValueError, zstandard.ZstdError):
             head = b""
         match = _FORMAT.search(head)
         written = match.group(1).decode(errors="replace") if match else "(no format field)"

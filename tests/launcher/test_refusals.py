@@ -68,3 +68,25 @@ def test_a_data_dir_with_old_epoch_files_is_refused_before_anything_starts(
     assert "make clean-data" in result.stderr
     assert f"mv {data} {data}.old" in result.stderr
     assert not (data / "anvil-state.json").exists()
+
+
+def test_v4_files_in_either_container_are_current_and_a_v3_zstd_file_is_not(
+    tmp_path: Path,
+) -> None:
+    import zstandard
+
+    from oracle.settlement.data_file import FORMAT
+    from royalties_system.launcher.compat import old_data_files
+
+    epochs = tmp_path / "epochs" / "31337-0x5fbdb2315678afecb367f032d93f642f64180aa3"
+    epochs.mkdir(parents=True)
+    current = f'{{"format":"{FORMAT}","kind":"header"}}\n'.encode()
+    (epochs / "epoch-00000001.jsonl.gz").write_bytes(gzip.compress(current))
+    (epochs / "epoch-00000002.jsonl.zst").write_bytes(zstandard.compress(current))
+    (epochs / "epoch-00000003.jsonl.zst.tmp").write_bytes(b"cut short by a crash")
+    assert old_data_files(tmp_path) == []
+    v3 = current.replace(b"/v4", b"/v3")
+    (epochs / "epoch-00000004.jsonl.zst").write_bytes(zstandard.compress(v3))
+    assert old_data_files(tmp_path) == [
+        (epochs / "epoch-00000004.jsonl.zst", "ai-music-royalties/settlement-epoch/v3")
+    ]

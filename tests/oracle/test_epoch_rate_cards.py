@@ -12,7 +12,7 @@ import pytest
 from test_epoch_world import CHAIN_RATES, ETH, PAYERS, STABLE, EpochWorld, build_world, leaves_of
 
 from chain_client.contracts.usage_settlement import RateCard
-from oracle.settlement.data_file import read_records
+from oracle.settlement.data_file import open_lines, read_records
 from oracle.settlement.engine import carried_of
 from oracle.settlement.verify_file import VerificationError, verify_files
 from oracle.store import epoch_repository as repo
@@ -122,8 +122,9 @@ def _owed_per_recipient(world: EpochWorld, platform_id: int) -> dict[str, int]:
 
 
 def _with_header(source: Path, target: Path, **changes: object) -> Path:
-    """A copy of a data file with header fields replaced (the lines after it unchanged)."""
-    with gzip.open(source, "rb") as handle:
+    """A copy of a data file with header fields replaced (the lines after it unchanged), in the
+    old container (gzip), which the verifier still reads."""
+    with open_lines(source) as handle:
         lines = handle.read().splitlines(keepends=True)
     header = {**json.loads(lines[0]), **changes}
     with gzip.open(target, "wb") as handle:

@@ -9,12 +9,20 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import zstandard
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from chain_client.merkle import account_leaf_types, process_proof, standard_leaf_hash
 from oracle.epoch.tables import epochs
-from oracle.settlement.data_file import DataFileWriter, file_hash, leaf_line, read_records
+from oracle.settlement.data_file import (
+    ZSTD_MAGIC,
+    DataFileWriter,
+    canonical_line,
+    file_hash,
+    leaf_line,
+    read_records,
+)
 from oracle.settlement.engine import prune_superseded
 from oracle.settlement.queries import account_leaf, account_leaves, latest_settled_epoch
 from oracle.settlement.tables import leaf_positions, leaf_versions, tree_chunks
@@ -246,26 +254,41 @@ def test_a_proof_is_a_lookup_of_the_stored_versions_for_every_retained_epoch(
         assert set(versions) == {4}
 
 
-def test_the_data_file_is_deterministic_gzip_hashed_as_published(tmp_path: Path) -> None:
-    def write(path: Path) -> str:
+def test_the_data_file_is_a_deterministic_zstd_frame_hashed_as_published(tmp_path: Path) -> None:
+    """The same lines give the same bytes however the writer is fed (line by line, in one
+    block, or in odd slices); a file in the old container (gzip) reads back the same."""
+    lines = [canonical_line({"kind": "header", "b": 2, "a": "1"})]
+    lines += [leaf_line(i, *_leaf(i), 1) for i in range(20_000)]
+    whole = b"".join(lines)
+
+    def write(path: Path, pieces: list[bytes]) -> str:
         with DataFileWriter(path) as writer:
-            writer.record({"kind": "header", "b": 2, "a": "1"})
-            for i in range(2_000):
-                account, token, amount = _leaf(i)
-                writer.write(leaf_line(i, account, token, amount, 1))
+            for piece in pieces:
+                writer.write(piece)
             return writer.close()
 
-    first, second = tmp_path / "a" / "f.jsonl.gz", tmp_path / "b" / "g.jsonl.gz"
-    assert write(first) == write(second)
+    first, second, third = (tmp_path / n / "f.jsonl.zst" for n in "abc")
+    odd = [whole[i : i + 70_001] for i in range(0, len(whole), 70_001)]
+    assert write(first, lines) == write(second, [whole]) == write(third, odd)
     raw = first.read_bytes()
-    assert raw == second.read_bytes()
-    assert raw[4:8] == b"\0\0\0\0"  # mtime 0
-    assert raw[3] & 0x08 == 0  # no file name in the header
-    assert file_hash(first) == write(first)
+    assert raw == second.read_bytes() == third.read_bytes()
+    assert raw[:4] == ZSTD_MAGIC
+    frame = zstandard.get_frame_parameters(raw)
+    assert frame.has_checksum
+    assert frame.window_size == 1 << 27
+    assert file_hash(first) == write(first, lines)
+    assert zstandard.ZstdDecompressor().decompressobj().decompress(raw) == whole
+    assert len(raw) < len(gzip.compress(whole, 6)) * 0.9  # the wide window pays
     records = list(read_records(first))
     assert records[0] == {"a": "1", "b": 2, "kind": "header"}
     assert records[1]["kind"] == "leaf"
-    assert gzip.decompress(raw).count(b"\n") == 2_001
+    assert len(records) == 20_001
+    old = tmp_path / "old.jsonl.gz"
+    old.write_bytes(gzip.compress(whole))
+    assert list(read_records(old)) == records
+    (tmp_path / "neither.jsonl.zst").write_bytes(b"PK\x03\x04 not a data file")
+    with pytest.raises(ValueError, match="neither a zstd nor a gzip data file"):
+        list(read_records(tmp_path / "neither.jsonl.zst"))
 
 
 def test_migration_0007_copies_the_held_epochs_trees(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def test_three_nodes_post_each_epoch_once_and_agree(cluster: Cluster) -> None:
     files = {
         p.read_bytes()
         for node in cluster.nodes
-        for p in (node.data_dir / "epochs").rglob(f"epoch-{cluster.last_epoch():08d}.jsonl.gz")
+        for p in (node.data_dir / "epochs").rglob(f"epoch-{cluster.last_epoch():08d}.jsonl.zst")
     }
     assert len(files) == 1
 
