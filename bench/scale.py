@@ -29,6 +29,7 @@ import random
 import resource
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -604,6 +605,23 @@ def print_table(figures: dict[str, Any]) -> None:
         print(f"{key:<{width}}  {shown:>14}  {GOALS.get(key, '')}")  # noqa: T201
 
 
+def measured_commit() -> str:
+    """The checkout the epochs ran from: `git describe --always --dirty` (each epoch process
+    imports this checkout's files, so a figure from a dirty tree names no commit)."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return described.stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Epochs at platform scale (bench/scale.py)")
     parser.add_argument("--tracks", type=int, default=20_000, help="catalog size")
@@ -624,6 +642,7 @@ def main(argv: list[str] | None = None) -> None:
         "--profile", default="", help="write each measured epoch's cProfile stats to PROFILE.<n>"
     )
     args = parser.parse_args(argv)
+    commit = measured_commit()
     figures: dict[str, Any] = {}
     if not args.history_only:
         figures.update(
@@ -646,8 +665,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{platform.machine()}, {multiprocessing.cpu_count()} cores, {platform.system()}"
     )
     stored["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    stored["measured_commit"] = commit
     args.out.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
     print_table(figures)
+    print(f"measured from checkout {commit}")  # noqa: T201
     print(  # noqa: T201
         "scale.data_file_bytes_per_leaf = data file bytes / the leaves listed in that file "
         "(format v4 lists only the leaves the epoch changed or appended)"
