@@ -622,6 +622,17 @@ def measured_commit() -> str:
     return described.stdout.strip()
 
 
+def cpu_model() -> str:
+    """The CPU model (/proc/cpuinfo): machines of one kind differ, and so do their figures."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Epochs at platform scale (bench/scale.py)")
     parser.add_argument("--tracks", type=int, default=20_000, help="catalog size")
@@ -666,6 +677,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     stored["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     stored["measured_commit"] = commit
+    stored["cpu_model"] = cpu_model()
     args.out.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
     print_table(figures)
     print(f"measured from checkout {commit}")  # noqa: T201
