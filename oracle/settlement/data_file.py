@@ -172,13 +172,51 @@ def file_hash(path: Path) -> str:
     return "0x" + digest
 
 
+class _ZstdFrame(io.RawIOBase):
+    """One zstd frame's bytes. A frame cut short, or followed by other bytes, is refused:
+    zstandard's own stream reader ends quietly at a cut, which may fall between two lines."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._raw = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._frame = zstandard.ZstdDecompressor().decompressobj()
+        self._out = b""
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while self._at == len(self._out):
+            if self._frame.eof:
+                if self._raw.read(1):
+                    raise ValueError(f"{self._path}: bytes after the end of the zstd frame")
+                return 0
+            chunk = self._raw.read(FEED)
+            if not chunk:
+                raise ValueError(f"{self._path}: the zstd frame is cut short (a truncated file)")
+            try:
+                self._out, self._at = self._frame.decompress(chunk), 0
+            except zstandard.ZstdError as exc:
+                raise ValueError(f"{self._path}: corrupt zstd data ({exc})") from exc
+            if self._frame.eof and self._frame.unused_data:
+                raise ValueError(f"{self._path}: bytes after the end of the zstd frame")
+        taken = min(len(target), len(self._out) - self._at)
+        target[:taken] = self._out[self._at : self._at + taken]
+        self._at += taken
+        return taken
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 def open_lines(path: Path) -> IO[bytes]:
     """A data file's decompressed bytes: zstd, or gzip for a file written before zstd."""
     with open(path, "rb") as probe:
         magic = probe.read(4)
     if magic == ZSTD_MAGIC:
-        reader = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: SIM115
-        return io.BufferedReader(reader)
+        return io.BufferedReader(_ZstdFrame(path), buffer_size=FEED)
     if magic[:2] == GZIP_MAGIC:
         return gzip.open(path, "rb")  # type: ignore[return-value]
     raise ValueError(f"{path}: neither a zstd nor a gzip data file (first bytes {magic.hex()})")
@@ -186,12 +224,16 @@ def open_lines(path: Path) -> IO[bytes]:
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
     """Every record of a data file, in file order."""
-    with open_lines(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}: line {number} is not JSON: {exc}") from exc
+    number = 0
+    try:
+        with open_lines(path) as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}: line {number} is not JSON: {exc}") from exc
+    except (EOFError, gzip.BadGzipFile) as exc:  # a gzip file cut short or corrupt
+        raise ValueError(f"{path}: unreadable after line {number}: {exc}") from exc
 
 
 def data_file_path(data_dir: Path, chain_id: int, settlement: str, epoch: int) -> Path:

@@ -29,7 +29,6 @@ demos; a catalog of millions of tracks wants the same algorithm on a database.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -194,20 +193,43 @@ class Chain:
         return "0x" + data[:32].hex(), "0x" + data[32:64].hex()
 
 
-def _open(path: Path) -> Any:
-    """The file's lines: a zstd frame, or gzip (files written before zstd), by its first bytes."""
-    with open(path, "rb") as probe:
-        magic = probe.read(4)
-    if magic[:2] == b"\x1f\x8b":
-        return gzip.open(path, "rb")
-    stream = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: SIM115
-    return io.BufferedReader(stream)
+def _lines(path: Path) -> Iterable[bytes]:
+    """The file's lines: one zstd frame (refused when cut short or corrupt), or gzip (files
+    written before zstd), told apart by the first bytes."""
+    with open(path, "rb") as raw:
+        if raw.read(2) == b"\x1f\x8b":
+            raw.seek(0)
+            with gzip.open(raw, "rb") as handle:
+                yield from handle
+            return
+        raw.seek(0)
+        frame, rest = zstandard.ZstdDecompressor().decompressobj(), b""
+        while chunk := raw.read(1 << 20):
+            if frame.eof:
+                raise VerificationError(f"{path}: bytes after the end of the zstd frame")
+            try:
+                *lines, rest = (rest + frame.decompress(chunk)).split(b"\n")
+            except zstandard.ZstdError as exc:
+                raise VerificationError(f"{path}: corrupt zstd data ({exc})") from exc
+            if frame.eof and frame.unused_data:
+                raise VerificationError(f"{path}: bytes after the end of the zstd frame")
+            for line in lines:
+                yield line + b"\n"
+        if not frame.eof:
+            raise VerificationError(f"{path}: the zstd frame is cut short (a truncated file)")
+        if rest:
+            yield rest
 
 
 def _records(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    with _open(path) as handle:
-        for number, line in enumerate(handle, start=1):
+    number = 0
+    try:
+        for number, line in enumerate(_lines(path), start=1):
             yield number, json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _fail(path, number, f"not JSON: {exc}") from exc
+    except (EOFError, gzip.BadGzipFile) as exc:
+        raise VerificationError(f"{path}: unreadable after line {number}: {exc}") from exc
 
 
 def _fail(path: Path, line: int, message: str) -> VerificationError:

@@ -34,6 +34,8 @@ from oracle.settlement.tree import (
     root_of,
 )
 from oracle.settlement.tree_store import ChunkWriter
+from oracle.settlement.verify_file import VerificationError
+from oracle.settlement.verify_file import _records as verify_records
 from oracle.store.engine import create_store_engine
 from oracle.store.migrate import downgrade, upgrade
 
@@ -298,6 +300,53 @@ def test_the_data_file_is_a_deterministic_zstd_frame_hashed_as_published(tmp_pat
     (tmp_path / "neither.jsonl.zst").write_bytes(b"PK\x03\x04 not a data file")
     with pytest.raises(ValueError, match="neither a zstd nor a gzip data file"):
         list(read_records(tmp_path / "neither.jsonl.zst"))
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        ("cut at a line end", "cut short"),
+        ("cut mid-frame", "cut short|not JSON"),
+        ("a flipped byte", "corrupt zstd data|not JSON"),
+        ("bytes appended", "after the end of the zstd frame"),
+        ("gzip cut short", "unreadable after line"),
+    ],
+)
+def test_a_damaged_data_file_is_refused_by_name_never_read_short(
+    tmp_path: Path, damage: str, reason: str
+) -> None:
+    """Both readers (the oracle's and the standalone verifier's) refuse a damaged file with its
+    path; a file cut where a line ends would otherwise read as a shorter, valid-looking file."""
+    # Lines of 128 bytes: zstd's 128 KiB blocks then end on line ends, so a file cut after a
+    # whole block decompresses to whole lines.
+    whole = b"".join(b'{"i":"%0119d"}\n' % i for i in range(30_000))
+    path = tmp_path / "f.jsonl.zst"
+    with DataFileWriter(path) as writer:
+        writer.write(whole)
+        writer.close()
+    raw = path.read_bytes()
+    if damage == "cut at a line end":
+        damaged = raw[:-5]  # the checksum and the last byte of the last block
+        prefix = zstandard.ZstdDecompressor().decompressobj().decompress(damaged)
+        assert prefix.endswith(b"\n")
+        assert 0 < len(prefix) < len(whole)
+    elif damage == "cut mid-frame":
+        damaged = raw[: len(raw) // 2]
+    elif damage == "a flipped byte":
+        middle = len(raw) // 2
+        damaged = raw[:middle] + bytes([raw[middle] ^ 0xFF]) + raw[middle + 1 :]
+    elif damage == "bytes appended":
+        damaged = raw + b"\0\0\0\0"
+    else:
+        path = tmp_path / "f.jsonl.gz"
+        damaged = gzip.compress(whole)[:-100]
+    path.write_bytes(damaged)
+    with pytest.raises(ValueError, match=reason) as refused:
+        list(read_records(path))
+    assert str(path) in str(refused.value)
+    with pytest.raises(VerificationError, match=reason) as failed:
+        list(verify_records(path))
+    assert str(path) in str(failed.value)
 
 
 def test_migration_0007_copies_the_held_epochs_trees(tmp_path: Path) -> None:
