@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import zstandard
 from web3 import Web3
 
 from chain_client.deploy import Deployment, deployment_is_live
@@ -53,7 +52,7 @@ def old_data_files(data_dir: Path) -> list[tuple[Path, str]]:
         try:
             with path.open("rb") if path.suffix == ".json" else open_lines(path) as handle:
                 head = handle.read(4096)
-        except (OSError, EOFError, ValueError, zstandard.ZstdError):
+        except (OSError, EOFError, ValueError):  # unreadable: refused as of no format
             head = b""
         match = _FORMAT.search(head)
         written = match.group(1).decode(errors="replace") if match else "(no format field)"
